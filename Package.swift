@@ -1,0 +1,94 @@
+// swift-tools-version:6.1
+// Jiansuo (检索): a full-text search daemon for folders of Chinese documents.
+import PackageDescription
+
+let package = Package(
+    name: "Jiansuo",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "jiansuod", targets: ["jiansuod"]),
+        .executable(name: "jiansuo", targets: ["jiansuo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C wrappers with opaque public headers: ICU and libxml2 types never reach Swift.
+        .target(
+            name: "CICU",
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]
+        ),
+        .target(
+            name: "CLibXML",
+            cSettings: [.unsafeFlags(["-I/usr/include/libxml2"])],
+            linkerSettings: [.linkedLibrary("xml2")]
+        ),
+
+        // The core: no socket, no daemon, no CLI.
+        .target(name: "JiansuoAnalysis", dependencies: ["CICU"]),
+        .target(
+            name: "JiansuoExtract",
+            dependencies: ["CICU", "CLibXML", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "JiansuoQuery", dependencies: ["JiansuoAnalysis"]),
+        .target(
+            name: "JiansuoIndex",
+            dependencies: [
+                "JiansuoAnalysis", "JiansuoQuery", "JiansuoExtract",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+
+        // Wire schema shared by daemon and client.
+        .target(name: "JiansuoProtocol"),
+
+        // Platform code: inotify and the directory crawl.
+        .target(name: "JiansuoWatch", dependencies: [.product(name: "Logging", package: "swift-log")]),
+
+        // The composition root: config, indexer service, socket server.
+        .target(
+            name: "JiansuoDaemon",
+            dependencies: [
+                "JiansuoIndex", "JiansuoWatch", "JiansuoProtocol", "JiansuoExtract", "JiansuoAnalysis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(name: "JiansuoClient", dependencies: ["JiansuoProtocol"]),
+
+        .executableTarget(
+            name: "jiansuod",
+            dependencies: [
+                "JiansuoDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "jiansuo",
+            dependencies: [
+                "JiansuoClient", "JiansuoProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "JiansuoAnalysisTests", dependencies: ["JiansuoAnalysis"]),
+        .testTarget(name: "JiansuoExtractTests", dependencies: ["JiansuoExtract"]),
+        .testTarget(name: "JiansuoQueryTests", dependencies: ["JiansuoQuery", "JiansuoAnalysis"]),
+        .testTarget(
+            name: "JiansuoIndexTests",
+            dependencies: ["JiansuoIndex", "JiansuoExtract", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(name: "JiansuoProtocolTests", dependencies: ["JiansuoProtocol"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["jiansuod", "jiansuo", "JiansuoProtocol"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

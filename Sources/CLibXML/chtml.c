@@ -1,0 +1,170 @@
+// chtml.c: walks libxml2's HTML tree and collects the visible text. See chtml.h.
+#include "chtml.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+    int failed;
+} buf;
+
+static void buf_put(buf *b, const char *s, size_t n) {
+    if (b->failed || n == 0) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (b->len + n + 1 > cap) cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (d == NULL) { b->failed = 1; return; }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+// Appends text with HTML whitespace collapsed: a run of ASCII whitespace becomes one space, and
+// no space is put at the start of a line.
+static void put_collapsed(buf *b, const char *s) {
+    for (const char *p = s; *p; ) {
+        if (is_space((unsigned char)*p)) {
+            while (*p && is_space((unsigned char)*p)) p++;
+            if (b->len > 0 && b->data[b->len - 1] != ' ' && b->data[b->len - 1] != '\n') buf_put(b, " ", 1);
+        } else {
+            const char *q = p;
+            while (*q && !is_space((unsigned char)*q)) q++;
+            buf_put(b, p, (size_t)(q - p));
+            p = q;
+        }
+    }
+}
+
+// Ends the current paragraph: trailing spaces are dropped and exactly one blank line follows.
+static void put_break(buf *b, int blank_line) {
+    while (b->len > 0 && b->data[b->len - 1] == ' ') b->data[--b->len] = 0;
+    if (b->len == 0) return;
+    if (b->data[b->len - 1] != '\n') buf_put(b, "\n", 1);
+    if (blank_line && !(b->len >= 2 && b->data[b->len - 2] == '\n')) buf_put(b, "\n", 1);
+}
+
+static int name_in(const xmlChar *name, const char *const *list) {
+    for (; *list; list++) {
+        if (strcasecmp((const char *)name, *list) == 0) return 1;
+    }
+    return 0;
+}
+
+static const char *const skipped[] = {"script", "style", "noscript", "template", "head", "iframe",
+                                      "object", "svg", "math", "select", NULL};
+static const char *const blocks[] = {
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "tr",
+    "thead", "tbody", "tfoot", "caption", "blockquote", "pre", "hr", "section", "article", "header",
+    "footer", "nav", "aside", "main", "figure", "figcaption", "address", "form", "fieldset", "details",
+    "summary", "body", "html", "center", NULL};
+static const char *const cells[] = {"td", "th", NULL};
+static const char *const headings[] = {"h1", "h2", "h3", "h4", "h5", "h6", NULL};
+
+static void collect_text(xmlNodePtr node, buf *b, int pre);
+
+static void walk(xmlNodePtr node, buf *body, buf *heading, int pre) {
+    for (xmlNodePtr n = node; n != NULL; n = n->next) {
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            if (n->content == NULL) continue;
+            if (pre) buf_put(body, (const char *)n->content, strlen((const char *)n->content));
+            else put_collapsed(body, (const char *)n->content);
+        } else if (n->type == XML_ELEMENT_NODE && n->name != NULL) {
+            if (name_in(n->name, skipped)) continue;
+            if (strcasecmp((const char *)n->name, "br") == 0) {
+                put_break(body, 0);
+                continue;
+            }
+            int block = name_in(n->name, blocks);
+            if (heading->len == 0 && name_in(n->name, headings)) collect_text(n->children, heading, 0);
+            if (block) put_break(body, 1);
+            walk(n->children, body, heading, pre || strcasecmp((const char *)n->name, "pre") == 0);
+            if (block) put_break(body, 1);
+            else if (name_in(n->name, cells)) put_collapsed(body, " ");
+        }
+        // Comments, processing instructions and DTD nodes carry no visible text.
+    }
+}
+
+static void collect_text(xmlNodePtr node, buf *b, int pre) {
+    for (xmlNodePtr n = node; n != NULL; n = n->next) {
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            if (n->content != NULL) put_collapsed(b, (const char *)n->content);
+        } else if (n->type == XML_ELEMENT_NODE && !name_in(n->name, skipped)) {
+            collect_text(n->children, b, pre);
+        }
+    }
+}
+
+static xmlNodePtr find_element(xmlNodePtr node, const char *name) {
+    for (xmlNodePtr n = node; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE) continue;
+        if (strcasecmp((const char *)n->name, name) == 0) return n;
+        xmlNodePtr found = find_element(n->children, name);
+        if (found != NULL) return found;
+    }
+    return NULL;
+}
+
+static void trim(buf *b) {
+    while (b->len > 0 && (is_space((unsigned char)b->data[b->len - 1]))) b->data[--b->len] = 0;
+}
+
+static char *take(buf *b, int32_t *len) {
+    trim(b);
+    if (b->failed || b->data == NULL) {
+        free(b->data);
+        *len = 0;
+        return calloc(1, 1);
+    }
+    *len = (int32_t)b->len;
+    return b->data;
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static void init_parser(void) { xmlInitParser(); }
+
+int chtml_extract(const char *html, int32_t len, chtml_result *out) {
+    pthread_once(&init_once, init_parser);
+    buf body = {0}, heading = {0}, title = {0};
+    int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                  HTML_PARSE_NOIMPLIED;
+    htmlDocPtr doc = len > 0 ? htmlReadMemory(html, len, NULL, "UTF-8", options) : NULL;
+    int rc = 0;
+    if (doc != NULL) {
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+        xmlNodePtr t = find_element(root, "title");
+        if (t != NULL) collect_text(t->children, &title, 0);
+        // Walk every top-level node: HTML_PARSE_NOIMPLIED keeps fragments (no <html>) as they are.
+        walk(doc->children, &body, &heading, 0);
+        xmlFreeDoc(doc);
+    } else if (len > 0) {
+        rc = -1;
+    }
+    out->title = take(&title, &out->title_len);
+    out->heading = take(&heading, &out->heading_len);
+    out->body = take(&body, &out->body_len);
+    if (out->title == NULL || out->heading == NULL || out->body == NULL) rc = -1;
+    return rc;
+}
+
+void chtml_result_free(chtml_result *result) {
+    if (result == NULL) return;
+    free(result->title);
+    free(result->heading);
+    free(result->body);
+    result->title = result->heading = result->body = NULL;
+}

@@ -1,0 +1,141 @@
+import Foundation
+import JiansuoExtract
+import Logging
+import Yams
+
+/// The daemon's settings: built-in defaults, overridden by the YAML config file, overridden by
+/// command-line flags. Every key is documented in `etc/jiansuod.yaml`.
+public struct DaemonConfig: Sendable, Equatable {
+    /// Directories to index and watch (absolute after ``resolved()``). Key `roots`.
+    public var roots: [String] = []
+    /// Directory holding the index database. Key `index`; default `index` (relative to the
+    /// working directory, i.e. `index/` in a checkout).
+    public var indexDirectory = "index"
+    /// Unix socket the daemon listens on. Key `socket`; default `<index>/jiansuod.sock`.
+    public var socketPath: String?
+    /// Key `log_level`: trace, debug, info, notice, warning, error, critical. Default info.
+    public var logLevel: Logger.Level = .info
+    /// File name extensions to index. Key `extensions`; default txt, md, markdown, html, htm.
+    public var extensions: [String] = ["txt", "md", "markdown", "html", "htm"]
+    /// Files larger than this many bytes are not indexed (reported in status). Key
+    /// `max_file_size`; default 16 MiB.
+    public var maxFileBytes = Extractor.defaultMaxFileBytes
+    /// Milliseconds to wait after a change before indexing, to batch bursts. Key `debounce_ms`;
+    /// default 50.
+    public var debounceMilliseconds = 50
+    /// Most files written in one transaction. Key `batch_size`; default 256.
+    public var batchSize = 256
+
+    public init() {}
+
+    /// The socket path, defaulted from the index directory.
+    public var effectiveSocketPath: String { socketPath ?? indexDirectory + "/jiansuod.sock" }
+
+    /// Reads the YAML file at `path` over these values.
+    /// - Throws: ``ConfigError`` naming the file, the key and, for YAML syntax errors, the line.
+    public mutating func load(file path: String) throws {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, key: nil, message: "cannot read: \(error.localizedDescription)")
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigError(file: path, key: nil, message: "not valid YAML: \(error)")
+        }
+        guard let node else { return }
+        guard let map = node.mapping else {
+            throw ConfigError(file: path, key: nil, message: "expected a mapping of keys to values")
+        }
+        for (keyNode, value) in map {
+            guard let key = keyNode.string else { continue }
+            let line = keyNode.mark.map { " (line \($0.line))" } ?? ""
+            func fail(_ message: String) -> ConfigError {
+                ConfigError(file: path, key: key, message: message + line)
+            }
+            func string() throws -> String {
+                guard let s = value.string, value.scalar != nil else { throw fail("expected a string") }
+                return s
+            }
+            func int() throws -> Int {
+                guard let i = value.int, i >= 0 else { throw fail("expected a non-negative integer") }
+                return i
+            }
+            func strings() throws -> [String] {
+                if let seq = value.sequence {
+                    return try seq.map { item in
+                        guard let s = item.string else { throw fail("expected a list of strings") }
+                        return s
+                    }
+                }
+                return [try string()]
+            }
+            switch key {
+            case "roots": roots = try strings()
+            case "index": indexDirectory = try string()
+            case "socket": socketPath = try string()
+            case "log_level":
+                let s = try string()
+                guard let level = Logger.Level(rawValue: s.lowercased()) else {
+                    throw fail("unknown level '\(s)'; use trace, debug, info, notice, warning, error or critical")
+                }
+                logLevel = level
+            case "extensions": extensions = try strings().map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }
+            case "max_file_size": maxFileBytes = try int()
+            case "debounce_ms": debounceMilliseconds = try int()
+            case "batch_size":
+                batchSize = try int()
+                if batchSize == 0 { throw fail("must be at least 1") }
+            default:
+                throw fail("unknown key; known keys: roots, index, socket, log_level, extensions, max_file_size, debounce_ms, batch_size")
+            }
+        }
+    }
+
+    /// A copy with every path absolute and every root canonical (symbolic links resolved).
+    /// - Throws: ``ConfigError`` when there is no root or a root is not a directory.
+    public func resolved() throws -> DaemonConfig {
+        var c = self
+        guard !roots.isEmpty else {
+            throw ConfigError(file: nil, key: "roots", message: "no directory to index: pass --root DIR or set roots in the config file")
+        }
+        c.roots = try roots.map { root in
+            guard let real = realpath(root, nil) else {
+                throw ConfigError(file: nil, key: "roots", message: "'\(root)' does not exist")
+            }
+            defer { free(real) }
+            let path = String(cString: real)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+                throw ConfigError(file: nil, key: "roots", message: "'\(root)' is not a directory")
+            }
+            return path
+        }
+        c.indexDirectory = Self.absolute(indexDirectory)
+        c.socketPath = Self.absolute(effectiveSocketPath)
+        return c
+    }
+
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let cwd = FileManager.default.currentDirectoryPath
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardizedFileURL.path
+    }
+}
+
+/// A configuration problem, naming the file and key when known.
+public struct ConfigError: Error, CustomStringConvertible {
+    public var file: String?
+    public var key: String?
+    public var message: String
+
+    public var description: String {
+        var s = "configuration error"
+        if let file { s += " in \(file)" }
+        if let key { s += ", key '\(key)'" }
+        return s + ": " + message
+    }
+}

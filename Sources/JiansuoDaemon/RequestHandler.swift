@@ -1,0 +1,107 @@
+import Foundation
+import JiansuoAnalysis
+import JiansuoIndex
+import JiansuoProtocol
+import JiansuoQuery
+import Logging
+
+/// Answers protocol requests. Transport-free: it maps one request line to one response line,
+/// and every failure to an error response, so nothing a client sends can stop the daemon.
+struct RequestHandler: Sendable {
+    let index: SearchIndex
+    let indexer: Indexer
+    let config: DaemonConfig
+    let databasePath: String
+    let logger: Logger
+
+    /// The response line (without `\n`) for one request line.
+    func respond(to line: [UInt8]) -> [UInt8] {
+        let envelope: RequestEnvelope
+        do {
+            envelope = try JSONDecoder().decode(RequestEnvelope.self, from: Data(line))
+        } catch let error as ProtocolError {
+            return encode(ResponseEnvelope<EmptyResult>(id: Self.peekID(line), error: error))
+        } catch let error as DecodingError {
+            return encode(ResponseEnvelope<EmptyResult>(id: Self.peekID(line), error: ProtocolError(.badRequest, ProtocolError.describe(error))))
+        } catch {
+            return encode(ResponseEnvelope<EmptyResult>(id: nil, error: ProtocolError(.badRequest, "\(error)")))
+        }
+        let id = envelope.id
+        do {
+            switch envelope.request {
+            case .ping: return encode(ResponseEnvelope(id: id, result: PingResult()))
+            case .version:
+                return encode(ResponseEnvelope(id: id, result: VersionResult(
+                    daemon: DaemonVersion.current, protocol: WireProtocol.version,
+                    icu: AnalysisVersion.icu, analysis: AnalysisVersion.current)))
+            case .status: return encode(ResponseEnvelope(id: id, result: try status()))
+            case .search(let params): return encode(ResponseEnvelope(id: id, result: try search(params)))
+            }
+        } catch let error as ProtocolError {
+            return encode(ResponseEnvelope<EmptyResult>(id: id, error: error))
+        } catch {
+            logger.error("request failed", metadata: ["request.method": "\(envelope.request.method)", "error": "\(error)"])
+            return encode(ResponseEnvelope<EmptyResult>(id: id, error: ProtocolError(.internal, "\(error)")))
+        }
+    }
+
+    /// The response to a line longer than ``WireProtocol/maxRequestBytes``.
+    func tooLong() -> [UInt8] {
+        encode(ResponseEnvelope<EmptyResult>(id: nil, error: ProtocolError(
+            .requestTooLarge, "request line exceeds \(WireProtocol.maxRequestBytes) bytes")))
+    }
+
+    private func status() throws -> StatusResult {
+        let (phase, pending) = indexer.progress
+        let failures = try index.failures(limit: 10)
+        return StatusResult(
+            state: phase.rawValue, documents: try index.documentCount(), pending: pending,
+            roots: config.roots, index: databasePath, errors: failures.total,
+            recentErrors: failures.recent.map { FileErrorMessage(path: $0.path, message: $0.message) },
+            version: DaemonVersion.current)
+    }
+
+    private func search(_ params: SearchParams) throws -> SearchResult {
+        let limit = params.limit ?? SearchParams.defaultLimit
+        let offset = params.offset ?? 0
+        guard (1...SearchParams.maxLimit).contains(limit) else {
+            throw ProtocolError(.invalidParams, "limit must be between 1 and \(SearchParams.maxLimit)")
+        }
+        guard offset >= 0 else { throw ProtocolError(.invalidParams, "offset must not be negative") }
+        guard params.query.count <= SearchParams.maxQueryCharacters else {
+            throw ProtocolError(.invalidParams, "query is longer than \(SearchParams.maxQueryCharacters) characters")
+        }
+        let compiled = QueryCompiler(segmenter: try Segmenter()).compile(QueryParser.parse(params.query))
+        guard let match = compiled.match else {
+            return SearchResult(total: 0, hits: [], hints: compiled.hints)
+        }
+        let results = try index.search(SearchRequest(match: match, limit: limit, offset: offset))
+        return SearchResult(
+            total: results.total,
+            hits: results.hits.map {
+                SearchHitMessage(path: $0.path, title: $0.title, score: $0.score, snippet: $0.snippet,
+                                 highlights: $0.highlights.map { [$0.lowerBound, $0.upperBound] })
+            },
+            hints: compiled.hints)
+    }
+
+    private func encode(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        do {
+            return Array(try encoder.encode(value))
+        } catch {
+            return Array(#"{"v":1,"ok":false,"error":{"code":"internal","message":"cannot encode the response"}}"#.utf8)
+        }
+    }
+
+    /// The `id` of a request that failed to decode, when the line is at least a JSON object.
+    private static func peekID(_ line: [UInt8]) -> Int? {
+        (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])?["id"] as? Int
+    }
+}
+
+/// The daemon's version.
+public enum DaemonVersion {
+    public static let current = "0.1.0"
+}

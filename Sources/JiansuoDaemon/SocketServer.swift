@@ -1,0 +1,115 @@
+import Glibc
+import JiansuoProtocol
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Serves the protocol on a Unix domain socket with SwiftNIO: one task per connection, one
+/// response line per request line, in order. Malformed, over-long or abandoned requests only
+/// affect their own connection.
+struct SocketServer: Service {
+    let path: String
+    let handler: RequestHandler
+    let logger: Logger
+
+    func run() async throws {
+        try SocketPath.prepare(path)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(LineFrameDecoder(maxLength: WireProtocol.maxRequestBytes)))
+                    return try NIOAsyncChannel<LineFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        logger.info("listening", metadata: ["socket.path": "\(path)"])
+        defer { unlink(path) }
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingDiscardingTaskGroup { group in
+                    try await server.executeThenClose { connections in
+                        for try await connection in connections {
+                            group.addTask { await serve(connection) }
+                        }
+                    }
+                }
+            }
+        } catch is CancellationError {
+            logger.info("socket server stopped")
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<LineFrame, ByteBuffer>) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                for try await frame in inbound {
+                    var response: [UInt8]
+                    switch frame {
+                    case .line(let line): response = handler.respond(to: Array(line.readableBytesView))
+                    case .tooLong: response = handler.tooLong()
+                    }
+                    response.append(UInt8(ascii: "\n"))
+                    try await outbound.write(ByteBuffer(bytes: response))
+                }
+            }
+        } catch {
+            // A client that vanished mid-request: nothing to answer.
+            logger.debug("connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Checks and prepares the socket's path before binding.
+enum SocketPath {
+    /// `sun_path` holds 108 bytes including the terminating NUL.
+    static let maxBytes = 107
+
+    /// Creates the parent directory, refuses a path that is too long or a socket another daemon
+    /// answers on, and removes a stale socket file left by a killed daemon.
+    static func prepare(_ path: String) throws {
+        guard path.utf8.count <= maxBytes else {
+            throw ConfigError(file: nil, key: "socket", message: "'\(path)' is \(path.utf8.count) bytes; a Unix socket path can have at most \(maxBytes)")
+        }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try makeDirectories(String(path[..<slash]))
+        }
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        guard st.st_mode & S_IFMT == S_IFSOCK else {
+            throw ConfigError(file: nil, key: "socket", message: "'\(path)' exists and is not a socket")
+        }
+        if isAnswering(path) {
+            throw ConfigError(file: nil, key: "socket", message: "another jiansuod is already listening on '\(path)'")
+        }
+        unlink(path)
+    }
+
+    static func isAnswering(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
+        }
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
+    }
+}
+
+/// `mkdir -p` with mode 0700 for the directories it creates.
+func makeDirectories(_ path: String) throws {
+    var current = path.hasPrefix("/") ? "" : "."
+    for part in path.split(separator: "/") {
+        current += "/" + part
+        if mkdir(current, 0o700) != 0 && errno != EEXIST {
+            throw ConfigError(file: nil, key: nil, message: "cannot create directory '\(current)': \(String(cString: strerror(errno)))")
+        }
+    }
+}

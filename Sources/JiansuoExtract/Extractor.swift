@@ -1,0 +1,129 @@
+/// Turns the bytes of a `.txt`, `.md` or `.html` file into a ``Document``.
+///
+/// Pure: reads no files and keeps no state, so it is safe to call from any thread.
+///
+/// Steps: decode the charset (``CharsetDecoder``); make line ends `\n` and drop control
+/// characters; split off YAML front matter (``FrontMatter``); read the body as HTML (for `.html`,
+/// `.htm`, and `.txt` files whose body is HTML), markdown or plain text; pick the title.
+public struct Extractor: Sendable {
+    /// Files over this many bytes are refused with ``ExtractionError/tooLarge(size:limit:)``.
+    public var maxFileBytes: Int
+
+    /// The default file size limit: 16 MiB.
+    public static let defaultMaxFileBytes = 16 << 20
+
+    public init(maxFileBytes: Int = Extractor.defaultMaxFileBytes) {
+        self.maxFileBytes = maxFileBytes
+    }
+
+    /// File name extensions (lower case, no dot) this extractor reads.
+    public static let supportedExtensions: Set<String> = ["txt", "md", "markdown", "html", "htm"]
+
+    /// Extracts the document in `bytes`, which came from a file named `fileName` (its extension
+    /// selects the format; its stem is the last-resort title).
+    /// - Throws: ``ExtractionError`` for binary, undecodable or over-large input.
+    public func extract(_ bytes: [UInt8], fileName: String) throws(ExtractionError) -> Document {
+        guard bytes.count <= maxFileBytes else { throw .tooLarge(size: bytes.count, limit: maxFileBytes) }
+        let (raw, encoding) = try CharsetDecoder.decode(bytes)
+        let text = Self.cleanLines(raw)
+        let ext = fileName.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        let stem = Self.stem(of: fileName)
+
+        var metadata = Metadata()
+        var warnings: [String] = []
+        var body = text[...]
+        if let split = FrontMatter.split(text) {
+            if let m = split.metadata { metadata = m }
+            if let w = split.warning { warnings.append(w) }
+            body = split.body
+        }
+
+        let format: Document.Format
+        var bodyText: String
+        var fallbackTitle: String?
+        if ext == "html" || ext == "htm" || (ext != "md" && ext != "markdown" && HTMLText.looksLikeHTML(body)) {
+            let html = HTMLText(parsing: String(body))
+            format = .html
+            bodyText = html.body
+            fallbackTitle = [html.title, html.firstHeading].first { !$0.isEmpty }
+        } else if ext == "md" || ext == "markdown" {
+            format = .markdown
+            bodyText = String(body)
+            fallbackTitle = Self.firstMarkdownHeading(body) ?? Self.firstLine(body)
+        } else {
+            format = .text
+            bodyText = String(body)
+            fallbackTitle = Self.firstLine(body)
+        }
+        bodyText = bodyText.trimmingBlankLines()
+        let title = Self.oneLine(metadata.title ?? fallbackTitle ?? stem)
+        return Document(title: title.isEmpty ? stem : title, body: bodyText, format: format,
+                        encoding: encoding, metadata: metadata, warnings: warnings)
+    }
+
+    /// `\r\n` and `\r` become `\n`; C0 controls other than tab and newline, DEL and the
+    /// byte-order mark are removed (they are never text, and the index uses \u{1} and \u{2} as
+    /// highlight markers).
+    static func cleanLines(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        out.reserveCapacity(text.utf8.count)
+        var previousCR = false
+        for scalar in text.unicodeScalars {
+            defer { previousCR = scalar == "\r" }
+            switch scalar.value {
+            case 0x0D: out.append("\n")
+            case 0x0A: if !previousCR { out.append(scalar) }
+            case 0x09: out.append(scalar)
+            case 0x00...0x1F, 0x7F, 0xFEFF: continue
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    static func stem(of fileName: String) -> String {
+        guard let dot = fileName.lastIndex(of: "."), dot != fileName.startIndex else { return fileName }
+        return String(fileName[..<dot])
+    }
+
+    /// The first non-blank line, trimmed (ideographic spaces included), if it is short enough to
+    /// be a title (at most 120 characters).
+    static func firstLine(_ text: Substring) -> String? {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndIdeographicSpace)
+            if trimmed.isEmpty { continue }
+            return trimmed.count <= 120 ? trimmed : nil
+        }
+        return nil
+    }
+
+    static func firstMarkdownHeading(_ text: Substring) -> String? {
+        for line in text.split(separator: "\n") where line.hasPrefix("#") {
+            let heading = line.drop(while: { $0 == "#" }).trimmingCharacters(in: .whitespacesAndIdeographicSpace)
+            if !heading.isEmpty { return heading.trimmingCharacters(in: CharacterSet(charactersIn: "#")).trimmingCharacters(in: .whitespacesAndIdeographicSpace) }
+        }
+        return nil
+    }
+
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespacesAndIdeographicSpace) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+import Foundation
+
+extension CharacterSet {
+    /// Unicode whitespace, which includes U+3000 IDEOGRAPHIC SPACE.
+    static let whitespacesAndIdeographicSpace = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{3000}"))
+}
+
+extension String {
+    /// Removes blank lines at the start and end, and trailing spaces of the whole text.
+    func trimmingBlankLines() -> String {
+        var lines = split(separator: "\n", omittingEmptySubsequences: false)[...]
+        while let first = lines.first, first.allSatisfy({ $0 == " " || $0 == "\t" }) { lines = lines.dropFirst() }
+        while let last = lines.last, last.allSatisfy({ $0 == " " || $0 == "\t" }) { lines = lines.dropLast() }
+        return lines.joined(separator: "\n")
+    }
+}

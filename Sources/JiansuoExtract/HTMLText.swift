@@ -1,0 +1,39 @@
+import CLibXML
+
+/// The visible text of an HTML document, from libxml2's HTML parser
+/// (https://gnome.pages.gitlab.gnome.org/libxml2/devhelp/libxml2-HTMLparser.html).
+public struct HTMLText: Sendable, Equatable {
+    /// `<title>` text, whitespace collapsed; empty when absent.
+    public var title: String
+    /// Text of the first `<h1>`…`<h6>`; empty when absent.
+    public var firstHeading: String
+    /// Body text: tags, comments, `<script>`, `<style>`, `<noscript>`, `<template>` and `<head>`
+    /// removed; entities decoded; block elements separated by a blank line.
+    public var body: String
+
+    /// Parses `html`. Broken markup is recovered, never rejected.
+    public init(parsing html: String) {
+        var html = html
+        var result = chtml_result()
+        _ = html.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { chtml_extract($0.baseAddress, Int32($0.count), &result) }
+        }
+        defer { chtml_result_free(&result) }
+        func string(_ p: UnsafeMutablePointer<CChar>?, _ n: Int32) -> String {
+            guard let p else { return "" }
+            return String(decoding: UnsafeRawBufferPointer(start: p, count: Int(n)), as: UTF8.self)
+        }
+        title = string(result.title, result.title_len)
+        firstHeading = string(result.heading, result.heading_len)
+        body = string(result.body, result.body_len)
+    }
+
+    /// Whether text that came in a `.txt` file is really HTML: its first non-blank character opens
+    /// a tag and it contains one of the common block tags.
+    public static func looksLikeHTML(_ text: Substring) -> Bool {
+        guard let first = text.first(where: { !$0.isWhitespace }), first == "<" else { return false }
+        let head = text.prefix(4096).lowercased()
+        return ["<html", "<body", "<div", "<p>", "<p ", "<br", "<h1", "<h2", "<table", "<!doctype"]
+            .contains { head.contains($0) }
+    }
+}

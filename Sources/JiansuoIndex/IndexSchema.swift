@@ -1,0 +1,63 @@
+import GRDB
+import JiansuoAnalysis
+
+/// The on-disk layout of the index, as GRDB migrations.
+///
+/// - `meta(key, value)`: `analysis` holds ``AnalysisVersion/current``.
+/// - `documents`: one row per indexed file; `id` is the FTS5 rowid.
+/// - `fts`: FTS5 table `(title, body)` with the `jiansuo` tokenizer, `detail=full` (phrase queries
+///   need positions), ranked by `bm25(10.0, 1.0)`: a title match weighs ten body matches.
+/// - `errors(path, message, at_ms)`: files that could not be indexed, until they index fine.
+enum IndexSchema {
+    /// bm25 column weights: title, body.
+    static let rankFunction = "bm25(10.0, 1.0)"
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE documents(
+                    id INTEGER PRIMARY KEY,
+                    path TEXT NOT NULL UNIQUE,
+                    size INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL,
+                    inode INTEGER NOT NULL,
+                    title TEXT NOT NULL,
+                    format TEXT NOT NULL,
+                    encoding TEXT NOT NULL,
+                    date TEXT,
+                    author TEXT,
+                    categories TEXT NOT NULL DEFAULT '[]',
+                    tags TEXT NOT NULL DEFAULT '[]',
+                    indexed_at_ms INTEGER NOT NULL
+                );
+                CREATE TABLE errors(path TEXT PRIMARY KEY, message TEXT NOT NULL, at_ms INTEGER NOT NULL);
+                """)
+            try createFTS(db)
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES('analysis', ?)",
+                           arguments: [AnalysisVersion.current])
+        }
+        return migrator
+    }
+
+    static func createFTS(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='\(JiansuoTokenizer.name)', detail=full);
+            INSERT INTO fts(fts, rank) VALUES('rank', '\(rankFunction)');
+            """)
+    }
+
+    /// When the stored analysis version differs from this build's, drops every document (their
+    /// tokens came from another analyzer; FTS5 could not even delete them correctly) so that the
+    /// next reconcile indexes all files again. Returns true when it did.
+    static func resetIfAnalysisChanged(_ db: Database) throws -> Bool {
+        let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'analysis'")
+        guard stored != AnalysisVersion.current else { return false }
+        try db.execute(sql: "DROP TABLE IF EXISTS fts; DELETE FROM documents; DELETE FROM errors;")
+        try createFTS(db)
+        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES('analysis', ?)",
+                       arguments: [AnalysisVersion.current])
+        return true
+    }
+}

@@ -1,0 +1,85 @@
+import JiansuoExtract
+
+/// What the index remembers of a file to tell whether it changed.
+public struct FileState: Sendable, Equatable {
+    /// Size in bytes.
+    public var size: Int64
+    /// Modification time in nanoseconds since the Unix epoch.
+    public var mtimeNanoseconds: Int64
+    public var inode: UInt64
+
+    public init(size: Int64, mtimeNanoseconds: Int64, inode: UInt64) {
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+        self.inode = inode
+    }
+}
+
+/// One change to apply to the index.
+public enum IndexChange: Sendable {
+    /// Insert or replace the document at `path`.
+    case upsert(path: String, state: FileState, document: Document)
+    /// Remove the document at `path` (no-op when absent).
+    case delete(path: String)
+    /// Remove every document under the directory `path` (`path/…`).
+    case deleteTree(path: String)
+    /// Record that `path` could not be indexed; any old document for it is kept out of results.
+    case failure(path: String, message: String)
+}
+
+/// A search request against the index.
+public struct SearchRequest: Sendable {
+    /// The FTS5 MATCH expression (from ``JiansuoQuery/QueryCompiler``; never raw user text).
+    public var match: String
+    /// Maximum hits to return.
+    public var limit: Int
+    /// Hits to skip, for paging.
+    public var offset: Int
+
+    public init(match: String, limit: Int, offset: Int) {
+        self.match = match
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// One ranked hit.
+public struct SearchHit: Sendable, Equatable {
+    public var path: String
+    public var title: String
+    /// Relevance: the negated bm25 rank (title weight 10, body 1). Higher is better.
+    public var score: Double
+    /// A short excerpt of the body around the best match, on one line.
+    public var snippet: String
+    /// Matched ranges in `snippet`, as UTF-8 byte offsets `[start, end)`.
+    public var highlights: [Range<Int>]
+}
+
+/// Hits of a page plus the total number of matching documents.
+public struct SearchResults: Sendable, Equatable {
+    public var total: Int
+    public var hits: [SearchHit]
+}
+
+/// A file that could not be indexed.
+public struct IndexingFailure: Sendable, Equatable {
+    public var path: String
+    public var message: String
+    /// When it happened, in milliseconds since the Unix epoch.
+    public var atMilliseconds: Int64
+}
+
+/// Errors of the index.
+public enum IndexError: Error, CustomStringConvertible {
+    /// SQLite rejected the MATCH expression (should not happen for compiled queries).
+    case invalidQuery(String)
+    /// The database could not be opened or migrated; `reason` is SQLite's message.
+    case cannotOpen(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidQuery(let m): "invalid query: \(m)"
+        case .cannotOpen(let path, let reason): "cannot open the index at \(path): \(reason)"
+        }
+    }
+}

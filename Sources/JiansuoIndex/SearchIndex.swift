@@ -1,0 +1,202 @@
+import Foundation
+import GRDB
+import JiansuoExtract
+
+/// The full-text index: a SQLite database with an FTS5 table, accessed through GRDB.
+///
+/// On disk it is a ``GRDB/DatabasePool`` in WAL mode: one writer, concurrent readers, so
+/// searches never wait for indexing. Tests may use an in-memory ``GRDB/DatabaseQueue``.
+/// All methods are synchronous and thread-safe.
+public final class SearchIndex: Sendable {
+    /// The database file name inside the index directory.
+    public static let databaseFileName = "jiansuo.sqlite"
+
+    private let writer: any DatabaseWriter
+    /// True when opening found an index built by another analyzer and emptied it.
+    public let wasReset: Bool
+
+    /// Opens (creating if needed) the index database at `path`.
+    /// - Throws: ``IndexError/cannotOpen(path:reason:)``.
+    public convenience init(path: String) throws {
+        do {
+            try self.init(writer: DatabasePool(path: path, configuration: Self.configuration()))
+        } catch let error as DatabaseError {
+            throw IndexError.cannotOpen(path: path, reason: error.message ?? "\(error)")
+        }
+    }
+
+    /// An index in memory, for tests.
+    public static func inMemory() throws -> SearchIndex {
+        try SearchIndex(writer: DatabaseQueue(configuration: configuration()))
+    }
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try IndexSchema.migrator.migrate(writer)
+        wasReset = try writer.write { try IndexSchema.resetIfAnalysisChanged($0) }
+    }
+
+    /// The GRDB configuration every connection needs: the `jiansuo` tokenizer registered and
+    /// `synchronous=NORMAL` (safe in WAL mode: a crash loses at most the last commits, never
+    /// consistency).
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            db.add(tokenizer: JiansuoTokenizer.self)
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return config
+    }
+
+    // MARK: Writing
+
+    /// Applies `changes` in one transaction: all of them or none.
+    public func apply(_ changes: [IndexChange]) throws {
+        guard !changes.isEmpty else { return }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try writer.write { db in
+            for change in changes {
+                switch change {
+                case .upsert(let path, let state, let document):
+                    try upsert(db, path: path, state: state, document: document, now: now)
+                case .delete(let path):
+                    try db.execute(sql: "DELETE FROM fts WHERE rowid = (SELECT id FROM documents WHERE path = ?)", arguments: [path])
+                    try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
+                    try db.execute(sql: "DELETE FROM errors WHERE path = ?", arguments: [path])
+                case .deleteTree(let path):
+                    let (low, high) = Self.treeBounds(path)
+                    try db.execute(sql: "DELETE FROM fts WHERE rowid IN (SELECT id FROM documents WHERE path > ? AND path < ?)", arguments: [low, high])
+                    try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [low, high])
+                    try db.execute(sql: "DELETE FROM errors WHERE path > ? AND path < ?", arguments: [low, high])
+                case .failure(let path, let message):
+                    try db.execute(sql: "DELETE FROM fts WHERE rowid = (SELECT id FROM documents WHERE path = ?)", arguments: [path])
+                    try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
+                    try db.execute(sql: "INSERT OR REPLACE INTO errors(path, message, at_ms) VALUES(?, ?, ?)", arguments: [path, message, now])
+                }
+            }
+        }
+    }
+
+    private func upsert(_ db: Database, path: String, state: FileState, document: Document, now: Int64) throws {
+        let m = document.metadata
+        let id = try Int64.fetchOne(db, sql: """
+            INSERT INTO documents(path, size, mtime_ns, inode, title, format, encoding, date, author,
+                                  categories, tags, indexed_at_ms)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+                inode = excluded.inode, title = excluded.title, format = excluded.format,
+                encoding = excluded.encoding, date = excluded.date, author = excluded.author,
+                categories = excluded.categories, tags = excluded.tags,
+                indexed_at_ms = excluded.indexed_at_ms
+            RETURNING id
+            """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode),
+                             document.title, document.format.rawValue, document.encoding, m.date, m.author,
+                             Self.jsonArray(m.categories), Self.jsonArray(m.tags), now])!
+        try db.execute(sql: "DELETE FROM fts WHERE rowid = ?", arguments: [id])
+        try db.execute(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)",
+                       arguments: [id, document.title, document.body])
+        try db.execute(sql: "DELETE FROM errors WHERE path = ?", arguments: [path])
+    }
+
+    /// Paths strictly between these bounds are exactly those under directory `path`:
+    /// `path + "/"` sorts below them and `path + "0"` (the byte after `/`) above them.
+    static func treeBounds(_ path: String) -> (String, String) {
+        let dir = path.hasSuffix("/") ? String(path.dropLast()) : path
+        return (dir + "/", dir + "0")
+    }
+
+    private static func jsonArray(_ items: [String]) -> String {
+        (try? String(decoding: JSONEncoder().encode(items), as: UTF8.self)) ?? "[]"
+    }
+
+    // MARK: Reading
+
+    /// The stored state of every indexed file, keyed by path.
+    public func fileStates() throws -> [String: FileState] {
+        try writer.read { db in
+            var states: [String: FileState] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, inode FROM documents")
+            while let row = try rows.next() {
+                states[row[0]] = FileState(size: row[1], mtimeNanoseconds: row[2], inode: UInt64(bitPattern: row[3]))
+            }
+            return states
+        }
+    }
+
+    /// The stored state of one file, or nil when it is not indexed.
+    public func fileState(path: String) throws -> FileState? {
+        try writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT size, mtime_ns, inode FROM documents WHERE path = ?", arguments: [path])
+                .map { FileState(size: $0[0], mtimeNanoseconds: $0[1], inode: UInt64(bitPattern: $0[2])) }
+        }
+    }
+
+    /// Paths recorded as failed, with their error, newest first.
+    public func failures(limit: Int = 20) throws -> (total: Int, recent: [IndexingFailure]) {
+        try writer.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM errors") ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT path, message, at_ms FROM errors ORDER BY at_ms DESC LIMIT ?", arguments: [limit])
+            return (total, rows.map { IndexingFailure(path: $0[0], message: $0[1], atMilliseconds: $0[2]) })
+        }
+    }
+
+    /// The paths recorded as failed, with the file state they failed at is unknown: callers retry
+    /// them when the file changes.
+    public func failedPaths() throws -> Set<String> {
+        try writer.read { db in Set(try String.fetchAll(db, sql: "SELECT path FROM errors")) }
+    }
+
+    /// Number of indexed documents.
+    public func documentCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0 }
+    }
+
+    /// Runs `request`, best hits first.
+    /// - Throws: ``IndexError/invalidQuery(_:)`` when FTS5 rejects the expression.
+    public func search(_ request: SearchRequest) throws -> SearchResults {
+        do {
+            return try writer.read { db in
+                let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM fts WHERE fts MATCH ?", arguments: [request.match]) ?? 0
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT d.path, d.title, fts.rank, snippet(fts, 1, char(1), char(2), '…', 24)
+                    FROM fts JOIN documents d ON d.id = fts.rowid
+                    WHERE fts MATCH ?
+                    ORDER BY fts.rank
+                    LIMIT ? OFFSET ?
+                    """, arguments: [request.match, request.limit, request.offset])
+                let hits = rows.map { row in
+                    let (snippet, highlights) = Self.parseSnippet(row[3] ?? "")
+                    return SearchHit(path: row[0], title: row[1], score: -(row[2] as Double), snippet: snippet, highlights: highlights)
+                }
+                return SearchResults(total: total, hits: hits)
+            }
+        } catch let error as DatabaseError {
+            throw IndexError.invalidQuery(error.message ?? "\(error)")
+        }
+    }
+
+    /// Removes the \u{1}…\u{2} highlight markers from an FTS5 snippet, puts it on one line and
+    /// returns the highlighted ranges as UTF-8 byte offsets into the result.
+    static func parseSnippet(_ marked: String) -> (String, [Range<Int>]) {
+        var out: [UInt8] = []
+        out.reserveCapacity(marked.utf8.count)
+        var ranges: [Range<Int>] = []
+        var open: Int?
+        var lastWasSpace = false
+        for byte in marked.utf8 {
+            switch byte {
+            case 1: open = out.count
+            case 2:
+                if let start = open, start < out.count { ranges.append(start..<out.count) }
+                open = nil
+            case UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: " "):
+                if !lastWasSpace && !out.isEmpty { out.append(UInt8(ascii: " ")) }
+                lastWasSpace = true
+                continue
+            default: out.append(byte)
+            }
+            lastWasSpace = false
+        }
+        return (String(decoding: out, as: UTF8.self), ranges)
+    }
+}

@@ -1,0 +1,137 @@
+/// Parses the search box syntax into a ``QueryNode``, leniently: ordinary input never fails.
+///
+/// | syntax | meaning |
+/// |---|---|
+/// | `知识 产权` | both terms (AND) |
+/// | `"知识产权 保险"` | phrase: tokens adjacent, in order |
+/// | `保险 OR 证券` | either term; binds tighter than AND |
+/// | `-广告` | exclude documents with the term |
+/// | `swif*` | prefix |
+/// | `title:专利`, `body:"…"` | limit a term or phrase to a field |
+///
+/// What cannot be used is reported in ``ParsedQuery/hints`` instead of an error: an unknown
+/// field is read as text, a lone `"` closes at the end of the input, a dangling `OR` or `-` is
+/// ignored.
+public enum QueryParser {
+    public static func parse(_ input: String) -> ParsedQuery {
+        var lexer = Lexer(input)
+        var hints: [String] = []
+        var groups: [[QueryNode]] = []   // AND of ORs
+        var pendingOr = false
+        while let lexeme = lexer.next(hints: &hints) {
+            switch lexeme {
+            case .or:
+                if groups.isEmpty || pendingOr {
+                    hints.append("ignored OR without a term before it")
+                } else {
+                    pendingOr = true
+                }
+            case .node(let node):
+                if pendingOr, var last = groups.popLast() {
+                    if case .not = node {
+                        hints.append("an excluded term cannot be part of OR; read as AND")
+                        groups.append(last)
+                        groups.append([node])
+                    } else if let lastNode = last.last, case .not = lastNode {
+                        hints.append("an excluded term cannot be part of OR; read as AND")
+                        groups.append(last)
+                        groups.append([node])
+                    } else {
+                        last.append(node)
+                        groups.append(last)
+                    }
+                } else {
+                    groups.append([node])
+                }
+                pendingOr = false
+            }
+        }
+        if pendingOr { hints.append("ignored OR at the end of the query") }
+        let nodes = groups.map { $0.count == 1 ? $0[0] : QueryNode.or($0) }
+        let root: QueryNode? = switch nodes.count {
+        case 0: nil
+        case 1: nodes[0]
+        default: .and(nodes)
+        }
+        return ParsedQuery(root: root, hints: hints)
+    }
+}
+
+/// The result of a lenient parse: the tree (nil for an empty query) and what was ignored.
+public struct ParsedQuery: Sendable, Equatable {
+    public var root: QueryNode?
+    /// Human-readable notes about input that was ignored or reinterpreted.
+    public var hints: [String]
+}
+
+private enum Lexeme {
+    case node(QueryNode)
+    case or
+}
+
+private struct Lexer {
+    let chars: [Character]
+    var i = 0
+
+    init(_ input: String) { chars = Array(input) }
+
+    mutating func next(hints: inout [String]) -> Lexeme? {
+        while true {
+            while i < chars.count, chars[i].isWhitespace { i += 1 }
+            guard i < chars.count else { return nil }
+            var negated = false
+            if chars[i] == "-" {
+                negated = true
+                i += 1
+                if i >= chars.count || chars[i].isWhitespace {
+                    hints.append("ignored '-' without a term after it")
+                    continue
+                }
+            }
+            var field: Field?
+            if let (f, length) = fieldPrefix() {
+                field = f
+                i += length
+            }
+            let node: QueryNode
+            if i < chars.count, chars[i] == "\"" {
+                i += 1
+                let start = i
+                while i < chars.count, chars[i] != "\"" { i += 1 }
+                let text = String(chars[start..<i])
+                if i < chars.count { i += 1 } else { hints.append("closed the unterminated quote at the end") }
+                node = .phrase(text, field: field)
+            } else {
+                let start = i
+                while i < chars.count, !chars[i].isWhitespace { i += 1 }
+                var word = String(chars[start..<i])
+                if !negated, field == nil, word == "OR" { return .or }
+                var prefix = false
+                while word.hasSuffix("*") {
+                    word.removeLast()
+                    prefix = true
+                }
+                if word.isEmpty {
+                    if field != nil { hints.append("ignored an empty \(field!.rawValue): filter") }
+                    else if prefix { hints.append("ignored '*' without a prefix before it") }
+                    continue
+                }
+                node = .term(word, field: field, prefix: prefix)
+            }
+            return .node(negated ? .not(node) : node)
+        }
+    }
+
+    /// Recognizes `title:` / `body:` directly followed by a term or quote.
+    func fieldPrefix() -> (Field, Int)? {
+        for field in Field.allCases {
+            let name = Array(field.rawValue + ":")
+            guard i + name.count < chars.count,
+                  Array(chars[i..<(i + name.count)]).map({ Character($0.lowercased()) }) == name,
+                  !chars[i + name.count].isWhitespace
+            else { continue }
+            return (field, name.count)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,187 @@
+import Glibc
+import Logging
+import Synchronization
+
+/// A change seen by the watcher. Paths are absolute.
+public enum WatchEvent: Sendable, Equatable {
+    /// A file was written and closed, or moved into a watched directory: check it.
+    case fileChanged(String)
+    /// A file or directory was deleted or moved away: drop it and everything under it.
+    case removed(String)
+    /// The kernel queue overflowed and events were lost: reconcile everything.
+    case overflow
+}
+
+/// Recursive inotify watcher: one watch per directory, added before the directory is listed so
+/// no file created meanwhile is missed. Directories created or moved in later are watched and
+/// listed the same way; the files found are reported as ``WatchEvent/fileChanged(_:)``.
+///
+/// The inotify descriptor is read continuously on a thread of its own, apart from indexing, so
+/// the kernel queue does not overflow while a batch commits. See inotify(7).
+public final class InotifyWatcher: Sendable {
+    private let fd: Int32
+    private let rules: IndexingRules
+    private let logger: Logger
+    private let handler: @Sendable (WatchEvent) -> Void
+    /// Watch descriptor → directory path.
+    private let watches = Mutex<[Int32: String]>([:])
+    private let roots = Mutex<Set<String>>([])
+    private let stopping = Atomic<Bool>(false)
+    private let warnedAboutLimit = Atomic<Bool>(false)
+
+    /// Events watched on every directory.
+    private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE
+        | IN_DELETE_SELF | IN_MOVE_SELF) | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK)
+
+    /// Opens an inotify instance. `handler` is called on the reader thread, in event order.
+    /// - Throws: ``WatchError/inotifyUnavailable(errno:)`` when inotify_init1 fails (e.g. the
+    ///   `fs.inotify.max_user_instances` limit).
+    public init(rules: IndexingRules, logger: Logger, handler: @escaping @Sendable (WatchEvent) -> Void) throws {
+        let fd = inotify_init1(Int32(IN_CLOEXEC))
+        guard fd >= 0 else { throw WatchError.inotifyUnavailable(errno: errno) }
+        self.fd = fd
+        self.rules = rules
+        self.logger = logger
+        self.handler = handler
+    }
+
+    deinit { close(fd) }
+
+    /// Number of directories watched.
+    public var watchCount: Int { watches.withLock { $0.count } }
+
+    /// Watches the root directory `root` and everything below it, like ``watchTree(_:)``; a root
+    /// that is deleted or moved away is reported as ``WatchEvent/removed(_:)``.
+    public func watchRoot(_ root: String) -> [String] {
+        roots.withLock { _ = $0.insert(root) }
+        return watchTree(root)
+    }
+
+    /// Watches `directory` and every included directory below it, and returns the included
+    /// regular files found, as absolute paths. Call from one thread at a time.
+    public func watchTree(_ directory: String) -> [String] {
+        var files: [String] = []
+        var stack = [directory]
+        while let dir = stack.popLast() {
+            addWatch(dir)
+            for entry in DirectoryListing.entries(of: dir) {
+                let path = dir == "/" ? "/" + entry.name : dir + "/" + entry.name
+                if entry.isDirectory {
+                    if rules.includesDirectory(named: entry.name) { stack.append(path) }
+                } else if entry.isRegularFile, rules.includesFile(named: entry.name) {
+                    files.append(path)
+                }
+            }
+        }
+        return files
+    }
+
+    private func addWatch(_ dir: String) {
+        let wd = inotify_add_watch(fd, dir, Self.mask)
+        if wd >= 0 {
+            watches.withLock { $0[wd] = dir }
+            return
+        }
+        let code = errno
+        if code == ENOSPC {
+            if !warnedAboutLimit.exchange(true, ordering: .relaxed) {
+                logger.error("inotify watch limit reached: raise fs.inotify.max_user_watches (sysctl); changes under some directories will be missed until restart",
+                             metadata: ["dir.path": "\(dir)"])
+            }
+        } else if code != ENOENT && code != ENOTDIR {
+            logger.warning("cannot watch directory", metadata: ["dir.path": "\(dir)", "errno": "\(code)"])
+        }
+    }
+
+    /// Stops watching every directory at or under `dir` (it was moved away or deleted).
+    private func unwatchTree(_ dir: String) {
+        let prefix = dir + "/"
+        let gone = watches.withLock { map -> [Int32] in
+            let wds = map.filter { $0.value == dir || $0.value.hasPrefix(prefix) }.map(\.key)
+            for wd in wds { map[wd] = nil }
+            return wds
+        }
+        for wd in gone { inotify_rm_watch(fd, wd) }
+    }
+
+    /// Reads events until ``stop()``; blocks the calling thread. Run it on a dedicated thread.
+    public func run() {
+        let capacity = 64 * 1024
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { buffer.deallocate() }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while !stopping.load(ordering: .relaxed) {
+            let ready = poll(&pfd, 1, 200)
+            if ready <= 0 { continue }
+            let n = read(fd, buffer, capacity)
+            if n <= 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                logger.error("inotify read failed", metadata: ["errno": "\(errno)"])
+                return
+            }
+            var offset = 0
+            while offset + 16 <= n {
+                let event = buffer.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
+                let nameBytes = UnsafeRawBufferPointer(start: buffer + offset + 16, count: Int(event.len))
+                let name = String(decoding: nameBytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+                offset += 16 + Int(event.len)
+                handle(wd: event.wd, mask: event.mask, name: name)
+            }
+        }
+    }
+
+    /// Makes ``run()`` return within about 200 ms.
+    public func stop() { stopping.store(true, ordering: .relaxed) }
+
+    private func handle(wd: Int32, mask: UInt32, name: String) {
+        if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+            logger.warning("inotify queue overflowed; reconciling")
+            handler(.overflow)
+            return
+        }
+        guard let dir = watches.withLock({ $0[wd] }) else { return }
+        if mask & UInt32(IN_IGNORED) != 0 {
+            watches.withLock { if $0[wd] == dir { $0[wd] = nil } }
+            return
+        }
+        if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
+            // The parent reports other directories (IN_DELETE / IN_MOVED_FROM); only a root
+            // has no watched parent.
+            if roots.withLock({ $0.contains(dir) }) {
+                logger.warning("watched root was deleted or moved away", metadata: ["root.path": "\(dir)"])
+                unwatchTree(dir)
+                handler(.removed(dir))
+            }
+            return
+        }
+        guard !name.isEmpty else { return }
+        let path = dir + "/" + name
+        let isDirectory = mask & UInt32(IN_ISDIR) != 0
+        if isDirectory {
+            guard rules.includesDirectory(named: name) else { return }
+            if mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
+                for file in watchTree(path) { handler(.fileChanged(file)) }
+            } else if mask & UInt32(IN_MOVED_FROM | IN_DELETE) != 0 {
+                unwatchTree(path)
+                handler(.removed(path))
+            }
+            return
+        }
+        if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 {
+            if rules.includesFile(named: name) { handler(.fileChanged(path)) }
+        } else if mask & UInt32(IN_MOVED_FROM | IN_DELETE) != 0 {
+            handler(.removed(path))
+        }
+    }
+}
+
+/// Errors of the watcher.
+public enum WatchError: Error, CustomStringConvertible {
+    case inotifyUnavailable(errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .inotifyUnavailable(let e): "inotify_init1 failed: \(String(cString: strerror(e))) (check fs.inotify.max_user_instances)"
+        }
+    }
+}

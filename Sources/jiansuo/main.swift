@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import JiansuoClient
+import JiansuoProtocol
+
+/// Exit codes of `jiansuo` (documented in the README).
+enum ExitCodes {
+    /// Hits were found, or the command succeeded.
+    static let success: Int32 = 0
+    /// A search found no hits.
+    static let noHits: Int32 = 1
+    /// Usage or query error.
+    static let usage: Int32 = 2
+    /// The daemon could not be reached.
+    static let unreachable: Int32 = 3
+}
+
+struct Jiansuo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jiansuo",
+        abstract: "Search your Chinese documents through the jiansuod daemon.",
+        discussion: """
+            Exit codes: 0 success (hits found), 1 no hits, 2 usage or query error, 3 daemon unreachable.
+            The socket is --socket, else $JIANSUO_SOCKET, else index/jiansuod.sock in the current directory.
+            """,
+        subcommands: [Search.self, Status.self])
+
+    // Declared here too so that `jiansuo --socket PATH search …` parses; subcommands read it
+    // through their own @OptionGroup.
+    @OptionGroup var connection: ConnectionOptions
+}
+
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .long, help: "The daemon's socket (default: $JIANSUO_SOCKET, else index/jiansuod.sock).")
+    var socket: String?
+
+    var client: Client {
+        let path = socket ?? ProcessInfo.processInfo.environment["JIANSUO_SOCKET"] ?? "index/jiansuod.sock"
+        return Client(socketPath: path)
+    }
+}
+
+/// Runs a request, turning failures into a message on stderr and the documented exit code.
+func call<R: Codable & Sendable>(_ options: ConnectionOptions, _ request: Request, _ type: R.Type) throws -> R {
+    do {
+        return try options.client.send(request, expecting: type)
+    } catch {
+        FileHandle.standardError.write(Data(("jiansuo: " + error.description + "\n").utf8))
+        switch error {
+        case .daemonNotRunning, .io: throw ExitCode(ExitCodes.unreachable)
+        case .server(let e) where e.code == .invalidParams: throw ExitCode(ExitCodes.usage)
+        default: throw ExitCode(ExitCodes.unreachable)
+        }
+    }
+}
+
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Search the index.",
+        discussion: """
+            Syntax: words are ANDed; "a phrase"; a OR b; -excluded; prefix*; title:word, body:word.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The query; several arguments are joined with spaces.")
+    var query: [String]
+
+    @Option(help: "Number of hits to show (1–1000).")
+    var limit: Int = SearchParams.defaultLimit
+
+    @Option(help: "Number of hits to skip.")
+    var offset: Int = 0
+
+    @Flag(help: "Print one JSON object: {total, hits: [{path, title, score, snippet, highlights}], hints}.")
+    var json = false
+
+    func run() throws {
+        let result = try call(connection, .search(SearchParams(query: query.joined(separator: " "), limit: limit, offset: offset)), SearchResult.self)
+        if json {
+            try printJSON(result)
+        } else {
+            let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            for hint in result.hints {
+                FileHandle.standardError.write(Data("note: \(hint)\n".utf8))
+            }
+            for (n, hit) in result.hits.enumerated() {
+                let rank = offset + n + 1
+                print(color ? "\u{1B}[1m\(rank). \(hit.title)\u{1B}[0m" : "\(rank). \(hit.title)")
+                print("   " + (color ? "\u{1B}[32m\(hit.path)\u{1B}[0m" : hit.path))
+                print("   " + highlighted(hit, color: color))
+            }
+            let shown = result.hits.isEmpty ? "" : " (showing \(offset + 1)–\(offset + result.hits.count))"
+            print("\(result.total) document\(result.total == 1 ? "" : "s")\(shown)")
+        }
+        if result.hits.isEmpty && result.total == 0 { throw ExitCode(ExitCodes.noHits) }
+    }
+
+    /// The snippet with its highlights: bold red on a colour terminal, else in [brackets].
+    func highlighted(_ hit: SearchHitMessage, color: Bool) -> String {
+        let bytes = Array(hit.snippet.utf8)
+        var out: [UInt8] = []
+        var cursor = 0
+        let (open, close) = color ? ("\u{1B}[1;31m", "\u{1B}[0m") : ("[", "]")
+        for range in hit.highlights where range.count == 2 {
+            let start = max(cursor, min(range[0], bytes.count)), end = max(start, min(range[1], bytes.count))
+            out += bytes[cursor..<start]
+            out += Array(open.utf8) + bytes[start..<end] + Array(close.utf8)
+            cursor = end
+        }
+        out += bytes[cursor...]
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show what the daemon is doing and how big the index is.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Print one JSON object: {state, documents, pending, roots, index, errors, recentErrors, version}.")
+    var json = false
+
+    func run() throws {
+        let status = try call(connection, .status, StatusResult.self)
+        if json {
+            try printJSON(status)
+            return
+        }
+        print("state:     \(status.state)")
+        print("documents: \(status.documents)")
+        print("pending:   \(status.pending)")
+        print("roots:     \(status.roots.joined(separator: ", "))")
+        print("index:     \(status.index)")
+        print("errors:    \(status.errors)")
+        for e in status.recentErrors { print("  \(e.path): \(e.message)") }
+        print("version:   \(status.version)")
+    }
+}
+
+Jiansuo.main()

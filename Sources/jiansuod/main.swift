@@ -1,0 +1,61 @@
+import ArgumentParser
+import JiansuoDaemon
+import Logging
+
+@main
+struct Jiansuod: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jiansuod",
+        abstract: "Index folders of Chinese documents and answer searches on a Unix socket.",
+        discussion: """
+            Settings come from the built-in defaults, then the --config file, then these flags.
+            See etc/jiansuod.yaml for every key.
+            """)
+
+    @Option(name: .long, help: "A YAML config file (see etc/jiansuod.yaml).")
+    var config: String?
+
+    @Option(name: .long, help: "A directory to index and watch; repeat for several.")
+    var root: [String] = []
+
+    @Option(name: .long, help: "The directory holding the index database (default: index).")
+    var index: String?
+
+    @Option(name: .long, help: "The Unix socket to listen on (default: <index>/jiansuod.sock).")
+    var socket: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default: info).")
+    var logLevel: String?
+
+    mutating func run() async throws {
+        var settings = DaemonConfig()
+        do {
+            if let config { try settings.load(file: config) }
+            if !root.isEmpty { settings.roots = root }
+            if let index { settings.indexDirectory = index }
+            if let socket { settings.socketPath = socket }
+            if let logLevel {
+                guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
+                    throw ValidationError("unknown --log-level '\(logLevel)'")
+                }
+                settings.logLevel = level
+            }
+            settings = try settings.resolved()
+        } catch let error as ConfigError {
+            throw ValidationError(error.description)
+        }
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "jiansuod")
+        do {
+            try await Daemon.run(config: settings, logger: logger)
+        } catch {
+            logger.critical("cannot run: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
