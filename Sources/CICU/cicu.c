@@ -237,25 +237,28 @@ const char *cicu_unicode_version(void) {
     return buf;
 }
 
-int32_t cicu_detect_charset(const char *bytes, int32_t len, char *name, int32_t name_cap, int32_t *err) {
+int32_t cicu_detect_charsets(const char *bytes, int32_t len, char *names, int32_t name_cap,
+                             int32_t *confidences, int32_t max, int32_t *err) {
     UErrorCode e = U_ZERO_ERROR;
     UCharsetDetector *det = ucsdet_open(&e);
     if (U_FAILURE(e)) { *err = e; return -1; }
     ucsdet_setText(det, bytes, len, &e);
-    const UCharsetMatch *m = U_SUCCESS(e) ? ucsdet_detect(det, &e) : NULL;
-    int32_t confidence = -1;
-    if (m != NULL && U_SUCCESS(e)) {
-        const char *n = ucsdet_getName(m, &e);
-        confidence = ucsdet_getConfidence(m, &e);
-        if (U_SUCCESS(e) && n != NULL && name_cap > 0) {
-            strncpy(name, n, (size_t)name_cap - 1);
-            name[name_cap - 1] = 0;
-        }
+    int32_t found = 0;
+    const UCharsetMatch **matches = U_SUCCESS(e) ? ucsdet_detectAll(det, &found, &e) : NULL;
+    int32_t n = 0;
+    for (int32_t k = 0; U_SUCCESS(e) && matches != NULL && k < found && n < max; k++) {
+        const char *name = ucsdet_getName(matches[k], &e);
+        int32_t confidence = ucsdet_getConfidence(matches[k], &e);
+        if (U_FAILURE(e) || name == NULL) break;
+        char *slot = names + (size_t)n * (size_t)name_cap;
+        strncpy(slot, name, (size_t)name_cap - 1);
+        slot[name_cap - 1] = 0;
+        confidences[n++] = confidence;
     }
     ucsdet_close(det);
     if (U_FAILURE(e)) { *err = e; return -1; }
-    *err = m == NULL ? U_INVALID_CHAR_FOUND : 0;
-    return m == NULL ? -1 : confidence;
+    *err = 0;
+    return n;
 }
 
 char *cicu_convert_to_utf8(const char *charset, const char *bytes, int32_t len,

@@ -21,19 +21,36 @@ public enum CharsetDecoder {
         if bytes.contains(0) { throw .binary }
         if let text = String(validating: bytes, as: UTF8.self) { return (text, "UTF-8") }
 
-        var name = [CChar](repeating: 0, count: 64)
-        var err: Int32 = 0
-        let confidence = bytes.withUnsafeBufferPointer { buf in
-            buf.withMemoryRebound(to: CChar.self) {
-                cicu_detect_charset($0.baseAddress, Int32($0.count), &name, Int32(name.count), &err)
+        // Candidates from ucsdet, best first. UTF-16/32 without a byte order mark is not
+        // trusted: short CJK texts in legacy encodings are often mistaken for it.
+        var failures: [String] = []
+        for (charset, confidence) in candidates(bytes) where confidence >= minimumConfidence {
+            if charset.hasPrefix("UTF-16") || charset.hasPrefix("UTF-32") || charset == "UTF-8" { continue }
+            do {
+                return try convert(bytes, from: charset)
+            } catch {
+                failures.append("\(charset): \(error)")
             }
         }
-        let charset = String(cString: name)
-        guard confidence >= minimumConfidence, !charset.isEmpty else {
-            throw .undecodable(reason: "no charset detected with confidence (best: \(charset.isEmpty ? "none" : charset) at \(confidence))")
+        throw .undecodable(reason: failures.isEmpty ? "no charset detected with confidence" : failures.joined(separator: "; "))
+    }
+
+    /// ucsdet's candidates, best first, with their confidence 0–100.
+    static func candidates(_ bytes: [UInt8]) -> [(String, Int32)] {
+        let nameBytes = 40, max = 8
+        var names = [CChar](repeating: 0, count: nameBytes * max)
+        var confidences = [Int32](repeating: 0, count: max)
+        var err: Int32 = 0
+        let n = bytes.withUnsafeBufferPointer { buf in
+            buf.withMemoryRebound(to: CChar.self) {
+                cicu_detect_charsets($0.baseAddress, Int32($0.count), &names, Int32(nameBytes), &confidences, Int32(max), &err)
+            }
         }
-        // ucsdet reports GBK and GB2312 as GB18030, which is their superset.
-        return try convert(bytes, from: charset)
+        guard n > 0 else { return [] }
+        return (0..<Int(n)).map { k in
+            let name = names[(k * nameBytes)..<((k + 1) * nameBytes)].prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            return (String(decoding: name, as: UTF8.self), confidences[k])
+        }
     }
 
     private static func convert(_ bytes: [UInt8], from charset: String) throws(ExtractionError) -> (text: String, encoding: String) {

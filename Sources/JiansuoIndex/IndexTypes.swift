@@ -75,11 +75,14 @@ public enum IndexError: Error, CustomStringConvertible {
     case invalidQuery(String)
     /// The database could not be opened or migrated; `reason` is SQLite's message.
     case cannotOpen(path: String, reason: String)
+    /// ``SearchIndex/integrityCheck()`` found an inconsistency.
+    case corrupt(String)
 
     public var description: String {
         switch self {
         case .invalidQuery(let m): "invalid query: \(m)"
         case .cannotOpen(let path, let reason): "cannot open the index at \(path): \(reason)"
+        case .corrupt(let m): "index is corrupt: \(m)"
         }
     }
 }

@@ -146,6 +146,24 @@ public final class SearchIndex: Sendable {
         try writer.read { db in Set(try String.fetchAll(db, sql: "SELECT path FROM errors")) }
     }
 
+    /// Runs FTS5's integrity check (which re-tokenizes every stored row with the tokenizer) and
+    /// checks that every document has exactly one FTS5 row.
+    /// - Throws: ``IndexError/corrupt(_:)`` naming the inconsistency.
+    public func integrityCheck() throws {
+        try writer.write { db in
+            do {
+                try db.execute(sql: "INSERT INTO fts(fts) VALUES('integrity-check')")
+            } catch let error as DatabaseError {
+                throw IndexError.corrupt("FTS5 integrity-check: \(error.message ?? "\(error)")")
+            }
+            let orphans = try Int.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM documents WHERE id NOT IN (SELECT rowid FROM fts))
+                     + (SELECT count(*) FROM fts WHERE rowid NOT IN (SELECT id FROM documents))
+                """) ?? 0
+            if orphans > 0 { throw IndexError.corrupt("\(orphans) documents without FTS5 rows or rows without documents") }
+        }
+    }
+
     /// Number of indexed documents.
     public func documentCount() throws -> Int {
         try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0 }

@@ -66,10 +66,12 @@ char *cicu_normalize(const char *text, int32_t len, int32_t *out_len, int32_t *e
 const char *cicu_icu_version(void);
 const char *cicu_unicode_version(void);
 
-/// Guesses the charset of `len` bytes with ICU's charset detector (ucsdet). Writes the ICU
-/// converter name (e.g. "GB18030", "Big5", "UTF-16LE") into `name` (NUL-terminated, at most
-/// `name_cap` bytes) and returns the confidence 0..100, or -1 with *err set when nothing matched.
-int32_t cicu_detect_charset(const char *bytes, int32_t len, char *name, int32_t name_cap, int32_t *err);
+/// Ranks candidate charsets for `len` bytes with ICU's charset detector (ucsdet), best first.
+/// Writes up to `max` ICU converter names (e.g. "GB18030", "Big5", "UTF-16LE") as consecutive
+/// NUL-terminated strings of `name_cap` bytes each into `names`, and their confidences (0..100)
+/// into `confidences`. Returns the number written, or -1 with *err set.
+int32_t cicu_detect_charsets(const char *bytes, int32_t len, char *names, int32_t name_cap,
+                             int32_t *confidences, int32_t max, int32_t *err);
 
 /// Converts `len` bytes in `charset` (an ICU converter name) to UTF-8 with ucnv. Unmappable or
 /// invalid input becomes U+FFFD; their count goes to *substitutions. Returns a malloc'd

@@ -1,0 +1,87 @@
+import GRDB
+@testable import JiansuoIndex
+import JiansuoExtract
+import JiansuoQuery
+import JiansuoAnalysis
+import Testing
+
+@Suite struct SearchIndexTests {
+    let index = try! SearchIndex.inMemory()
+    let compiler = QueryCompiler(segmenter: try! Segmenter())
+
+    func add(_ path: String, title: String, body: String) throws {
+        try index.apply([.upsert(path: path, state: FileState(size: 1, mtimeNanoseconds: 1, inode: 1),
+                                 document: Document(title: title, body: body, format: .text, encoding: "UTF-8"))])
+    }
+
+    func search(_ q: String, limit: Int = 20) throws -> SearchResults {
+        let match = try #require(compiler.compile(QueryParser.parse(q)).match)
+        return try index.search(SearchRequest(match: match, limit: limit, offset: 0))
+    }
+
+    @Test func findsHighlightsAndRanksTitleAboveBody() throws {
+        try add("/d/body.txt", title: "保险新闻", body: "北京市知识产权保险试点两年来，专利成功投保。")
+        try add("/d/title.txt", title: "知识产权日", body: "今天举办了活动。")
+        try add("/d/other.txt", title: "天气", body: "今天晴。")
+        let results = try search("知识产权")
+        #expect(results.total == 2)
+        #expect(results.hits.map(\.path) == ["/d/title.txt", "/d/body.txt"])
+        let hit = results.hits[1]
+        let bytes = Array(hit.snippet.utf8)
+        #expect(hit.highlights.count == 1)
+        #expect(String(decoding: bytes[hit.highlights[0]], as: UTF8.self) == "知识产权")
+        #expect(hit.score > 0)
+    }
+
+    @Test func normalizedMatching() throws {
+        try add("/d/a.txt", title: "手机", body: "新款ｉＰｈｏｎｅ１５上市，价格１０元起。")
+        #expect(try search("iphone15").total == 1)
+        #expect(try search("IPHONE15").total == 1)
+        #expect(try search("10").total == 1)
+        #expect(try search("iph*").total == 1)
+    }
+
+    @Test func updateDeleteAndTreeDelete() throws {
+        try add("/d/x/a.txt", title: "一", body: "苹果")
+        try add("/d/x/b.txt", title: "二", body: "苹果")
+        try add("/d/x0.txt", title: "三", body: "苹果")
+        try add("/d/x/a.txt", title: "一", body: "香蕉")
+        #expect(try search("苹果").total == 2)
+        #expect(try search("香蕉").total == 1)
+        try index.apply([.deleteTree(path: "/d/x")])
+        #expect(try search("苹果").hits.map(\.path) == ["/d/x0.txt"])
+        try index.apply([.delete(path: "/d/x0.txt")])
+        #expect(try index.documentCount() == 0)
+        try index.integrityCheck()
+    }
+
+    @Test func failuresAreRecordedAndClearedByASuccessfulIndex() throws {
+        try index.apply([.failure(path: "/d/bad.txt", message: "binary file")])
+        #expect(try index.failures().total == 1)
+        #expect(try index.failures().recent.first?.message == "binary file")
+        try add("/d/bad.txt", title: "好了", body: "内容")
+        #expect(try index.failures().total == 0)
+    }
+
+    @Test func fileStatesRoundTrip() throws {
+        let state = FileState(size: 42, mtimeNanoseconds: 1_700_000_000_123_456_789, inode: .max)
+        try index.apply([.upsert(path: "/d/s.txt", state: state, document: Document(title: "t", body: "b", format: .text, encoding: "UTF-8"))])
+        #expect(try index.fileState(path: "/d/s.txt") == state)
+        #expect(try index.fileStates()["/d/s.txt"] == state)
+    }
+
+    @Test func pagingAndLimits() throws {
+        for i in 0..<30 { try add("/d/\(i).txt", title: "文档\(i)", body: "共同的词语 检索") }
+        let match = try #require(compiler.compile(QueryParser.parse("检索")).match)
+        let page = try index.search(SearchRequest(match: match, limit: 10, offset: 25))
+        #expect(page.total == 30)
+        #expect(page.hits.count == 5)
+    }
+
+    @Test func snippetMarkersAreParsedIntoRanges() {
+        let (text, ranges) = SearchIndex.parseSnippet("甲\u{1}乙\u{2}\n\n丙 \u{1}丁\u{2}")
+        #expect(text == "甲乙 丙 丁")
+        #expect(ranges == [3..<6, 11..<14])
+    }
+
+}

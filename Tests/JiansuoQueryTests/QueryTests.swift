@@ -1,0 +1,58 @@
+import JiansuoAnalysis
+import JiansuoQuery
+import Testing
+
+@Suite struct QueryParserTests {
+    @Test func termsAreANDed() {
+        #expect(QueryParser.parse("知识 产权").root == .and([.term("知识", field: nil, prefix: false), .term("产权", field: nil, prefix: false)]))
+    }
+
+    @Test func phrasesOrExclusionPrefixAndFields() {
+        let parsed = QueryParser.parse(#""知识产权 保险" 证券 OR 银行 -广告 swif* title:专利"#)
+        #expect(parsed.root == .and([
+            .phrase("知识产权 保险", field: nil),
+            .or([.term("证券", field: nil, prefix: false), .term("银行", field: nil, prefix: false)]),
+            .not(.term("广告", field: nil, prefix: false)),
+            .term("swif", field: nil, prefix: true),
+            .term("专利", field: .title, prefix: false),
+        ]))
+        #expect(parsed.hints.isEmpty)
+    }
+
+    @Test func emptyQuery() {
+        #expect(QueryParser.parse("   ").root == nil)
+    }
+}
+
+@Suite struct QueryCompilerTests {
+    let compiler = QueryCompiler(segmenter: try! Segmenter())
+
+    func compile(_ q: String) -> CompiledQuery { compiler.compile(QueryParser.parse(q)) }
+
+    @Test func userTextOnlyAppearsInsideStringLiterals() {
+        #expect(compile("知识 产权").match == #"("知识" AND "产权")"#)
+        #expect(compile(#"a"b"#).match == #""a""b""#)
+        #expect(compile("title:专利 -广告").match == #"({title} : "专利" NOT "广告")"#)
+        #expect(compile("swif*").match == #""swif" *"#)
+        #expect(compile("NEAR(a b) AND c").match == #"("NEAR(a" AND "b)" AND "AND" AND "c")"#)
+    }
+
+    /// Ordinary input never fails: each gives an expression or a clear hint.
+    @Test(arguments: ["C#", "ubuntu 20.04", "a-b-c", "\"", "*", "AND", "中文:", "", "-", "OR", "OR OR", "-广告", "title:", "（）", "\"\"", "a OR", "^", "{title}:x", "col:x"])
+    func hostileInputIsLenient(query: String) {
+        let result = compile(query)
+        if result.match == nil { #expect(!result.hints.isEmpty, "no match and no hint for \(query)") }
+    }
+
+    @Test func exclusionsAloneAreExplained() {
+        let result = compile("-广告")
+        #expect(result.match == nil)
+        #expect(result.hints.contains { $0.contains("not excluded") })
+    }
+
+    @Test func punctuationTermsAreDroppedWithAHint() {
+        let result = compile("知识产权 ，。")
+        #expect(result.match == #""知识产权""#)
+        #expect(result.hints.contains { $0.contains("，。") })
+    }
+}
