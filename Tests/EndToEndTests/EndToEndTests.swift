@@ -1,0 +1,176 @@
+import Foundation
+import Glibc
+import JiansuoClient
+import JiansuoProtocol
+import Testing
+
+/// The real `jiansuod` binary on a copy of `samples/`, driven by the real `jiansuo` binary.
+@Suite(.serialized) struct EndToEndTests {
+    static let samples = repoRoot.appendingPathComponent("samples")
+    static let sampleCount = 6
+
+    @Test func indexesTheSamplesAndSearchesWithHighlights() throws {
+        let d = try DaemonFixture(copying: Self.samples)
+        try d.start()
+        try d.waitUntilIndexed(documents: Self.sampleCount)
+
+        let result = try d.cli(["search", "知识产权", "--json"])
+        #expect(result.status == 0)
+        let json = try result.json()
+        let hits = try #require(json["hits"] as? [[String: Any]])
+        #expect(json["total"] as? Int == 4)
+        #expect(hits.count == 4)
+        for hit in hits {
+            #expect((hit["path"] as? String)?.hasPrefix(d.root.path + "/") == true)
+            let snippet = Array((hit["snippet"] as? String ?? "").utf8)
+            let ranges = hit["highlights"] as? [[Int]] ?? []
+            #expect(!ranges.isEmpty)
+            for r in ranges { #expect(String(decoding: snippet[r[0]..<r[1]], as: UTF8.self) == "知识产权") }
+            #expect(hit["score"] is Double)
+        }
+        // The GB18030 file, whose title is the query's subject, ranks first.
+        #expect(hits.first?["title"] as? String == "知识产权质押融资简介")
+
+        // Human output: rank, title, path, snippet with [highlight]; exit 0.
+        let human = try d.cli(["search", "知识产权"])
+        #expect(human.stdout.contains("1. 知识产权质押融资简介"))
+        #expect(human.stdout.contains("[知识产权]"))
+        #expect(human.stdout.contains(d.root.path))
+
+        // No hits: exit 1. Exact title: first.
+        #expect(try d.cli(["search", "不存在的词语组合xyz"]).status == 1)
+        #expect(try d.searchPaths("城市图书馆开放时间与借阅规则").first == d.path("网页/城市图书馆开放时间.html"))
+        #expect(try d.searchPaths("臺灣高山茶筆記").first == d.path("Notes/繁體筆記 茶葉.md"))
+
+        let status = try d.cli(["status"])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("documents: \(Self.sampleCount)"))
+        #expect(d.stop() == 0)
+    }
+
+    @Test func followsCreateEditRenameAndDelete() throws {
+        let d = try DaemonFixture(copying: Self.samples)
+        try d.start()
+        try d.waitUntilIndexed(documents: Self.sampleCount)
+        var seconds: [String: Double] = [:]
+
+        try d.write("新文件.txt", "新文件\n\n今天讨论了量子计算的进展。")
+        seconds["create"] = try d.waitFor("a new file to be found") { try d.searchPaths("量子计算") == [d.path("新文件.txt")] }
+
+        try d.write("新文件.txt", "新文件\n\n今天讨论了区块链的应用。")
+        seconds["edit"] = try d.waitFor("an edit to show") {
+            try d.searchPaths("区块链") == [d.path("新文件.txt")] && d.searchPaths("量子计算").isEmpty
+        }
+
+        try FileManager.default.moveItem(atPath: d.path("新文件.txt"), toPath: d.path("改名 后.txt"))
+        seconds["rename"] = try d.waitFor("a rename to show") { try d.searchPaths("区块链") == [d.path("改名 后.txt")] }
+
+        try FileManager.default.removeItem(atPath: d.path("改名 后.txt"))
+        seconds["delete"] = try d.waitFor("a delete to show") { try d.searchPaths("区块链").isEmpty }
+
+        // A directory created later is watched; renaming and deleting it moves its documents.
+        try FileManager.default.createDirectory(atPath: d.path("新目录/子目录"), withIntermediateDirectories: true)
+        try d.write("新目录/子目录/笔记.md", "# 笔记\n\n天文望远镜的口径越大越好。")
+        seconds["new directory"] = try d.waitFor("a file in a new directory") { try d.searchPaths("天文望远镜") == [d.path("新目录/子目录/笔记.md")] }
+        try d.write("新目录/子目录/第二篇.md", "# 第二篇\n\n天文望远镜需要赤道仪。")
+        seconds["second file in new directory"] = try d.waitFor("a later file in the new directory") { try d.searchPaths("赤道仪") == [d.path("新目录/子目录/第二篇.md")] }
+        try FileManager.default.moveItem(atPath: d.path("新目录"), toPath: d.path("改名目录"))
+        seconds["directory rename"] = try d.waitFor("a directory rename") {
+            Set(try d.searchPaths("天文望远镜")) == [d.path("改名目录/子目录/笔记.md"), d.path("改名目录/子目录/第二篇.md")]
+        }
+        try d.write("改名目录/子目录/第三篇.md", "# 第三篇\n\n天文台在山顶。")
+        seconds["file in renamed directory"] = try d.waitFor("a file in the renamed directory") { try d.searchPaths("天文台") == [d.path("改名目录/子目录/第三篇.md")] }
+        try FileManager.default.removeItem(atPath: d.path("改名目录"))
+        seconds["directory delete"] = try d.waitFor("a directory delete") { try d.searchPaths("天文").isEmpty }
+
+        try d.waitUntilIndexed(documents: Self.sampleCount)
+        print("freshness (s, including CLI polling):", seconds.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.3f", $0.value))" }.joined(separator: " "))
+        #expect(d.stop() == 0)
+    }
+
+    @Test func changesWhileStoppedArePickedUpAtStart() throws {
+        let d = try DaemonFixture(copying: Self.samples)
+        try d.start()
+        try d.waitUntilIndexed(documents: Self.sampleCount)
+        #expect(d.stop() == 0)
+
+        try FileManager.default.removeItem(atPath: d.path("网页/城市图书馆开放时间.html"))
+        try d.write("文档/全文检索工具安装说明.txt", "全文检索工具安装说明\n\n已经改写为关于向日葵的内容。")
+        try d.write("离线新增.txt", "离线新增\n\n停机期间新增的蒲公英文档。")
+        try d.start()
+        try d.waitUntilIndexed(documents: Self.sampleCount)
+        #expect(try d.searchPaths("借阅规则").isEmpty)
+        #expect(try d.searchPaths("向日葵") == [d.path("文档/全文检索工具安装说明.txt")])
+        #expect(try d.searchPaths("蒲公英") == [d.path("离线新增.txt")])
+        #expect(try d.searchPaths("安装依赖").isEmpty)
+    }
+
+    @Test func hostileClientsDoNotStopTheDaemon() throws {
+        let d = try DaemonFixture(copying: Self.samples)
+        try d.start()
+        try d.waitUntilIndexed(documents: Self.sampleCount)
+        let client = Client(socketPath: d.socket)
+
+        func response(_ bytes: [UInt8]) throws -> [String: Any] {
+            let line = try client.exchange(bytes)
+            return try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+        }
+        func errorCode(_ r: [String: Any]) -> String? { (r["error"] as? [String: Any])?["code"] as? String }
+
+        #expect(errorCode(try response(Array("this is not json\n".utf8))) == "bad_request")
+        #expect(errorCode(try response(Array("{\"method\":\"format_disk\"}\n".utf8))) == "unknown_method")
+        #expect(errorCode(try response([0xFF, 0xFE, 0x00, 0x81, 0x0A])) == "bad_request")
+        #expect(errorCode(try response(Array(#"{"method":"search","params":{"query":"x","limit":-1}}"#.utf8) + [0x0A])) == "invalid_params")
+        // An over-long line is answered with an error, not buffered without bound.
+        let long = [UInt8](repeating: UInt8(ascii: "a"), count: WireProtocol.maxRequestBytes + 4096) + [0x0A]
+        #expect(errorCode(try response(long)) == "request_too_large")
+        // Hostile queries get results or hints, never an FTS5 error.
+        for query in ["\"", "*", "AND", "OR", "NEAR(知识 产权)", "title:", "中文:", "-", "{title}:x", "知识产权\" OR \"x", String(repeating: "(", count: 500)] {
+            let r = try d.cli(["search", query, "--json"])
+            #expect(r.status == 0 || r.status == 1, "query \(query): \(r.stderr)")
+        }
+
+        // Clients that vanish mid-request or connect and say nothing.
+        for partial in ["{\"method\":\"sea", ""] {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in d.socket.utf8.enumerated() { raw[i] = b } }
+            let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            #expect(rc == 0)
+            _ = partial.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            close(fd)
+        }
+
+        // Several requests on one connection are answered in order.
+        let pair = try client.exchange(Array("{\"id\":1,\"method\":\"ping\"}\n{\"id\":2,\"method\":\"ping\"}\n".utf8))
+        #expect(String(decoding: pair, as: UTF8.self).contains("\"id\":1"))
+
+        // Still up and still right.
+        #expect(try d.searchPaths("知识产权").count == 4)
+        #expect(d.process?.isRunning == true)
+        #expect(d.stop() == 0)
+    }
+
+    @Test func cliSaysHowToStartTheDaemonWhenItIsNotRunning() throws {
+        let d = try DaemonFixture()
+        let result = try d.cli(["search", "知识产权"])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("jiansuod is not running"))
+        #expect(result.stderr.contains("jiansuod --root"))
+        let env = try DaemonFixture.run(productsDirectory.appendingPathComponent("jiansuo"), ["status"],
+                                        environment: ["JIANSUO_SOCKET": d.socket, "PATH": "/usr/bin:/bin"])
+        #expect(env.status == 3)
+        #expect(env.stderr.contains(d.socket))
+    }
+
+    @Test func daemonRefusesBadStartArguments() throws {
+        let daemon = productsDirectory.appendingPathComponent("jiansuod")
+        let noRoot = try DaemonFixture.run(daemon, ["--index", "/tmp/jse-none", "--socket", "/tmp/jse-none.sock"])
+        #expect(noRoot.status != 0)
+        #expect(noRoot.stderr.contains("--root"))
+        let missing = try DaemonFixture.run(daemon, ["--root", "/nonexistent/folder", "--socket", "/tmp/jse-none.sock"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("does not exist"))
+    }
+}
