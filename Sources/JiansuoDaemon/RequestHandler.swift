@@ -75,7 +75,7 @@ struct RequestHandler: Sendable {
         guard let match = compiled.match else {
             return SearchResult(total: 0, hits: [], hints: compiled.hints)
         }
-        let results = try index.search(SearchRequest(match: match, limit: limit, offset: offset))
+        let results = try index.search(SearchRequest(match: match, limit: limit, offset: offset, titleKey: SearchIndex.titleKey(params.query)))
         return SearchResult(
             total: results.total,
             hits: results.hits.map {

@@ -4,7 +4,8 @@ import JiansuoAnalysis
 /// The on-disk layout of the index, as GRDB migrations.
 ///
 /// - `meta(key, value)`: `analysis` holds ``AnalysisVersion/current``.
-/// - `documents`: one row per indexed file; `id` is the FTS5 rowid.
+/// - `documents`: one row per indexed file; `id` is the FTS5 rowid; `title_key` is the title
+///   normalized for exact-title matching (``SearchIndex/titleKey(_:)``).
 /// - `fts`: FTS5 table `(title, body)` with the `jiansuo` tokenizer, `detail=full` (phrase queries
 ///   need positions), ranked by `bm25(10.0, 1.0)`: a title match weighs ten body matches.
 /// - `errors(path, message, at_ms)`: files that could not be indexed, until they index fine.
@@ -24,6 +25,7 @@ enum IndexSchema {
                     mtime_ns INTEGER NOT NULL,
                     inode INTEGER NOT NULL,
                     title TEXT NOT NULL,
+                    title_key TEXT NOT NULL,
                     format TEXT NOT NULL,
                     encoding TEXT NOT NULL,
                     date TEXT,
@@ -32,6 +34,7 @@ enum IndexSchema {
                     tags TEXT NOT NULL DEFAULT '[]',
                     indexed_at_ms INTEGER NOT NULL
                 );
+                CREATE INDEX documents_title_key ON documents(title_key);
                 CREATE TABLE errors(path TEXT PRIMARY KEY, message TEXT NOT NULL, at_ms INTEGER NOT NULL);
                 """)
             try createFTS(db)

@@ -35,11 +35,15 @@ public struct SearchRequest: Sendable {
     public var limit: Int
     /// Hits to skip, for paging.
     public var offset: Int
+    /// ``SearchIndex/titleKey(_:)`` of the user's query text: documents with exactly this title
+    /// rank first. Nil to skip that rule.
+    public var titleKey: String?
 
-    public init(match: String, limit: Int, offset: Int) {
+    public init(match: String, limit: Int, offset: Int, titleKey: String? = nil) {
         self.match = match
         self.limit = limit
         self.offset = offset
+        self.titleKey = titleKey
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JiansuoAnalysis
 import JiansuoExtract
 
 /// The full-text index: a SQLite database with an FTS5 table, accessed through GRDB.
@@ -80,17 +81,17 @@ public final class SearchIndex: Sendable {
     private func upsert(_ db: Database, path: String, state: FileState, document: Document, now: Int64) throws {
         let m = document.metadata
         let id = try Int64.fetchOne(db, sql: """
-            INSERT INTO documents(path, size, mtime_ns, inode, title, format, encoding, date, author,
+            INSERT INTO documents(path, size, mtime_ns, inode, title, title_key, format, encoding, date, author,
                                   categories, tags, indexed_at_ms)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
-                inode = excluded.inode, title = excluded.title, format = excluded.format,
+                inode = excluded.inode, title = excluded.title, title_key = excluded.title_key, format = excluded.format,
                 encoding = excluded.encoding, date = excluded.date, author = excluded.author,
                 categories = excluded.categories, tags = excluded.tags,
                 indexed_at_ms = excluded.indexed_at_ms
             RETURNING id
             """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode),
-                             document.title, document.format.rawValue, document.encoding, m.date, m.author,
+                             document.title, Self.titleKey(document.title), document.format.rawValue, document.encoding, m.date, m.author,
                              Self.jsonArray(m.categories), Self.jsonArray(m.tags), now])!
         try db.execute(sql: "DELETE FROM fts WHERE rowid = ?", arguments: [id])
         try db.execute(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)",
@@ -170,8 +171,14 @@ public final class SearchIndex: Sendable {
     }
 
     /// Runs `request`, best hits first.
+    ///
+    /// Ranking, in order: documents whose whole title equals the query (see ``titleKey(_:)``),
+    /// then documents whose title alone matches the query, then the rest; within each group by
+    /// bm25 with the title weighted 10× the body. A short title such as 设置 would otherwise
+    /// lose to long documents that repeat the word in their body.
     /// - Throws: ``IndexError/invalidQuery(_:)`` when FTS5 rejects the expression.
     public func search(_ request: SearchRequest) throws -> SearchResults {
+        let titleMatch = "{title} : (\(request.match))"
         do {
             return try writer.read { db in
                 let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM fts WHERE fts MATCH ?", arguments: [request.match]) ?? 0
@@ -179,9 +186,11 @@ public final class SearchIndex: Sendable {
                     SELECT d.path, d.title, fts.rank, snippet(fts, 1, char(1), char(2), '…', 24)
                     FROM fts JOIN documents d ON d.id = fts.rowid
                     WHERE fts MATCH ?
-                    ORDER BY fts.rank
+                    ORDER BY d.title_key = ? DESC,
+                             fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) DESC,
+                             fts.rank
                     LIMIT ? OFFSET ?
-                    """, arguments: [request.match, request.limit, request.offset])
+                    """, arguments: [request.match, request.titleKey ?? "", titleMatch, request.limit, request.offset])
                 let hits = rows.map { row in
                     let (snippet, highlights) = Self.parseSnippet(row[3] ?? "")
                     return SearchHit(path: row[0], title: row[1], score: -(row[2] as Double), snippet: snippet, highlights: highlights)
@@ -191,6 +200,12 @@ public final class SearchIndex: Sendable {
         } catch let error as DatabaseError {
             throw IndexError.invalidQuery(error.message ?? "\(error)")
         }
+    }
+
+    /// The form in which titles are compared for exact-title ranking: NFKC_Casefold with all
+    /// whitespace removed (`ｉＰｈｏｎｅ 15 评测` → `iphone15评测`).
+    public static func titleKey(_ title: String) -> String {
+        String(Normalizer.nfkcCasefold(title).unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
     }
 
     /// Removes the \u{1}…\u{2} highlight markers from an FTS5 snippet, puts it on one line and
