@@ -81,6 +81,16 @@ struct Search: ParsableCommand {
     @Flag(help: "Print one JSON object: {total, hits: [{path, title, score, snippet, highlights}], hints}.")
     var json = false
 
+    func validate() throws {
+        guard (1...SearchParams.maxLimit).contains(limit) else {
+            throw ValidationError("--limit must be between 1 and \(SearchParams.maxLimit)")
+        }
+        guard offset >= 0 else { throw ValidationError("--offset must not be negative") }
+        guard !query.joined().trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("the query is empty")
+        }
+    }
+
     func run() throws {
         let result = try call(connection, .search(SearchParams(query: query.joined(separator: " "), limit: limit, offset: offset)), SearchResult.self)
         if json {
@@ -144,4 +154,14 @@ struct Status: ParsableCommand {
     }
 }
 
-Jiansuo.main()
+// Like `Jiansuo.main()`, but usage errors exit with 2 (as documented) instead of 64.
+do {
+    var command = try Jiansuo.parseAsRoot()
+    try command.run()
+} catch {
+    if Jiansuo.exitCode(for: error) == .validationFailure {
+        FileHandle.standardError.write(Data((Jiansuo.fullMessage(for: error) + "\n").utf8))
+        exit(ExitCodes.usage)
+    }
+    Jiansuo.exit(withError: error)
+}

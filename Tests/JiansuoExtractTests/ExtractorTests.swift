@@ -114,3 +114,37 @@ func bytes(_ relativePath: String) throws -> [UInt8] {
         #expect(doc.body == "标题\n正文内容")
     }
 }
+
+@Suite struct EncodingTests {
+    let extractor = Extractor()
+    static let text = "臺灣的高山茶香氣清雅，適合用熱水沖泡。梨山茶產量少、價格高，購買時要注意產地標示。"
+
+    @Test func big5() throws {
+        // Encoded with ICU's own Big5 converter; detection must find it again.
+        let doc = try extractor.extract(try encode(Self.text, "Big5"), fileName: "a.txt")
+        #expect(doc.encoding == "Big5")
+        #expect(doc.body == Self.text)
+    }
+
+    @Test(arguments: ["UTF-16LE", "UTF-16BE"])
+    func utf16WithByteOrderMark(charset: String) throws {
+        let doc = try extractor.extract(try encode("\u{FEFF}" + Self.text, charset), fileName: "a.txt")
+        #expect(doc.encoding == charset)
+        #expect(doc.body == Self.text)
+    }
+
+    func encode(_ s: String, _ charset: String) throws -> [UInt8] {
+        let r = Process()
+        r.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
+        r.arguments = ["-f", "UTF-8", "-t", charset == "Big5" ? "BIG5" : charset]
+        let input = Pipe(), output = Pipe()
+        r.standardInput = input
+        r.standardOutput = output
+        try r.run()
+        input.fileHandleForWriting.write(Data(s.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        r.waitUntilExit()
+        return [UInt8](data)
+    }
+}
