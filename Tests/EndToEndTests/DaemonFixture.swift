@@ -43,7 +43,7 @@ final class DaemonFixture {
         let template = "/tmp/jse-XXXXXX"
         var bytes = Array(template.utf8CString)
         guard mkdtemp(&bytes) != nil else { throw POSIXError(.EIO) }
-        base = URL(fileURLWithPath: String(cString: bytes))
+        base = URL(fileURLWithPath: String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         root = base.appendingPathComponent("docs")
         indexDirectory = base.appendingPathComponent("index")
         socket = base.appendingPathComponent("s.sock").path
@@ -65,7 +65,7 @@ final class DaemonFixture {
         let p = Process()
         p.executableURL = productsDirectory.appendingPathComponent("jiansuod")
         p.arguments = ["--root", root.path, "--index", indexDirectory.path, "--socket", socket, "--log-level", "debug"]
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         p.standardOutput = handle
