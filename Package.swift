@@ -88,7 +88,7 @@ let package = Package(
             dependencies: ["JiansuoIndex", "JiansuoExtract", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "JiansuoProtocolTests", dependencies: ["JiansuoProtocol"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["jiansuod", "jiansuo", "JiansuoProtocol", "JiansuoClient"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["jiansuod", "jiansuo", "JiansuoProtocol", "JiansuoClient", "JiansuoAnalysis"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,11 +5,16 @@ import CICU
 /// re-tokenizes stored text on delete, so a changed tokenizer would corrupt the index).
 public enum AnalysisVersion {
     /// Bumped whenever our own token rules change.
-    public static let rules = 1
+    /// 1: ICU words. 2: normalization before segmentation, traditional→simplified fold, Han
+    /// characters plus colocated words, alphanumeric runs.
+    public static let rules = 2
     /// The ICU library version, e.g. "72.1".
     public static var icu: String { String(cString: cicu_icu_version()) }
     /// The Unicode version ICU implements, e.g. "15.0".
     public static var unicode: String { String(cString: cicu_unicode_version()) }
-    /// One string for all of them, e.g. "rules=1 icu=72.1 unicode=15.0".
-    public static var current: String { "rules=\(rules) icu=\(icu) unicode=\(unicode)" }
+
+    /// One string for all of them, e.g. "rules=2 icu=72.1 unicode=15.0 fold=ts mode=hybrid".
+    public static func current(_ options: AnalysisOptions = .default) -> String {
+        "rules=\(rules) icu=\(icu) unicode=\(unicode) fold=\(options.foldScripts ? "ts" : "none") mode=\(options.wordsOnly ? "words" : "hybrid")"
+    }
 }

@@ -15,56 +15,92 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Splits text into normalized word tokens with ICU's word break iterator.
+/// What a tokenization is for.
+public enum TokenPurpose: Sendable {
+    /// Text being indexed or highlighted: Han characters plus colocated Han words.
+    case document
+    /// Query text: Han characters only (a query word becomes a phrase of characters). Text that
+    /// starts with ``Segmenter/wordSentinel`` becomes the single colocated word token instead.
+    case query
+}
+
+/// Analysis options. They change the tokens, so they are part of ``AnalysisVersion``.
+public struct AnalysisOptions: Sendable, Equatable, Codable {
+    /// Fold traditional Han characters to simplified ones (so either script finds both).
+    public var foldScripts: Bool
+    /// Whole ICU words only: the plain-ICU baseline, which misses substrings of words.
+    public var wordsOnly: Bool
+
+    public init(foldScripts: Bool = true, wordsOnly: Bool = false) {
+        self.foldScripts = foldScripts
+        self.wordsOnly = wordsOnly
+    }
+
+    public static let `default` = AnalysisOptions()
+
+    var cicuOptions: Int32 {
+        (wordsOnly ? Int32(CICU_OPTION_WORDS_ONLY) : 0) | (foldScripts ? 0 : Int32(CICU_OPTION_NO_SCRIPT_FOLD))
+    }
+}
+
+/// Splits text into normalized tokens: Jiansuo's analyzer.
 ///
-/// Han text is segmented with ICU's CJK dictionary (`北京市|知识|产权`), Latin text into whole
-/// words, numbers into numbers. Spaces, punctuation and symbols are dropped. Each token is
-/// normalized with NFKC_Casefold (`ｉＰｈｏｎｅ` → `iphone`), capped at
-/// ``Segmenter/maxTokenBytes`` bytes, and keeps the UTF-8 byte range of its original text.
+/// 1. The text is normalized with NFKC_Casefold (`ｉＰｈｏｎｅ１５` → `iphone15`, `①` → `1`) and
+///    traditional Han characters are folded to simplified (`知識產權` → `知识产权`), keeping a map
+///    back to the original bytes.
+/// 2. ICU's word break iterator (dictionary-based for CJK) finds the words.
+/// 3. Every Han character becomes a token; each multi-character Han word is also emitted at its
+///    first character's position (FTS5_TOKEN_COLOCATED). Letters and digits become alphanumeric
+///    runs. Spaces, punctuation, symbols and emoji are dropped. Tokens are capped at
+///    ``maxTokenBytes``.
 ///
-/// Not thread-safe (an ICU break iterator has state): give each thread or SQLite connection its
-/// own instance. Opening one costs about 10 µs.
+/// Every token keeps the UTF-8 byte range of its original text. Not thread-safe (an ICU break
+/// iterator has state): give each thread or SQLite connection its own instance.
 ///
 /// See https://unicode-org.github.io/icu/userguide/boundaryanalysis/ for the break rules.
 public final class Segmenter {
     /// Longest token, in UTF-8 bytes after normalization; longer segments are cut.
     public static let maxTokenBytes = Int(CICU_MAX_TOKEN_BYTES)
+    /// A query literal that starts with this (U+E000) is looked up as one colocated Han word.
+    public static let wordSentinel: Character = "\u{E000}"
 
+    public let options: AnalysisOptions
     private let handle: OpaquePointer
 
     /// Opens a segmenter for `locale` ("zh" selects ICU's CJK dictionary for Han text).
     /// - Throws: ``AnalysisError/icu(code:)`` when ICU cannot open the iterator.
-    public init(locale: String = "zh") throws {
+    public init(locale: String = "zh", options: AnalysisOptions = .default) throws {
         var err: Int32 = 0
-        guard let h = cicu_segmenter_open(locale, &err) else {
+        guard let h = cicu_segmenter_open(locale, options.cicuOptions, &err) else {
             throw AnalysisError.icu(code: String(cString: cicu_error_name(err)))
         }
         handle = h
+        self.options = options
     }
 
     deinit { cicu_segmenter_close(handle) }
 
     /// Tokenizes `text` and returns its tokens in order.
     /// - Throws: ``AnalysisError/tokenizationFailed(status:)`` when ICU fails.
-    public func tokens(of text: String) throws -> [Token] {
+    public func tokens(of text: String, for purpose: TokenPurpose = .document) throws -> [Token] {
         final class Collector {
             var tokens: [Token] = []
+            var position = -1
         }
         let collector = Collector()
         var text = text
         let rc = text.withUTF8 { utf8 -> Int32 in
             withExtendedLifetime(collector) {
                 cicu_segmenter_tokenize_kinds(
-                    handle, utf8.baseAddress, Int32(utf8.count),
+                    handle, utf8.baseAddress, Int32(utf8.count), purpose.cicu,
                     Unmanaged.passUnretained(collector).toOpaque()
                 ) { ctx, kind, ptr, len, start, end in
                     let c = Unmanaged<Collector>.fromOpaque(ctx!).takeUnretainedValue()
-                    let bytes = UnsafeRawBufferPointer(start: ptr, count: Int(len))
+                    let kind = Token.Kind(cicuKind: kind)
+                    if kind != .hanWord || c.position < 0 { c.position += 1 }
                     c.tokens.append(Token(
-                        text: String(decoding: bytes, as: UTF8.self),
-                        kind: Token.Kind(cicuKind: kind),
-                        utf8Start: Int(start), utf8End: Int(end),
-                        position: c.tokens.count))
+                        text: String(decoding: UnsafeRawBufferPointer(start: ptr, count: Int(len)), as: UTF8.self),
+                        kind: kind, utf8Start: Int(start), utf8End: Int(end), position: c.position))
                     return 0
                 }
             }
@@ -73,26 +109,38 @@ public final class Segmenter {
         return collector.tokens
     }
 
-    /// Tokenizes `count` bytes of UTF-8 at `text`, calling `callback(context, 0, token,
-    /// tokenLength, start, end)` for each token: the shape of SQLite FTS5's xToken, so an FTS5
-    /// tokenizer can pass its callback straight through
-    /// (see https://sqlite.org/fts5.html#custom_tokenizers). Offsets are UTF-8 byte offsets into
-    /// `text`. Returns 0 (SQLITE_OK), the callback's first non-zero result, or -1 on ICU failure.
+    /// Tokenizes `count` bytes of UTF-8 at `text` for `purpose`, calling `callback(context,
+    /// flags, token, tokenLength, start, end)` for each token: the shape of SQLite FTS5's xToken,
+    /// so an FTS5 tokenizer can pass its callback straight through
+    /// (see https://sqlite.org/fts5.html#custom_tokenizers). `flags` is 0 or
+    /// FTS5_TOKEN_COLOCATED; offsets are UTF-8 byte offsets into `text`. Returns 0 (SQLITE_OK),
+    /// the callback's first non-zero result, or -1 on ICU failure.
     public func tokenize(
-        utf8 text: UnsafePointer<CChar>?, count: Int32, context: UnsafeMutableRawPointer?,
+        utf8 text: UnsafePointer<CChar>?, count: Int32, purpose: TokenPurpose, context: UnsafeMutableRawPointer?,
         callback: @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, Int32, Int32, Int32) -> Int32
     ) -> Int32 {
         guard let text, count > 0 else { return 0 }
-        return cicu_segmenter_tokenize(handle, text, count, context, callback)
+        return cicu_segmenter_tokenize(handle, text, count, purpose.cicu, context, callback)
+    }
+}
+
+extension TokenPurpose {
+    var cicu: Int32 {
+        switch self {
+        case .document: Int32(CICU_PURPOSE_DOCUMENT)
+        case .query: Int32(CICU_PURPOSE_QUERY)
+        }
     }
 }
 
 extension Token.Kind {
     init(cicuKind: Int32) {
-        switch cicuKind {
-        case Int32(CICU_KIND_IDEO): self = .ideographic
-        case Int32(CICU_KIND_KANA): self = .kana
-        case Int32(CICU_KIND_LETTER): self = .letter
+        switch Int(cicuKind) {
+        case CICU_KIND_HAN: self = .han
+        case CICU_KIND_HAN_WORD: self = .hanWord
+        case CICU_KIND_IDEO: self = .ideographic
+        case CICU_KIND_KANA: self = .kana
+        case CICU_KIND_LETTER: self = .letter
         default: self = .number
         }
     }

@@ -1,20 +1,29 @@
 /// One token of analyzed text.
 ///
-/// `text` is the normalized form (NFKC with case folding) that is stored in and matched against
-/// the index; `utf8Start..<utf8End` are UTF-8 byte offsets into the *original* text, so that
-/// highlights and snippets always show what the document really says.
+/// `text` is the normalized form that is stored in and matched against the index;
+/// `utf8Start..<utf8End` are UTF-8 byte offsets into the *original* text, so that highlights and
+/// snippets always show what the document really says.
 public struct Token: Sendable, Hashable, Codable {
-    /// What the ICU word break rules made of the segment.
+    /// What the token is.
     public enum Kind: String, Sendable, Codable {
-        /// Digits, with their separators (`3366`, `91.7`).
+        /// A run of digits (`3366`; `91.7` gives `91` and `7`).
         case number
-        /// Letters of alphabetic scripts: Latin, Cyrillic, Hangul …
+        /// A run of letters of an alphabetic script: Latin, Cyrillic, Hangul …
         case letter
         /// Japanese kana.
         case kana
-        /// Han (CJK ideographs), segmented with ICU's CJK dictionary.
+        /// One Han character: every Han character is a token of its own.
+        case han
+        /// A multi-character Han word from ICU's CJK dictionary, at the same position as its
+        /// first character (FTS5_TOKEN_COLOCATED). Its `text` starts with ``Token/wordPrefix``.
+        case hanWord
+        /// A whole Han word, in the words-only baseline analysis.
         case ideographic
     }
+
+    /// The first character of every ``Kind/hanWord`` token's text, so that a word never equals
+    /// a character token.
+    public static let wordPrefix: Character = "\u{1}"
 
     /// The normalized token text.
     public var text: String
@@ -23,7 +32,8 @@ public struct Token: Sendable, Hashable, Codable {
     public var utf8Start: Int
     /// End (exclusive) of the token in the original text, in UTF-8 bytes.
     public var utf8End: Int
-    /// Position of the token in the token stream, counting from 0.
+    /// Position in the token stream, counting from 0. Colocated tokens share the position of
+    /// the token before them.
     public var position: Int
 
     public init(text: String, kind: Kind, utf8Start: Int, utf8End: Int, position: Int) {
@@ -32,5 +42,13 @@ public struct Token: Sendable, Hashable, Codable {
         self.utf8Start = utf8Start
         self.utf8End = utf8End
         self.position = position
+    }
+
+    /// True for tokens at the same position as the one before (``Kind/hanWord``).
+    public var isColocated: Bool { kind == .hanWord }
+
+    /// The text without the ``wordPrefix`` marker.
+    public var displayText: String {
+        text.first == Self.wordPrefix ? String(text.dropFirst()) : text
     }
 }

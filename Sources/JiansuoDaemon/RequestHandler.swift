@@ -33,7 +33,7 @@ struct RequestHandler: Sendable {
             case .version:
                 return encode(ResponseEnvelope(id: id, result: VersionResult(
                     daemon: DaemonVersion.current, protocol: WireProtocol.version,
-                    icu: AnalysisVersion.icu, analysis: AnalysisVersion.current)))
+                    icu: AnalysisVersion.icu, analysis: AnalysisVersion.current(index.options))))
             case .status: return encode(ResponseEnvelope(id: id, result: try status()))
             case .search(let params): return encode(ResponseEnvelope(id: id, result: try search(params)))
             }
@@ -71,11 +71,11 @@ struct RequestHandler: Sendable {
         guard params.query.count <= SearchParams.maxQueryCharacters else {
             throw ProtocolError(.invalidParams, "query is longer than \(SearchParams.maxQueryCharacters) characters")
         }
-        let compiled = QueryCompiler(segmenter: try Segmenter()).compile(QueryParser.parse(params.query))
+        let compiled = QueryCompiler(segmenter: try Segmenter(options: index.options)).compile(QueryParser.parse(params.query))
         guard let match = compiled.match else {
             return SearchResult(total: 0, hits: [], hints: compiled.hints)
         }
-        let results = try index.search(SearchRequest(match: match, limit: limit, offset: offset, titleKey: SearchIndex.titleKey(params.query)))
+        let results = try index.search(SearchRequest(match: match, limit: limit, offset: offset, titleKey: SearchIndex.titleKey(params.query, options: index.options)))
         return SearchResult(
             total: results.total,
             hits: results.hits.map {

@@ -3,7 +3,8 @@ import JiansuoAnalysis
 
 /// The on-disk layout of the index, as GRDB migrations.
 ///
-/// - `meta(key, value)`: `analysis` holds ``AnalysisVersion/current``.
+/// - `meta(key, value)`: `analysis` holds ``AnalysisVersion/current(_:)`` of the options the
+///   index was built with.
 /// - `documents`: one row per indexed file; `id` is the FTS5 rowid; `title_key` is the title
 ///   normalized for exact-title matching (``SearchIndex/titleKey(_:)``).
 /// - `fts`: FTS5 table `(title, body)` with the `jiansuo` tokenizer, `detail=full` (phrase queries
@@ -13,7 +14,7 @@ enum IndexSchema {
     /// bm25 column weights: title, body.
     static let rankFunction = "bm25(10.0, 1.0)"
 
-    static var migrator: DatabaseMigrator {
+    static func migrator(_ options: AnalysisOptions) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -37,16 +38,17 @@ enum IndexSchema {
                 CREATE INDEX documents_title_key ON documents(title_key);
                 CREATE TABLE errors(path TEXT PRIMARY KEY, message TEXT NOT NULL, at_ms INTEGER NOT NULL);
                 """)
-            try createFTS(db)
+            try createFTS(db, options)
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES('analysis', ?)",
-                           arguments: [AnalysisVersion.current])
+                           arguments: [AnalysisVersion.current(options)])
         }
         return migrator
     }
 
-    static func createFTS(_ db: Database) throws {
+    static func createFTS(_ db: Database, _ options: AnalysisOptions) throws {
+        let tokenizer = ([JiansuoTokenizer.name] + JiansuoTokenizer.arguments(options)).joined(separator: " ")
         try db.execute(sql: """
-            CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='\(JiansuoTokenizer.name)', detail=full);
+            CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='\(tokenizer)', detail=full);
             INSERT INTO fts(fts, rank) VALUES('rank', '\(rankFunction)');
             """)
     }
@@ -54,13 +56,13 @@ enum IndexSchema {
     /// When the stored analysis version differs from this build's, drops every document (their
     /// tokens came from another analyzer; FTS5 could not even delete them correctly) so that the
     /// next reconcile indexes all files again. Returns true when it did.
-    static func resetIfAnalysisChanged(_ db: Database) throws -> Bool {
+    static func resetIfAnalysisChanged(_ db: Database, _ options: AnalysisOptions) throws -> Bool {
         let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'analysis'")
-        guard stored != AnalysisVersion.current else { return false }
+        guard stored != AnalysisVersion.current(options) else { return false }
         try db.execute(sql: "DROP TABLE IF EXISTS fts; DELETE FROM documents; DELETE FROM errors;")
-        try createFTS(db)
+        try createFTS(db, options)
         try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES('analysis', ?)",
-                       arguments: [AnalysisVersion.current])
+                       arguments: [AnalysisVersion.current(options)])
         return true
     }
 }

@@ -1,9 +1,12 @@
 import GRDB
 import JiansuoAnalysis
 
-/// The FTS5 custom tokenizer `jiansuo`: ICU word segmentation with NFKC_Casefold, through
-/// ``Segmenter``. Offsets handed to FTS5 are UTF-8 byte offsets into the original column text,
-/// so `highlight()` and `snippet()` show the original text.
+/// The FTS5 custom tokenizer `jiansuo`, an adapter over ``Segmenter``: Han characters plus
+/// colocated Han words, normalized and script-folded. Offsets handed to FTS5 are UTF-8 byte
+/// offsets into the original column text, so `highlight()` and `snippet()` show the original text.
+///
+/// Arguments (from `tokenize='jiansuo fold_ts hybrid'`; FTS5 barewords cannot hold `=`):
+/// `fold_ts` or `fold_none`, `hybrid` or `words`; see ``AnalysisOptions``.
 ///
 /// FTS5 creates one instance per table per connection and never uses one from two threads at
 /// once, which matches ``Segmenter``'s threading rule.
@@ -14,14 +17,24 @@ final class JiansuoTokenizer: FTS5CustomTokenizer {
     private let segmenter: Segmenter
 
     init(db: Database, arguments: [String]) throws {
-        segmenter = try Segmenter()
+        segmenter = try Segmenter(options: Self.options(arguments))
+    }
+
+    /// The tokenizer arguments that select `options`.
+    static func arguments(_ options: AnalysisOptions) -> [String] {
+        [options.foldScripts ? "fold_ts" : "fold_none", options.wordsOnly ? "words" : "hybrid"]
+    }
+
+    static func options(_ arguments: [String]) -> AnalysisOptions {
+        AnalysisOptions(foldScripts: !arguments.contains("fold_none"), wordsOnly: arguments.contains("words"))
     }
 
     func tokenize(
         context: UnsafeMutableRawPointer?, tokenization: FTS5Tokenization,
         pText: UnsafePointer<CChar>?, nText: CInt, tokenCallback: @escaping FTS5TokenCallback
     ) -> CInt {
-        let rc = segmenter.tokenize(utf8: pText, count: nText, context: context, callback: tokenCallback)
+        let purpose: TokenPurpose = tokenization.contains(.query) ? .query : .document
+        let rc = segmenter.tokenize(utf8: pText, count: nText, purpose: purpose, context: context, callback: tokenCallback)
         return rc < 0 ? 1 /* SQLITE_ERROR */ : rc
     }
 }

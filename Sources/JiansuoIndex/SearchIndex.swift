@@ -13,28 +13,32 @@ public final class SearchIndex: Sendable {
     public static let databaseFileName = "jiansuo.sqlite"
 
     private let writer: any DatabaseWriter
+    /// The analysis the index is built with.
+    public let options: AnalysisOptions
     /// True when opening found an index built by another analyzer and emptied it.
     public let wasReset: Bool
 
-    /// Opens (creating if needed) the index database at `path`.
+    /// Opens (creating if needed) the index database at `path`, analysed with `options`. An
+    /// index built with other options or another analyzer version is emptied (``wasReset``).
     /// - Throws: ``IndexError/cannotOpen(path:reason:)``.
-    public convenience init(path: String) throws {
+    public convenience init(path: String, options: AnalysisOptions = .default) throws {
         do {
-            try self.init(writer: DatabasePool(path: path, configuration: Self.configuration()))
+            try self.init(writer: DatabasePool(path: path, configuration: Self.configuration()), options: options)
         } catch let error as DatabaseError {
             throw IndexError.cannotOpen(path: path, reason: error.message ?? "\(error)")
         }
     }
 
     /// An index in memory, for tests.
-    public static func inMemory() throws -> SearchIndex {
-        try SearchIndex(writer: DatabaseQueue(configuration: configuration()))
+    public static func inMemory(options: AnalysisOptions = .default) throws -> SearchIndex {
+        try SearchIndex(writer: DatabaseQueue(configuration: configuration()), options: options)
     }
 
-    init(writer: any DatabaseWriter) throws {
+    init(writer: any DatabaseWriter, options: AnalysisOptions) throws {
         self.writer = writer
-        try IndexSchema.migrator.migrate(writer)
-        wasReset = try writer.write { try IndexSchema.resetIfAnalysisChanged($0) }
+        self.options = options
+        try IndexSchema.migrator(options).migrate(writer)
+        wasReset = try writer.write { try IndexSchema.resetIfAnalysisChanged($0, options) }
     }
 
     /// The GRDB configuration every connection needs: the `jiansuo` tokenizer registered and
@@ -91,7 +95,7 @@ public final class SearchIndex: Sendable {
                 indexed_at_ms = excluded.indexed_at_ms
             RETURNING id
             """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode),
-                             document.title, Self.titleKey(document.title), document.format.rawValue, document.encoding, m.date, m.author,
+                             document.title, Self.titleKey(document.title, options: options), document.format.rawValue, document.encoding, m.date, m.author,
                              Self.jsonArray(m.categories), Self.jsonArray(m.tags), now])!
         try db.execute(sql: "DELETE FROM fts WHERE rowid = ?", arguments: [id])
         try db.execute(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)",
@@ -183,7 +187,7 @@ public final class SearchIndex: Sendable {
             return try writer.read { db in
                 let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM fts WHERE fts MATCH ?", arguments: [request.match]) ?? 0
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT d.path, d.title, fts.rank, snippet(fts, 1, char(1), char(2), '…', 24)
+                    SELECT d.path, d.title, fts.rank, snippet(fts, 1, char(1), char(2), '…', 40)
                     FROM fts JOIN documents d ON d.id = fts.rowid
                     WHERE fts MATCH ?
                     ORDER BY d.title_key = ? DESC,
@@ -202,10 +206,10 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    /// The form in which titles are compared for exact-title ranking: NFKC_Casefold with all
-    /// whitespace removed (`ｉＰｈｏｎｅ 15 评测` → `iphone15评测`).
-    public static func titleKey(_ title: String) -> String {
-        String(Normalizer.nfkcCasefold(title).unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+    /// The form in which titles are compared for exact-title ranking: normalized like tokens,
+    /// with all whitespace removed (`ｉＰｈｏｎｅ 15 評測` → `iphone15评测`).
+    public static func titleKey(_ title: String, options: AnalysisOptions = .default) -> String {
+        String(Normalizer.normalize(title, options: options).unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
     }
 
     /// Removes the \u{1}…\u{2} highlight markers from an FTS5 snippet, puts it on one line and

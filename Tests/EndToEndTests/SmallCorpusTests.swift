@@ -1,4 +1,5 @@
 import Foundation
+import JiansuoAnalysis
 import JiansuoClient
 import JiansuoProtocol
 import Testing
@@ -27,9 +28,10 @@ import Testing
         #expect(status["documents"] as? Int == files.count)
         #expect(status["errors"] as? Int == 0)
 
-        // Searching a document's exact title returns it first (among documents sharing that title).
+        // Searching a document's exact title returns it first (among documents sharing that title
+        // once normalized and folded to simplified script).
         let client = Client(socketPath: d.socket)
-        func key(_ s: String) -> String { s.precomposedStringWithCompatibilityMapping.lowercased().filter { !$0.isWhitespace } }
+        func key(_ s: String) -> String { Normalizer.normalize(s).filter { !$0.isWhitespace } }
         var sharing: [String: Int] = [:]
         for row in rows { sharing[key(row[3]), default: 0] += 1 }
         var misses: [String] = []

@@ -30,11 +30,29 @@ import Testing
     func compile(_ q: String) -> CompiledQuery { compiler.compile(QueryParser.parse(q)) }
 
     @Test func userTextOnlyAppearsInsideStringLiterals() {
-        #expect(compile("知识 产权").match == #"("知识" AND "产权")"#)
         #expect(compile(#"a"b"#).match == #""a""b""#)
-        #expect(compile("title:专利 -广告").match == #"({title} : "专利" NOT "广告")"#)
         #expect(compile("swif*").match == #""swif" *"#)
-        #expect(compile("NEAR(a b) AND c").match == #"("NEAR(a" AND "b)" AND "AND" AND "c")"#)
+        #expect(compile("NEAR(a b) AND c").match == #"(("NEAR(a" OR NEAR("NEAR(a" "b)" "AND" "c", 12)) AND "b)" AND "AND" AND "c")"#)
+        #expect(compile("ｘ -y").match == #"("ｘ" NOT "y")"#)
+    }
+
+    /// A Han term matches as a phrase of characters; its dictionary words are OR-ed in, inside an
+    /// AND with the phrase, so they change the ranking and never the matches.
+    @Test func hanTermsGetWordBoosts() {
+        let w = "\u{E000}"
+        #expect(compile("市长").match == "(\"市长\" OR (\"市长\" AND \"\(w)市长\"))")
+        #expect(compile("知识产权").match == "(\"知识产权\" OR (\"知识产权\" AND \"\(w)知识\" AND \"\(w)产权\"))")
+        #expect(compile("title:市长").match == "{title} : ((\"市长\" OR (\"市长\" AND \"\(w)市长\")))")
+        #expect(compile("市*").match == #""市" *"#)
+    }
+
+    @Test func termsCloseTogetherGetAProximityBoost() {
+        #expect(compile("apple pie").match == #"(("apple" OR NEAR("apple" "pie", 12)) AND "pie")"#)
+        #expect(compile("a b c d e").match == #"("a" AND "b" AND "c" AND "d" AND "e")"#)
+    }
+
+    @Test func sentinelInUserInputIsIgnored() {
+        #expect(compile("\u{E000}abc").match == #""abc""#)
     }
 
     /// Ordinary input never fails: each gives an expression or a clear hint.
@@ -51,8 +69,8 @@ import Testing
     }
 
     @Test func punctuationTermsAreDroppedWithAHint() {
-        let result = compile("知识产权 ，。")
-        #expect(result.match == #""知识产权""#)
+        let result = compile("apple ，。")
+        #expect(result.match == #""apple""#)
         #expect(result.hints.contains { $0.contains("，。") })
     }
 }

@@ -2,8 +2,8 @@
 //
 // This header includes only <stdint.h>: ICU's own headers must never reach the Swift importer,
 // because Foundation carries a private ICU whose types clash with the system's
-// ("'UErrorCode' has different definitions in different modules"). cicu.c includes
-// <unicode/*.h> and calls ICU by its documented names; unicode/urename.h adds the version
+// ("'UErrorCode' has different definitions in different modules"). The .c files include
+// <unicode/*.h> and call ICU by its documented names; unicode/urename.h adds the version
 // suffix (ubrk_open -> ubrk_open_72) at compile time, so moving to another ICU is a rebuild.
 //
 // Units: every offset and length in this header is in UTF-8 bytes unless its name says otherwise.
@@ -18,17 +18,49 @@
 extern "C" {
 #endif
 
-/// A word segmenter: an ICU word break iterator (UBRK_WORD, dictionary-based for CJK) plus the
-/// NFKC_Casefold normalizer. Not thread-safe: use one per thread or per SQLite connection.
+// MARK: Segmentation
+
+/// A segmenter: normalization (NFKC_Casefold, then traditional→simplified folding), an ICU word
+/// break iterator (UBRK_WORD, dictionary-based for CJK) and Jiansuo's token rules.
+/// Not thread-safe: use one per thread or per SQLite connection.
 typedef struct cicu_segmenter cicu_segmenter;
 
-/// Token kinds, from the ICU word break rule status of the segment.
+/// Options of cicu_segmenter_open (bits).
 enum {
-    CICU_KIND_NUMBER = 1,   // UBRK_WORD_NUMBER (100..199)
-    CICU_KIND_LETTER = 2,   // UBRK_WORD_LETTER (200..299): Latin, Cyrillic, Hangul …
-    CICU_KIND_KANA = 3,     // UBRK_WORD_KANA (300..399)
-    CICU_KIND_IDEO = 4,     // UBRK_WORD_IDEO (400..499): Han words from the CJK dictionary
+    /// Emit whole ICU words only (no per-character Han tokens, no splitting of Latin words at
+    /// punctuation). The behaviour of a plain ICU tokenizer; kept as a baseline.
+    CICU_OPTION_WORDS_ONLY = 1,
+    /// Do not fold traditional Han characters to simplified ones.
+    CICU_OPTION_NO_SCRIPT_FOLD = 2,
 };
+
+/// What a tokenization is for.
+enum {
+    /// Text being indexed (or highlighted): Han characters plus colocated Han words.
+    CICU_PURPOSE_DOCUMENT = 0,
+    /// Query text: Han characters only. Text starting with CICU_WORD_SENTINEL (U+E000) instead
+    /// becomes one Han word token (the form colocated in documents), for ranking.
+    CICU_PURPOSE_QUERY = 1,
+};
+
+/// U+E000 (a private-use character, never a token itself) as UTF-8.
+#define CICU_WORD_SENTINEL "\xEE\x80\x80"
+/// The first byte of every colocated Han word token, so that words never collide with the
+/// per-character tokens of the same text.
+#define CICU_WORD_PREFIX '\x01'
+
+/// Token kinds.
+enum {
+    CICU_KIND_NUMBER = 1,     // digits (ICU rule status 100..199)
+    CICU_KIND_LETTER = 2,     // letters of alphabetic scripts: Latin, Cyrillic, Hangul … (200..299)
+    CICU_KIND_KANA = 3,       // Japanese kana (300..399)
+    CICU_KIND_IDEO = 4,       // a whole Han word (CICU_OPTION_WORDS_ONLY only)
+    CICU_KIND_HAN = 5,        // one Han character
+    CICU_KIND_HAN_WORD = 6,   // a multi-character Han word, colocated with its first character
+};
+
+/// FTS5_TOKEN_COLOCATED: the token is at the same position as the previous one.
+#define CICU_FLAG_COLOCATED 1
 
 /// Longest token passed on, in UTF-8 bytes after normalization. Longer segments are cut at a
 /// character boundary so that a pathological run never fails a document.
@@ -36,35 +68,48 @@ enum {
 
 /// Called once per token, in text order. The shape is SQLite FTS5's xToken callback, so
 /// GRDB's FTS5TokenCallback can be passed straight through (see
-/// https://sqlite.org/fts5.html#custom_tokenizers). `token` is the NFKC_Casefold form, not
-/// NUL-terminated, `token_len` bytes long; [`start`, `end`) are UTF-8 byte offsets into the
-/// original text. A non-zero return stops tokenization and is returned by the tokenize call.
+/// https://sqlite.org/fts5.html#custom_tokenizers). `flags` is 0 or CICU_FLAG_COLOCATED;
+/// `token` is the normalized form, not NUL-terminated, `token_len` bytes long; [`start`, `end`)
+/// are UTF-8 byte offsets into the original text. A non-zero return stops tokenization and is
+/// returned by the tokenize call.
 typedef int (*cicu_token_fn)(void *ctx, int flags, const char *token, int token_len, int start, int end);
 
 /// Like cicu_token_fn, with the token kind (CICU_KIND_*) instead of FTS5 flags.
 typedef int (*cicu_token_kind_fn)(void *ctx, int kind, const char *token, int token_len, int start, int end);
 
-/// Opens a segmenter for `locale` (e.g. "zh"). Returns NULL and sets *err on failure.
-cicu_segmenter *cicu_segmenter_open(const char *locale, int32_t *err);
+/// Opens a segmenter for `locale` (e.g. "zh") with CICU_OPTION_* bits. Returns NULL and sets
+/// *err on failure.
+cicu_segmenter *cicu_segmenter_open(const char *locale, int32_t options, int32_t *err);
 void cicu_segmenter_close(cicu_segmenter *seg);
 
-/// Segments `len` bytes of UTF-8 `text` (invalid sequences read as U+FFFD), keeps word-like
-/// segments (rule status >= UBRK_WORD_NONE_LIMIT, so spaces and punctuation are dropped),
-/// normalizes each with NFKC_Casefold and calls `fn` with flags 0.
+/// Tokenizes `len` bytes of UTF-8 `text` (invalid sequences read as U+FFFD) for `purpose`
+/// (CICU_PURPOSE_*), calling `fn` for each token.
 /// Returns 0, the first non-zero value returned by `fn`, or -1 when ICU or memory fails.
-int cicu_segmenter_tokenize(cicu_segmenter *seg, const char *text, int32_t len, void *ctx, cicu_token_fn fn);
+int cicu_segmenter_tokenize(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
+                            void *ctx, cicu_token_fn fn);
 
-/// The same segmentation, reporting each token's kind (used by `jiansuo segment`).
-int cicu_segmenter_tokenize_kinds(cicu_segmenter *seg, const char *text, int32_t len, void *ctx,
-                                  cicu_token_kind_fn fn);
+/// The same tokenization, reporting each token's kind (used by `jiansuo segment`).
+int cicu_segmenter_tokenize_kinds(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
+                                  void *ctx, cicu_token_kind_fn fn);
 
-/// NFKC_Casefold of UTF-8 `text`. Returns a malloc'd NUL-terminated UTF-8 string (free with
+// MARK: Normalization
+
+/// NFKC_Casefold of UTF-8 `text`, then traditional→simplified folding unless `options` has
+/// CICU_OPTION_NO_SCRIPT_FOLD. Returns a malloc'd NUL-terminated UTF-8 string (free with
 /// cicu_free) and its byte length in *out_len, or NULL with *err set.
-char *cicu_normalize(const char *text, int32_t len, int32_t *out_len, int32_t *err);
+char *cicu_normalize(const char *text, int32_t len, int32_t options, int32_t *out_len, int32_t *err);
+
+/// The number of Han code points the traditional→simplified table maps (built once per process
+/// from ICU's "Traditional-Simplified" transform).
+int32_t cicu_script_fold_size(void);
+
+// MARK: Versions
 
 /// The ICU library version, e.g. "72.1", and the Unicode version it implements, e.g. "15.0".
 const char *cicu_icu_version(void);
 const char *cicu_unicode_version(void);
+
+// MARK: Charsets
 
 /// Ranks candidate charsets for `len` bytes with ICU's charset detector (ucsdet), best first.
 /// Writes up to `max` ICU converter names (e.g. "GB18030", "Big5", "UTF-16LE") as consecutive

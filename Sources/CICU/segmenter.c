@@ -1,0 +1,187 @@
+// segmenter.c: Jiansuo's token rules over ICU word segmentation. See cicu.h.
+//
+// Pipeline: UTF-8 → normalized UTF-16 with an offset map (normalize.c) → ICU word breaks →
+// tokens. For Han text every character is a token at its own position, and each
+// multi-character ICU word is also emitted, colocated with its first character and marked with
+// CICU_WORD_PREFIX: any substring is found as a phrase of characters, and whole words still
+// exist in the index for ranking. Letters and digits are split into alphanumeric runs
+// ("91.7" → 91, 7; "snake_case" → snake, case).
+#include "cicu.h"
+#include "mapped_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/ustring.h>
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
+
+struct cicu_segmenter {
+    UBreakIterator *brk;
+    const UNormalizer2 *nfkc_cf;
+    const uint16_t *fold;
+    int32_t options;
+    mapped_text text;
+    char token8[CICU_MAX_TOKEN_BYTES * 4 + 8];
+};
+
+typedef struct {
+    void *ctx;
+    cicu_token_fn fts;
+    cicu_token_kind_fn kinds;
+} sink;
+
+cicu_segmenter *cicu_segmenter_open(const char *locale, int32_t options, int32_t *err) {
+    UErrorCode status = U_ZERO_ERROR;
+    cicu_segmenter *seg = calloc(1, sizeof(cicu_segmenter));
+    if (seg == NULL) {
+        *err = U_MEMORY_ALLOCATION_ERROR;
+        return NULL;
+    }
+    seg->options = options;
+    seg->brk = ubrk_open(UBRK_WORD, locale, NULL, 0, &status);
+    if (U_SUCCESS(status)) seg->nfkc_cf = unorm2_getNFKCCasefoldInstance(&status);
+    if (U_FAILURE(status)) {
+        *err = status;
+        cicu_segmenter_close(seg);
+        return NULL;
+    }
+    if (!(options & CICU_OPTION_NO_SCRIPT_FOLD)) seg->fold = script_fold_table();
+    *err = 0;
+    return seg;
+}
+
+void cicu_segmenter_close(cicu_segmenter *seg) {
+    if (seg == NULL) return;
+    if (seg->brk != NULL) ubrk_close(seg->brk);
+    mapped_text_free(&seg->text);
+    free(seg);
+}
+
+// Cuts a UTF-8 string to at most CICU_MAX_TOKEN_BYTES at a character boundary.
+static int32_t cap_utf8(const char *s, int32_t n) {
+    if (n <= CICU_MAX_TOKEN_BYTES) return n;
+    int32_t k = CICU_MAX_TOKEN_BYTES;
+    while (k > 0 && U8_IS_TRAIL((uint8_t)s[k])) k--;
+    return k;
+}
+
+// Emits normalized units [u0, u1) as one token, optionally prefixed with CICU_WORD_PREFIX.
+static int emit(cicu_segmenter *seg, sink out, int32_t u0, int32_t u1, int kind, int flags, int word_prefix) {
+    int32_t n8 = 0, at = 0;
+    if (word_prefix) seg->token8[at++] = CICU_WORD_PREFIX;
+    // Convert no more than the cap needs: 4 bytes per unit is the worst case.
+    int32_t units = u1 - u0;
+    if (units > CICU_MAX_TOKEN_BYTES) units = CICU_MAX_TOKEN_BYTES;
+    if (units < u1 - u0 && U16_IS_LEAD(seg->text.text[u0 + units - 1])) units--;
+    UErrorCode e = U_ZERO_ERROR;
+    u_strToUTF8WithSub(seg->token8 + at, (int32_t)sizeof(seg->token8) - at, &n8, seg->text.text + u0, units,
+                       0xFFFD, NULL, &e);
+    if (U_FAILURE(e) && e != U_STRING_NOT_TERMINATED_WARNING) return 0;
+    int32_t len = cap_utf8(seg->token8, at + n8);
+    if (len <= at) return 0;
+    int32_t start = seg->text.start8[u0], end = seg->text.end8[u1 - 1];
+    return out.fts != NULL ? out.fts(out.ctx, flags, seg->token8, len, start, end)
+                           : out.kinds(out.ctx, kind, seg->token8, len, start, end);
+}
+
+static int is_han(UChar32 c) {
+    UErrorCode e = U_ZERO_ERROR;
+    return uscript_getScript(c, &e) == USCRIPT_HAN || u_hasBinaryProperty(c, UCHAR_IDEOGRAPHIC);
+}
+
+// A Han word segment: each character, and the word colocated with the first one.
+static int emit_han(cicu_segmenter *seg, sink out, int32_t s, int32_t e, int32_t purpose) {
+    const UChar *t = seg->text.text;
+    int32_t count = 0;
+    for (int32_t k = s; k < e; count++) U16_FWD_1(t, k, e);
+    for (int32_t k = s, first = 1; k < e; first = 0) {
+        int32_t k0 = k;
+        UChar32 c;
+        U16_NEXT(t, k, e, c);
+        int kind = is_han(c) ? CICU_KIND_HAN : CICU_KIND_KANA;
+        int rc = emit(seg, out, k0, k, kind, 0, 0);
+        if (rc != 0) return rc;
+        if (first && count >= 2 && purpose == CICU_PURPOSE_DOCUMENT) {
+            rc = emit(seg, out, s, e, CICU_KIND_HAN_WORD, CICU_FLAG_COLOCATED, 1);
+            if (rc != 0) return rc;
+        }
+    }
+    return 0;
+}
+
+// A letter or number segment: maximal runs of letters, digits and combining marks.
+static int emit_alnum_runs(cicu_segmenter *seg, sink out, int32_t s, int32_t e, int kind) {
+    const UChar *t = seg->text.text;
+    int32_t run = -1;
+    for (int32_t k = s; k <= e;) {
+        int32_t k0 = k;
+        int inside = 0;
+        if (k < e) {
+            UChar32 c;
+            U16_NEXT(t, k, e, c);
+            inside = u_isalnum(c) || u_hasBinaryProperty(c, UCHAR_GRAPHEME_EXTEND);
+        } else {
+            k++;
+        }
+        if (inside && run < 0) run = k0;
+        if (!inside && run >= 0) {
+            int rc = emit(seg, out, run, k0, kind, 0, 0);
+            if (rc != 0) return rc;
+            run = -1;
+        }
+    }
+    return 0;
+}
+
+static int run(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose, sink out) {
+    if (len <= 0) return 0;
+    int words_only = seg->options & CICU_OPTION_WORDS_ONLY;
+    int verbatim_word = 0;
+    if (!words_only && purpose == CICU_PURPOSE_QUERY && len >= 3 && memcmp(text, CICU_WORD_SENTINEL, 3) == 0) {
+        text += 3;
+        len -= 3;
+        verbatim_word = 1;
+    }
+    if (mapped_text_load(&seg->text, seg->nfkc_cf, seg->fold, text, len) != 0) return -1;
+    if (seg->text.len == 0) return 0;
+    if (verbatim_word) {
+        // Offsets are relative to the text after the sentinel; queries never use them.
+        return emit(seg, out, 0, seg->text.len, CICU_KIND_HAN_WORD, 0, 1);
+    }
+    UErrorCode status = U_ZERO_ERROR;
+    ubrk_setText(seg->brk, seg->text.text, seg->text.len, &status);
+    if (U_FAILURE(status)) return -1;
+
+    int32_t start = ubrk_first(seg->brk);
+    for (int32_t end = ubrk_next(seg->brk); end != UBRK_DONE; start = end, end = ubrk_next(seg->brk)) {
+        int32_t rule = ubrk_getRuleStatus(seg->brk);
+        if (rule < UBRK_WORD_NONE_LIMIT) continue;  // spaces, punctuation, symbols, emoji
+        int rc;
+        if (rule >= UBRK_WORD_IDEO && rule < UBRK_WORD_IDEO_LIMIT) {
+            rc = words_only ? emit(seg, out, start, end, CICU_KIND_IDEO, 0, 0) : emit_han(seg, out, start, end, purpose);
+        } else if (rule >= UBRK_WORD_KANA && rule < UBRK_WORD_KANA_LIMIT) {
+            rc = emit(seg, out, start, end, CICU_KIND_KANA, 0, 0);
+        } else {
+            int kind = rule >= UBRK_WORD_LETTER ? CICU_KIND_LETTER : CICU_KIND_NUMBER;
+            rc = words_only ? emit(seg, out, start, end, kind, 0, 0) : emit_alnum_runs(seg, out, start, end, kind);
+        }
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
+int cicu_segmenter_tokenize(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
+                            void *ctx, cicu_token_fn fn) {
+    sink s = {ctx, fn, NULL};
+    return run(seg, text, len, purpose, s);
+}
+
+int cicu_segmenter_tokenize_kinds(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
+                                  void *ctx, cicu_token_kind_fn fn) {
+    sink s = {ctx, NULL, fn};
+    return run(seg, text, len, purpose, s);
+}
