@@ -13,6 +13,7 @@ public enum Daemon {
     public static func run(config: DaemonConfig, logger: Logger) async throws {
         umask(0o077)  // the index and the socket are the user's alone
         try makeDirectories(config.indexDirectory)
+        chmod(config.indexDirectory, 0o700)  // also when it already existed, e.g. index/ in a checkout
         let databasePath = config.indexDirectory + "/" + SearchIndex.databaseFileName
         let index = try SearchIndex(path: databasePath)
         if index.wasReset {
@@ -35,6 +36,11 @@ public enum Daemon {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+        do {
+            try index.close()
+        } catch {
+            logger.warning("could not close the index cleanly", metadata: ["error": "\(error)"])
+        }
         logger.info("stopped")
     }
 }

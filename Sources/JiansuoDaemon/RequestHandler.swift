@@ -36,6 +36,8 @@ struct RequestHandler: Sendable {
                     icu: AnalysisVersion.icu, analysis: AnalysisVersion.current(index.options))))
             case .status: return encode(ResponseEnvelope(id: id, result: try status()))
             case .search(let params): return encode(ResponseEnvelope(id: id, result: try search(params)))
+            case .segment(let params): return encode(ResponseEnvelope(id: id, result: try segment(params)))
+            case .show(let params): return encode(ResponseEnvelope(id: id, result: try show(params)))
             }
         } catch let error as ProtocolError {
             return encode(ResponseEnvelope<EmptyResult>(id: id, error: error))
@@ -83,6 +85,34 @@ struct RequestHandler: Sendable {
                                  highlights: $0.highlights.map { [$0.lowerBound, $0.upperBound] })
             },
             hints: compiled.hints)
+    }
+
+    private func segment(_ params: SegmentParams) throws -> SegmentResult {
+        guard params.text.count <= SegmentParams.maxTextCharacters else {
+            throw ProtocolError(.invalidParams, "text is longer than \(SegmentParams.maxTextCharacters) characters")
+        }
+        let purpose: TokenPurpose
+        switch params.purpose ?? "document" {
+        case "document": purpose = .document
+        case "query": purpose = .query
+        case let other: throw ProtocolError(.invalidParams, "purpose must be \"document\" or \"query\", not \"\(other)\"")
+        }
+        let tokens = try Segmenter(options: index.options).tokens(of: params.text, for: purpose)
+        return SegmentResult(
+            normalized: Normalizer.normalize(params.text, options: index.options),
+            tokens: tokens.map {
+                TokenMessage(text: $0.displayText, kind: $0.kind.rawValue, start: $0.utf8Start, end: $0.utf8End, position: $0.position)
+            })
+    }
+
+    private func show(_ params: ShowParams) throws -> ShowResult {
+        guard let d = try index.document(path: params.path) else {
+            throw ProtocolError(.notFound, "'\(params.path)' is not in the index")
+        }
+        return ShowResult(
+            path: d.path, title: d.title, format: d.format, encoding: d.encoding, size: d.state.size,
+            mtimeNanoseconds: d.state.mtimeNanoseconds, indexedAtMilliseconds: d.indexedAtMilliseconds,
+            date: d.date, author: d.author, categories: d.categories, tags: d.tags, body: d.body)
     }
 
     private func encode(_ value: some Encodable) -> [UInt8] {

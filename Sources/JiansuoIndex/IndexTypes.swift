@@ -90,3 +90,19 @@ public enum IndexError: Error, CustomStringConvertible {
         }
     }
 }
+
+/// A document as the index stores it.
+public struct StoredDocument: Sendable, Equatable {
+    public var path: String
+    public var state: FileState
+    public var title: String
+    public var format: String
+    public var encoding: String
+    public var date: String?
+    public var author: String?
+    public var categories: [String]
+    public var tags: [String]
+    /// When it was indexed, in milliseconds since the Unix epoch.
+    public var indexedAtMilliseconds: Int64
+    public var body: String
+}

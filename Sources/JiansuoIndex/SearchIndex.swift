@@ -53,6 +53,13 @@ public final class SearchIndex: Sendable {
         return config
     }
 
+    /// Checkpoints the WAL into the main database file (truncating the WAL to zero bytes) and
+    /// closes every connection. The index must not be used afterwards.
+    public func close() throws {
+        try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        try (writer as? DatabasePool)?.close()
+    }
+
     // MARK: Writing
 
     /// Applies `changes` in one transaction: all of them or none.
@@ -169,6 +176,24 @@ public final class SearchIndex: Sendable {
         }
     }
 
+    /// The stored document at `path`, or nil when it is not indexed.
+    public func document(path: String) throws -> StoredDocument? {
+        try writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT d.path, d.size, d.mtime_ns, d.inode, d.title, d.format, d.encoding, d.date, d.author,
+                       d.categories, d.tags, d.indexed_at_ms, fts.body
+                FROM documents d JOIN fts ON fts.rowid = d.id WHERE d.path = ?
+                """, arguments: [path]) else { return nil }
+            func list(_ json: String) -> [String] {
+                (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+            }
+            return StoredDocument(
+                path: row[0], state: FileState(size: row[1], mtimeNanoseconds: row[2], inode: UInt64(bitPattern: row[3])),
+                title: row[4], format: row[5], encoding: row[6], date: row[7], author: row[8],
+                categories: list(row[9]), tags: list(row[10]), indexedAtMilliseconds: row[11], body: row[12])
+        }
+    }
+
     /// Number of indexed documents.
     public func documentCount() throws -> Int {
         try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0 }
@@ -212,28 +237,33 @@ public final class SearchIndex: Sendable {
         String(Normalizer.normalize(title, options: options).unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
     }
 
-    /// Removes the \u{1}…\u{2} highlight markers from an FTS5 snippet, puts it on one line and
+    /// Removes the \u{1}…\u{2} highlight markers from an FTS5 snippet, puts it on one line
+    /// (runs of whitespace, ideographic spaces included, become one space; none at the ends) and
     /// returns the highlighted ranges as UTF-8 byte offsets into the result.
     static func parseSnippet(_ marked: String) -> (String, [Range<Int>]) {
-        var out: [UInt8] = []
-        out.reserveCapacity(marked.utf8.count)
+        var out = String.UnicodeScalarView()
+        var length = 0  // UTF-8 bytes in `out`
         var ranges: [Range<Int>] = []
         var open: Int?
-        var lastWasSpace = false
-        for byte in marked.utf8 {
-            switch byte {
-            case 1: open = out.count
-            case 2:
-                if let start = open, start < out.count { ranges.append(start..<out.count) }
+        var pendingSpace = false
+        for scalar in marked.unicodeScalars {
+            switch scalar {
+            case "\u{1}":
+                if pendingSpace && length > 0 { out.append(" "); length += 1 }
+                pendingSpace = false
+                open = length
+            case "\u{2}":
+                if let start = open, start < length { ranges.append(start..<length) }
                 open = nil
-            case UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: " "):
-                if !lastWasSpace && !out.isEmpty { out.append(UInt8(ascii: " ")) }
-                lastWasSpace = true
-                continue
-            default: out.append(byte)
+            case " ", "\n", "\t", "\u{3000}", "\u{A0}":
+                pendingSpace = true
+            default:
+                if pendingSpace && length > 0 { out.append(" "); length += 1 }
+                pendingSpace = false
+                out.append(scalar)
+                length += scalar.utf8.count
             }
-            lastWasSpace = false
         }
-        return (String(decoding: out, as: UTF8.self), ranges)
+        return (String(out), ranges)
     }
 }

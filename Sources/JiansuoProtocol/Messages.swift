@@ -23,6 +23,10 @@ public enum Request: Sendable, Equatable {
     case status
     /// Full-text search; answered with ``SearchResult``.
     case search(SearchParams)
+    /// How a text is normalized and tokenized; answered with ``SegmentResult``.
+    case segment(SegmentParams)
+    /// One indexed document's stored fields and text; answered with ``ShowResult``.
+    case show(ShowParams)
 
     public var method: String {
         switch self {
@@ -30,6 +34,8 @@ public enum Request: Sendable, Equatable {
         case .version: "version"
         case .status: "status"
         case .search: "search"
+        case .segment: "segment"
+        case .show: "show"
         }
     }
 }
@@ -55,6 +61,30 @@ public struct SearchParams: Codable, Sendable, Equatable {
         self.limit = limit
         self.offset = offset
     }
+}
+
+/// Parameters of `segment`.
+public struct SegmentParams: Codable, Sendable, Equatable {
+    /// Longest text accepted, in characters.
+    public static let maxTextCharacters = 100_000
+
+    /// The text to analyze.
+    public var text: String
+    /// `"document"` (default: as indexed, with colocated words) or `"query"` (as a query term).
+    public var purpose: String?
+
+    public init(text: String, purpose: String? = nil) {
+        self.text = text
+        self.purpose = purpose
+    }
+}
+
+/// Parameters of `show`.
+public struct ShowParams: Codable, Sendable, Equatable {
+    /// Absolute path of an indexed file.
+    public var path: String
+
+    public init(path: String) { self.path = path }
 }
 
 /// A request line with its envelope.
@@ -84,14 +114,19 @@ extension RequestEnvelope: Codable {
         case "ping": request = .ping
         case "version": request = .version
         case "status": request = .status
-        case "search":
-            do {
-                request = .search(try c.decode(SearchParams.self, forKey: .params))
-            } catch let error as DecodingError {
-                throw ProtocolError(.invalidParams, "search params: \(ProtocolError.describe(error))")
-            }
+        case "search": request = .search(try Self.params(c, method))
+        case "segment": request = .segment(try Self.params(c, method))
+        case "show": request = .show(try Self.params(c, method))
         default:
-            throw ProtocolError(.unknownMethod, "unknown method '\(method)'; known: ping, version, status, search")
+            throw ProtocolError(.unknownMethod, "unknown method '\(method)'; known: ping, version, status, search, segment, show")
+        }
+    }
+
+    private static func params<P: Decodable>(_ c: KeyedDecodingContainer<Keys>, _ method: String) throws -> P {
+        do {
+            return try c.decode(P.self, forKey: .params)
+        } catch let error as DecodingError {
+            throw ProtocolError(.invalidParams, "\(method) params: \(ProtocolError.describe(error))")
         }
     }
 
@@ -100,7 +135,12 @@ extension RequestEnvelope: Codable {
         try c.encode(WireProtocol.version, forKey: .v)
         try c.encodeIfPresent(id, forKey: .id)
         try c.encode(request.method, forKey: .method)
-        if case .search(let params) = request { try c.encode(params, forKey: .params) }
+        switch request {
+        case .search(let params): try c.encode(params, forKey: .params)
+        case .segment(let params): try c.encode(params, forKey: .params)
+        case .show(let params): try c.encode(params, forKey: .params)
+        case .ping, .version, .status: break
+        }
     }
 }
 

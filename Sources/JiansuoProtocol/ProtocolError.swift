@@ -10,6 +10,8 @@ public struct ProtocolError: Error, Codable, Sendable, Equatable, CustomStringCo
         case unknownMethod = "unknown_method"
         /// `params` are missing, of the wrong type or out of range.
         case invalidParams = "invalid_params"
+        /// The named document is not in the index.
+        case notFound = "not_found"
         /// The request line is longer than ``WireProtocol/maxRequestBytes``.
         case requestTooLarge = "request_too_large"
         /// The daemon failed; the message says how. The request may be retried.

@@ -102,3 +102,75 @@ public struct FileErrorMessage: Codable, Sendable, Equatable {
         self.message = message
     }
 }
+
+/// Result of `segment`.
+public struct SegmentResult: Codable, Sendable, Equatable {
+    /// The text after normalization (NFKC_Casefold, traditional→simplified if enabled).
+    public var normalized: String
+    public var tokens: [TokenMessage]
+
+    public init(normalized: String, tokens: [TokenMessage]) {
+        self.normalized = normalized
+        self.tokens = tokens
+    }
+}
+
+/// One token of `segment`.
+public struct TokenMessage: Codable, Sendable, Equatable {
+    /// The normalized token as indexed (colocated words without their internal marker).
+    public var text: String
+    /// `han`, `hanWord` (colocated with the character before), `letter`, `number`, `kana`, `ideographic`.
+    public var kind: String
+    /// UTF-8 byte offsets `[start, end)` into the original text.
+    public var start: Int
+    public var end: Int
+    /// Token position; colocated tokens share their first character's.
+    public var position: Int
+
+    public init(text: String, kind: String, start: Int, end: Int, position: Int) {
+        self.text = text
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.position = position
+    }
+}
+
+/// Result of `show`.
+public struct ShowResult: Codable, Sendable, Equatable {
+    public var path: String
+    public var title: String
+    /// `text`, `markdown` or `html`.
+    public var format: String
+    /// The charset the file was decoded from, e.g. `UTF-8`, `GB18030`.
+    public var encoding: String
+    /// File size in bytes when indexed.
+    public var size: Int64
+    /// Modification time when indexed, in nanoseconds since the Unix epoch.
+    public var mtimeNanoseconds: Int64
+    /// When it was indexed, in milliseconds since the Unix epoch.
+    public var indexedAtMilliseconds: Int64
+    /// Front matter fields.
+    public var date: String?
+    public var author: String?
+    public var categories: [String]
+    public var tags: [String]
+    /// The extracted body text, as indexed.
+    public var body: String
+
+    public init(path: String, title: String, format: String, encoding: String, size: Int64, mtimeNanoseconds: Int64,
+                indexedAtMilliseconds: Int64, date: String?, author: String?, categories: [String], tags: [String], body: String) {
+        self.path = path
+        self.title = title
+        self.format = format
+        self.encoding = encoding
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+        self.indexedAtMilliseconds = indexedAtMilliseconds
+        self.date = date
+        self.author = author
+        self.categories = categories
+        self.tags = tags
+        self.body = body
+    }
+}

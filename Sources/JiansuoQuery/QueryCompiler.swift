@@ -102,7 +102,7 @@ public struct QueryCompiler {
     private func literal(_ raw: String, field: Field?, prefix: Bool, hints: inout [String]) -> Compiled? {
         let text = raw.filter { $0 != Segmenter.wordSentinel }
         guard tokenCount(text) > 0 else {
-            hints.append("ignored '\(raw)': no letters, digits or Han characters")
+            hints.append(raw.isEmpty ? "ignored an empty phrase" : "ignored '\(raw)': no letters, digits or Han characters")
             return nil
         }
         let phrase = Self.quote(text)

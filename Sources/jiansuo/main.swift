@@ -23,7 +23,7 @@ struct Jiansuo: ParsableCommand {
             Exit codes: 0 success (hits found), 1 no hits, 2 usage or query error, 3 daemon unreachable.
             The socket is --socket, else $JIANSUO_SOCKET, else index/jiansuod.sock in the current directory.
             """,
-        subcommands: [Search.self, Status.self])
+        subcommands: [Search.self, Status.self, Show.self, Segment.self])
 
     // Declared here too so that `jiansuo --socket PATH search …` parses; subcommands read it
     // through their own @OptionGroup.
@@ -49,6 +49,7 @@ func call<R: Codable & Sendable>(_ options: ConnectionOptions, _ request: Reques
         switch error {
         case .daemonNotRunning, .io: throw ExitCode(ExitCodes.unreachable)
         case .server(let e) where e.code == .invalidParams: throw ExitCode(ExitCodes.usage)
+        case .server(let e) where e.code == .notFound: throw ExitCode(ExitCodes.noHits)
         default: throw ExitCode(ExitCodes.unreachable)
         }
     }
@@ -151,6 +152,78 @@ struct Status: ParsableCommand {
         print("errors:    \(status.errors)")
         for e in status.recentErrors { print("  \(e.path): \(e.message)") }
         print("version:   \(status.version)")
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print one indexed document's stored fields and extracted text.",
+        discussion: "Exit code 1 when the file is not in the index.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The file (relative paths are resolved against the current directory).")
+    var path: String
+
+    @Flag(help: "Print one JSON object with every stored field and the body.")
+    var json = false
+
+    func run() throws {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let doc = try call(connection, .show(ShowParams(path: absolute)), ShowResult.self)
+        if json {
+            try printJSON(doc)
+            return
+        }
+        print("path:       \(doc.path)")
+        print("title:      \(doc.title)")
+        print("format:     \(doc.format)")
+        print("encoding:   \(doc.encoding)")
+        print("size:       \(doc.size) bytes")
+        if let date = doc.date { print("date:       \(date)") }
+        if let author = doc.author { print("author:     \(author)") }
+        if !doc.categories.isEmpty { print("categories: \(doc.categories.joined(separator: ", "))") }
+        if !doc.tags.isEmpty { print("tags:       \(doc.tags.joined(separator: ", "))") }
+        print("")
+        print(doc.body)
+    }
+}
+
+struct Segment: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show how text is normalized and tokenized, to understand a match or a miss.",
+        discussion: """
+            Each line is one token: position, kind, the normalized token, and the original text it \
+            came from. Han characters are tokens of their own; a dictionary word (kind hanWord) sits \
+            at the position of its first character.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The text; several arguments are joined with spaces.")
+    var text: [String]
+
+    @Flag(help: "Tokenize as a query term is (Han characters only) instead of as a document.")
+    var query = false
+
+    @Flag(help: "Print one JSON object: {normalized, tokens: [{text, kind, start, end, position}]}.")
+    var json = false
+
+    func run() throws {
+        let input = text.joined(separator: " ")
+        let result = try call(connection, .segment(SegmentParams(text: input, purpose: query ? "query" : "document")), SegmentResult.self)
+        if json {
+            try printJSON(result)
+            return
+        }
+        print("normalized: \(result.normalized)")
+        let bytes = Array(input.utf8)
+        for t in result.tokens {
+            let original = t.start <= t.end && t.end <= bytes.count ? String(decoding: bytes[t.start..<t.end], as: UTF8.self) : ""
+            let pos = String(t.position).padding(toLength: 5, withPad: " ", startingAt: 0)
+            let kind = t.kind.padding(toLength: 8, withPad: " ", startingAt: 0)
+            print("\(pos) \(kind) \(t.text)\(original == t.text ? "" : "  ← \(original)")  [\(t.start), \(t.end))")
+        }
     }
 }
 

@@ -45,7 +45,32 @@ import Testing
         let status = try d.cli(["status"])
         #expect(status.status == 0)
         #expect(status.stdout.contains("documents: \(Self.sampleCount)"))
+
+        // show: stored fields and extracted text.
+        let show = try d.cli(["show", d.path("归档/知识产权质押融资简介.txt"), "--json"]).json()
+        #expect(show["encoding"] as? String == "GB18030")
+        #expect(show["title"] as? String == "知识产权质押融资简介")
+        #expect((show["body"] as? String)?.contains("纸上的权利") == true)
+        let news = try d.cli(["show", d.path("新闻/2023/2023-04-26 知识产权宣传周在本市启动.txt")])
+        #expect(news.stdout.contains("author:     城市晨报"))
+        #expect(news.stdout.contains("categories: 科技, 本地新闻"))
+        #expect(try d.cli(["show", d.path("nope.txt")]).status == 1)
+
+        // segment: how a text is normalized and tokenized.
+        let seg = try d.cli(["segment", "北京市知識產權", "--json"]).json()
+        #expect(seg["normalized"] as? String == "北京市知识产权")
+        let tokens = try #require(seg["tokens"] as? [[String: Any]])
+        #expect(tokens.map { $0["text"] as? String } == ["北", "北京市", "京", "市", "知", "知识", "识", "产", "产权", "权"])
+        #expect(tokens.map { $0["kind"] as? String }.filter { $0 == "hanWord" }.count == 3)
+        #expect(try d.cli(["segment", "--query", "北京市"]).stdout.contains("hanWord") == false)
+
         #expect(d.stop() == 0)
+        // A clean stop checkpoints the WAL and removes the socket; the index is the user's alone.
+        let wal = try? FileManager.default.attributesOfItem(atPath: d.indexDirectory.path + "/jiansuo.sqlite-wal")[.size] as? Int
+        #expect(wal == nil || wal == 0)
+        #expect(!FileManager.default.fileExists(atPath: d.socket))
+        let mode = try FileManager.default.attributesOfItem(atPath: d.indexDirectory.path)[.posixPermissions] as? Int
+        #expect(mode == 0o700)
     }
 
     @Test func followsCreateEditRenameAndDelete() throws {

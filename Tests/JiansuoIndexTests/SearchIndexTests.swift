@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func snippetMarkersAreParsedIntoRanges() {
-        let (text, ranges) = SearchIndex.parseSnippet("甲\u{1}乙\u{2}\n\n丙 \u{1}丁\u{2}")
+        let (text, ranges) = SearchIndex.parseSnippet("\u{3000}\u{3000}甲\u{1}乙\u{2}\n\n\u{3000}\u{3000}丙 \u{1}丁\u{2} ")
         #expect(text == "甲乙 丙 丁")
         #expect(ranges == [3..<6, 11..<14])
     }
