@@ -74,10 +74,12 @@ struct RequestHandler: Sendable {
             throw ProtocolError(.invalidParams, "query is longer than \(SearchParams.maxQueryCharacters) characters")
         }
         let compiled = QueryCompiler(segmenter: try Segmenter(options: index.options)).compile(QueryParser.parse(params.query))
-        guard let match = compiled.match else {
+        guard compiled.isSearchable else {
             return SearchResult(total: 0, hits: [], hints: compiled.hints)
         }
-        let results = try index.search(SearchRequest(match: match, limit: limit, offset: offset, titleKey: SearchIndex.titleKey(params.query, options: index.options)))
+        let results = try index.search(SearchRequest(
+            match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
+            titleKey: SearchIndex.titleKey(params.query, options: index.options)))
         return SearchResult(
             total: results.total,
             hits: results.hits.map {

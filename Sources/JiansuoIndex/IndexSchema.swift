@@ -6,7 +6,9 @@ import JiansuoAnalysis
 /// - `meta(key, value)`: `analysis` holds ``AnalysisVersion/current(_:)`` of the options the
 ///   index was built with.
 /// - `documents`: one row per indexed file; `id` is the FTS5 rowid; `title_key` is the title
-///   normalized for exact-title matching (``SearchIndex/titleKey(_:)``).
+///   normalized for exact-title matching (``SearchIndex/titleKey(_:options:)``); `date_key` is
+///   the document's day `YYYY-MM-DD` (front matter date, else modification time, in UTC);
+///   `categories` and `tags` are JSON arrays.
 /// - `fts`: FTS5 table `(title, body)` with the `jiansuo` tokenizer, `detail=full` (phrase queries
 ///   need positions), ranked by `bm25(10.0, 1.0)`: a title match weighs ten body matches.
 /// - `errors(path, message, at_ms)`: files that could not be indexed, until they index fine.
@@ -30,6 +32,7 @@ enum IndexSchema {
                     format TEXT NOT NULL,
                     encoding TEXT NOT NULL,
                     date TEXT,
+                    date_key TEXT NOT NULL,
                     author TEXT,
                     categories TEXT NOT NULL DEFAULT '[]',
                     tags TEXT NOT NULL DEFAULT '[]',

@@ -1,4 +1,5 @@
 import JiansuoExtract
+import JiansuoQuery
 
 /// What the index remembers of a file to tell whether it changed.
 public struct FileState: Sendable, Equatable {
@@ -29,8 +30,11 @@ public enum IndexChange: Sendable {
 
 /// A search request against the index.
 public struct SearchRequest: Sendable {
-    /// The FTS5 MATCH expression (from ``JiansuoQuery/QueryCompiler``; never raw user text).
-    public var match: String
+    /// The FTS5 MATCH expression (from ``JiansuoQuery/QueryCompiler``; never raw user text), or
+    /// nil to list the documents that pass `filters`, newest first.
+    public var match: String?
+    /// Metadata conditions every hit must meet.
+    public var filters: [DocumentFilter]
     /// Maximum hits to return.
     public var limit: Int
     /// Hits to skip, for paging.
@@ -39,8 +43,9 @@ public struct SearchRequest: Sendable {
     /// rank first. Nil to skip that rule.
     public var titleKey: String?
 
-    public init(match: String, limit: Int, offset: Int, titleKey: String? = nil) {
+    public init(match: String?, filters: [DocumentFilter] = [], limit: Int, offset: Int, titleKey: String? = nil) {
         self.match = match
+        self.filters = filters
         self.limit = limit
         self.offset = offset
         self.titleKey = titleKey

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import JiansuoAnalysis
 import JiansuoExtract
+import JiansuoQuery
 
 /// The full-text index: a SQLite database with an FTS5 table, accessed through GRDB.
 ///
@@ -41,6 +42,12 @@ public final class SearchIndex: Sendable {
         wasReset = try writer.write { try IndexSchema.resetIfAnalysisChanged($0, options) }
     }
 
+    /// `jiansuo_fold(text)`: ``Normalizer/normalize(_:options:)`` for SQL, used by metadata filters.
+    private static let foldFunction = DatabaseFunction("jiansuo_fold", argumentCount: 1, pure: true) { values in
+        guard let text = String.fromDatabaseValue(values[0]) else { return nil }
+        return Normalizer.normalize(text)
+    }
+
     /// The GRDB configuration every connection needs: the `jiansuo` tokenizer registered and
     /// `synchronous=NORMAL` (safe in WAL mode: a crash loses at most the last commits, never
     /// consistency).
@@ -48,6 +55,7 @@ public final class SearchIndex: Sendable {
         var config = Configuration()
         config.prepareDatabase { db in
             db.add(tokenizer: JiansuoTokenizer.self)
+            db.add(function: foldFunction)
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         return config
@@ -92,17 +100,20 @@ public final class SearchIndex: Sendable {
     private func upsert(_ db: Database, path: String, state: FileState, document: Document, now: Int64) throws {
         let m = document.metadata
         let id = try Int64.fetchOne(db, sql: """
-            INSERT INTO documents(path, size, mtime_ns, inode, title, title_key, format, encoding, date, author,
-                                  categories, tags, indexed_at_ms)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO documents(path, size, mtime_ns, inode, title, title_key, format, encoding, date, date_key,
+                                  author, categories, tags, indexed_at_ms)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
                 inode = excluded.inode, title = excluded.title, title_key = excluded.title_key, format = excluded.format,
-                encoding = excluded.encoding, date = excluded.date, author = excluded.author,
+                encoding = excluded.encoding, date = excluded.date, date_key = excluded.date_key,
+                author = excluded.author,
                 categories = excluded.categories, tags = excluded.tags,
                 indexed_at_ms = excluded.indexed_at_ms
             RETURNING id
             """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode),
-                             document.title, Self.titleKey(document.title, options: options), document.format.rawValue, document.encoding, m.date, m.author,
+                             document.title, Self.titleKey(document.title, options: options), document.format.rawValue, document.encoding, m.date,
+                             m.date.flatMap(DocumentDate.day) ?? DocumentDate.dayString(Date(timeIntervalSince1970: Double(state.mtimeNanoseconds) / 1e9)),
+                             m.author,
                              Self.jsonArray(m.categories), Self.jsonArray(m.tags), now])!
         try db.execute(sql: "DELETE FROM fts WHERE rowid = ?", arguments: [id])
         try db.execute(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)",
@@ -207,19 +218,25 @@ public final class SearchIndex: Sendable {
     /// lose to long documents that repeat the word in their body.
     /// - Throws: ``IndexError/invalidQuery(_:)`` when FTS5 rejects the expression.
     public func search(_ request: SearchRequest) throws -> SearchResults {
-        let titleMatch = "{title} : (\(request.match))"
+        let (filterSQL, filterArguments) = Self.sql(request.filters)
         do {
             return try writer.read { db in
-                let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM fts WHERE fts MATCH ?", arguments: [request.match]) ?? 0
+                guard let match = request.match else {
+                    return try listFiltered(db, filterSQL, filterArguments, request)
+                }
+                let titleMatch = "{title} : (\(match))"
+                let total = try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM fts JOIN documents d ON d.id = fts.rowid WHERE fts MATCH ?\(filterSQL)
+                    """, arguments: [match] + filterArguments) ?? 0
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT d.path, d.title, fts.rank, snippet(fts, 1, char(1), char(2), '…', 40)
                     FROM fts JOIN documents d ON d.id = fts.rowid
-                    WHERE fts MATCH ?
+                    WHERE fts MATCH ?\(filterSQL)
                     ORDER BY d.title_key = ? DESC,
                              fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) DESC,
                              fts.rank
                     LIMIT ? OFFSET ?
-                    """, arguments: [request.match, request.titleKey ?? "", titleMatch, request.limit, request.offset])
+                    """, arguments: [match] + filterArguments + [request.titleKey ?? "", titleMatch, request.limit, request.offset])
                 let hits = rows.map { row in
                     let (snippet, highlights) = Self.parseSnippet(row[3] ?? "")
                     return SearchHit(path: row[0], title: row[1], score: -(row[2] as Double), snippet: snippet, highlights: highlights)
@@ -229,6 +246,47 @@ public final class SearchIndex: Sendable {
         } catch let error as DatabaseError {
             throw IndexError.invalidQuery(error.message ?? "\(error)")
         }
+    }
+
+    /// Documents passing the filters alone, newest first, with the start of the body as snippet.
+    private func listFiltered(_ db: Database, _ filterSQL: String, _ arguments: StatementArguments, _ request: SearchRequest) throws -> SearchResults {
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM documents d WHERE 1\(filterSQL)", arguments: arguments) ?? 0
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT d.path, d.title, substr(fts.body, 1, 160)
+            FROM documents d JOIN fts ON fts.rowid = d.id
+            WHERE 1\(filterSQL)
+            ORDER BY d.date_key DESC, d.path
+            LIMIT ? OFFSET ?
+            """, arguments: arguments + [request.limit, request.offset])
+        return SearchResults(total: total, hits: rows.map { row in
+            let (snippet, _) = Self.parseSnippet((row[2] as String? ?? "") + "…")
+            return SearchHit(path: row[0], title: row[1], score: 0, snippet: snippet, highlights: [])
+        })
+    }
+
+    /// ` AND …` conditions on `documents d` for the filters, and their arguments.
+    static func sql(_ filters: [DocumentFilter]) -> (String, StatementArguments) {
+        var sql = ""
+        var arguments: StatementArguments = []
+        for f in filters {
+            let condition: String
+            switch f.kind {
+            case .pathPrefix: condition = "instr(d.path, ?) = 1"
+            case .pathContains: condition = "instr(d.path, '/' || ?) > 0"
+            case .ext: condition = "lower(d.path) LIKE '%.' || ? ESCAPE '\\'"
+            case .after: condition = "d.date_key >= ?"
+            case .before: condition = "d.date_key < ?"
+            case .category: condition = "EXISTS (SELECT 1 FROM json_each(d.categories) WHERE jiansuo_fold(value) = ?)"
+            case .tag: condition = "EXISTS (SELECT 1 FROM json_each(d.tags) WHERE jiansuo_fold(value) = ?)"
+            case .author: condition = "jiansuo_fold(d.author) IS ?"
+            }
+            sql += f.negated ? " AND NOT (\(condition))" : " AND \(condition)"
+            let value = f.kind == .ext
+                ? f.value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                : f.value
+            _ = arguments.append(contentsOf: [value])
+        }
+        return (sql, arguments)
     }
 
     /// The form in which titles are compared for exact-title ranking: normalized like tokens,

@@ -19,13 +19,17 @@ public struct QueryCompiler {
     public var tokenCount: (String) -> Int
     /// The dictionary Han words of a text (their ``Token/displayText``), for ranking.
     public var hanWords: (String) -> [String]
+    /// The index's normalization, applied to filter values compared with metadata.
+    public var normalize: (String) -> String
 
     /// How close terms must be for the proximity boost, in tokens.
     public static let nearDistance = 12
 
-    public init(tokenCount: @escaping (String) -> Int, hanWords: @escaping (String) -> [String] = { _ in [] }) {
+    public init(tokenCount: @escaping (String) -> Int, hanWords: @escaping (String) -> [String] = { _ in [] },
+                normalize: @escaping (String) -> String = { $0.lowercased() }) {
         self.tokenCount = tokenCount
         self.hanWords = hanWords
+        self.normalize = normalize
     }
 
     /// A compiler that analyzes terms with `segmenter` (the same analysis as the index).
@@ -34,21 +38,64 @@ public struct QueryCompiler {
             tokenCount: { text in (try? segmenter.tokens(of: text, for: .query).count) ?? 0 },
             hanWords: { text in
                 (try? segmenter.tokens(of: text, for: .document).filter { $0.kind == .hanWord }.map(\.displayText)) ?? []
-            })
+            },
+            normalize: { Normalizer.normalize($0, options: segmenter.options) })
     }
 
-    /// Returns the MATCH expression, or nil with a reason in `hints` when nothing searchable
-    /// is left (an empty query, only punctuation, only exclusions).
+    /// Returns the MATCH expression and the metadata filters. Both are empty, with a reason in
+    /// `hints`, when nothing searchable is left (an empty query, only punctuation, only
+    /// exclusions). Filters apply to the whole query, so they must stand at its top level.
     public func compile(_ parsed: ParsedQuery) -> CompiledQuery {
         var hints = parsed.hints
         guard let root = parsed.root else {
-            return CompiledQuery(match: nil, hints: hints + ["the query is empty"])
+            return CompiledQuery(match: nil, filters: [], hints: hints + ["the query is empty"])
         }
-        let match = expression(root, hints: &hints)?.text
-        if match == nil, !hints.contains(where: { $0.hasPrefix("ignored") || $0.hasPrefix("a query") }) {
+        var filters: [DocumentFilter] = []
+        var rest: QueryNode? = root
+        let children: [QueryNode]
+        if case .and(let c) = root { children = c } else { children = [root] }
+        var remaining: [QueryNode] = []
+        for child in children {
+            switch child {
+            case .filter(let f): if let d = documentFilter(f, negated: false, hints: &hints) { filters.append(d) }
+            case .not(.filter(let f)): if let d = documentFilter(f, negated: true, hints: &hints) { filters.append(d) }
+            default: remaining.append(child)
+            }
+        }
+        rest = remaining.isEmpty ? nil : remaining.count == 1 ? remaining[0] : .and(remaining)
+        var match: String?
+        if let rest {
+            if !filters.isEmpty, case .not = rest {
+                // `-word ext:md`: with a filter to start from, an exclusion alone is fine.
+                match = nil
+                hints.append("a query needs at least one term that is not excluded")
+            } else {
+                match = expression(rest, hints: &hints)?.text
+            }
+        }
+        if match == nil, filters.isEmpty, !hints.contains(where: { $0.hasPrefix("ignored") || $0.hasPrefix("a query") }) {
             hints.append("nothing searchable in the query")
         }
-        return CompiledQuery(match: match, hints: hints)
+        return CompiledQuery(match: match, filters: filters, hints: hints)
+    }
+
+    private func documentFilter(_ filter: Filter, negated: Bool, hints: inout [String]) -> DocumentFilter? {
+        switch filter {
+        case .path(let v):
+            return DocumentFilter(kind: v.hasPrefix("/") ? .pathPrefix : .pathContains, value: v, negated: negated)
+        case .ext(let v):
+            return DocumentFilter(kind: .ext, value: v.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")), negated: negated)
+        case .after(let v), .before(let v):
+            guard let day = DocumentFilter.dayBound(v) else {
+                hints.append("ignored '\(v)': not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
+                return nil
+            }
+            if case .after = filter { return DocumentFilter(kind: .after, value: day, negated: negated) }
+            return DocumentFilter(kind: .before, value: day, negated: negated)
+        case .category(let v): return DocumentFilter(kind: .category, value: normalize(v), negated: negated)
+        case .tag(let v): return DocumentFilter(kind: .tag, value: normalize(v), negated: negated)
+        case .author(let v): return DocumentFilter(kind: .author, value: normalize(v), negated: negated)
+        }
     }
 
     /// A compiled subexpression; `phrase` is its plain phrase of characters when it is a single
@@ -68,6 +115,9 @@ public struct QueryCompiler {
             let parts = children.compactMap { expression($0, hints: &hints)?.text }
             if parts.isEmpty { return nil }
             return Compiled(text: parts.count == 1 ? parts[0] : "(" + parts.joined(separator: " OR ") + ")")
+        case .filter:
+            hints.append("ignored a filter inside OR: filters apply to the whole query")
+            return nil
         case .not(let child):
             // A lone exclusion: FTS5 cannot express "every document except".
             _ = expression(child, hints: &hints)
@@ -128,11 +178,66 @@ public struct QueryCompiler {
     }
 }
 
-/// A compiled query: the FTS5 MATCH expression (nil when nothing is searchable) and hints
-/// about what was ignored.
+/// A compiled query: the FTS5 MATCH expression (nil when the query has no text terms), the
+/// metadata filters, and hints about what was ignored. Nothing is searchable when both are empty.
 public struct CompiledQuery: Sendable, Equatable {
     public var match: String?
+    public var filters: [DocumentFilter]
     public var hints: [String]
+
+    public init(match: String?, filters: [DocumentFilter] = [], hints: [String]) {
+        self.match = match
+        self.filters = filters
+        self.hints = hints
+    }
+
+    /// True when there is something to search: text terms or filters.
+    public var isSearchable: Bool { match != nil || !filters.isEmpty }
+}
+
+/// A compiled metadata filter, with its value normalized for comparison.
+public struct DocumentFilter: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// The absolute path starts with `value`.
+        case pathPrefix
+        /// The path contains `/value` (a folder or file name and what follows).
+        case pathContains
+        /// The extension, lower case, equals `value`.
+        case ext
+        /// The document day (`YYYY-MM-DD`) is on or after `value`.
+        case after
+        /// The document day is before `value`.
+        case before
+        /// A category, normalized, equals `value`.
+        case category
+        /// A tag, normalized, equals `value`.
+        case tag
+        /// The author, normalized, equals `value`.
+        case author
+    }
+
+    public var kind: Kind
+    public var value: String
+    /// `-ext:md`: the condition must not hold.
+    public var negated: Bool
+
+    public init(kind: Kind, value: String, negated: Bool) {
+        self.kind = kind
+        self.value = value
+        self.negated = negated
+    }
+
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD` as `YYYY-MM-DD` (missing parts 01), or nil.
+    static func dayBound(_ text: String) -> String? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...3).contains(parts.count), parts[0].count == 4,
+              parts.allSatisfy({ !$0.isEmpty && $0.count <= 4 && $0.allSatisfy { $0.isASCII && $0.isNumber } })
+        else { return nil }
+        let month = parts.count > 1 ? Int(parts[1])! : 1
+        let day = parts.count > 2 ? Int(parts[2])! : 1
+        guard (1...12).contains(month), (1...31).contains(day) else { return nil }
+        return "\(parts[0])-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
+    }
 }
 
 import Foundation

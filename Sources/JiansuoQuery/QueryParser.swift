@@ -8,6 +8,9 @@
 /// | `-广告` | exclude documents with the term |
 /// | `swif*` | prefix |
 /// | `title:专利`, `body:"…"` | limit a term or phrase to a field |
+/// | `path:新闻/2023`, `ext:md` | path contains a folder; file extension |
+/// | `after:2021-09`, `before:2022` | document date (front matter, else modification time) |
+/// | `category:金融`, `tag:专利`, `author:…` | front matter fields |
 ///
 /// What cannot be used is reported in ``ParsedQuery/hints`` instead of an error: an unknown
 /// field is read as text, a lone `"` closes at the end of the input, a dangling `OR` or `-` is
@@ -92,6 +95,14 @@ private struct Lexer {
             if let (f, length) = fieldPrefix() {
                 field = f
                 i += length
+            } else if let (name, length) = filterPrefix() {
+                i += length
+                let value = readValue(hints: &hints)
+                guard !value.isEmpty, let filter = Filter(name: name, value: value) else {
+                    hints.append("ignored an empty \(name): filter")
+                    continue
+                }
+                return .node(negated ? .not(.filter(filter)) : .filter(filter))
             }
             let node: QueryNode
             if i < chars.count, chars[i] == "\"" {
@@ -125,13 +136,40 @@ private struct Lexer {
     /// Recognizes `title:` / `body:` directly followed by a term or quote.
     func fieldPrefix() -> (Field, Int)? {
         for field in Field.allCases {
-            let name = Array(field.rawValue + ":")
-            guard i + name.count < chars.count,
-                  Array(chars[i..<(i + name.count)]).map({ Character($0.lowercased()) }) == name,
-                  !chars[i + name.count].isWhitespace
-            else { continue }
-            return (field, name.count)
+            if let length = prefixLength(field.rawValue) { return (field, length) }
         }
         return nil
+    }
+
+    /// Recognizes a filter name and its colon, directly followed by a value.
+    func filterPrefix() -> (String, Int)? {
+        for name in Filter.names {
+            if let length = prefixLength(name) { return (name, length) }
+        }
+        return nil
+    }
+
+    private func prefixLength(_ name: String) -> Int? {
+        let prefix = Array(name + ":")
+        guard i + prefix.count < chars.count,
+              Array(chars[i..<(i + prefix.count)]).map({ Character($0.lowercased()) }) == prefix,
+              !chars[i + prefix.count].isWhitespace
+        else { return nil }
+        return prefix.count
+    }
+
+    /// A filter value: a quoted string or the rest of the word.
+    mutating func readValue(hints: inout [String]) -> String {
+        if i < chars.count, chars[i] == "\"" {
+            i += 1
+            let start = i
+            while i < chars.count, chars[i] != "\"" { i += 1 }
+            let value = String(chars[start..<i])
+            if i < chars.count { i += 1 } else { hints.append("closed the unterminated quote at the end") }
+            return value
+        }
+        let start = i
+        while i < chars.count, !chars[i].isWhitespace { i += 1 }
+        return String(chars[start..<i])
     }
 }
