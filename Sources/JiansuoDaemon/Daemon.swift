@@ -15,7 +15,7 @@ public enum Daemon {
         try makeDirectories(config.indexDirectory)
         chmod(config.indexDirectory, 0o700)  // also when it already existed, e.g. index/ in a checkout
         let databasePath = config.indexDirectory + "/" + SearchIndex.databaseFileName
-        let index = try SearchIndex(path: databasePath)
+        let index = try SearchIndex(path: databasePath, options: config.analysis)
         if index.wasReset {
             logger.notice("the analyzer changed since the index was built; re-indexing every file")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import JiansuoAnalysis
 import JiansuoExtract
 import Logging
 import Yams
@@ -25,6 +26,11 @@ public struct DaemonConfig: Sendable, Equatable {
     public var debounceMilliseconds = 50
     /// Most files written in one transaction. Key `batch_size`; default 256.
     public var batchSize = 256
+    /// How text is analysed. Keys `fold_scripts` (bool, default true: traditional and simplified
+    /// Han match each other) and `segmentation` (`hybrid`, the default: every Han character plus
+    /// dictionary words; `words`: ICU words only, a smaller index that misses parts of words).
+    /// Changing either rebuilds the index at the next start.
+    public var analysis = AnalysisOptions.default
 
     public init() {}
 
@@ -89,8 +95,17 @@ public struct DaemonConfig: Sendable, Equatable {
             case "batch_size":
                 batchSize = try int()
                 if batchSize == 0 { throw fail("must be at least 1") }
+            case "fold_scripts":
+                guard let b = value.bool else { throw fail("expected true or false") }
+                analysis.foldScripts = b
+            case "segmentation":
+                switch try string() {
+                case "hybrid": analysis.wordsOnly = false
+                case "words": analysis.wordsOnly = true
+                case let other: throw fail("unknown segmentation '\(other)'; use hybrid or words")
+                }
             default:
-                throw fail("unknown key; known keys: roots, index, socket, log_level, extensions, max_file_size, debounce_ms, batch_size")
+                throw fail("unknown key; known keys: roots, index, socket, log_level, extensions, max_file_size, debounce_ms, batch_size, fold_scripts, segmentation")
             }
         }
     }

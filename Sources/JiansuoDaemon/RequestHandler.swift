@@ -79,7 +79,7 @@ struct RequestHandler: Sendable {
         }
         let results = try index.search(SearchRequest(
             match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
-            titleKey: SearchIndex.titleKey(params.query, options: index.options)))
+            titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true))
         return SearchResult(
             total: results.total,
             hits: results.hits.map {

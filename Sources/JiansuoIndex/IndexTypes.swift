@@ -39,11 +39,14 @@ public struct SearchRequest: Sendable {
     public var limit: Int
     /// Hits to skip, for paging.
     public var offset: Int
-    /// ``SearchIndex/titleKey(_:)`` of the user's query text: documents with exactly this title
-    /// rank first. Nil to skip that rule.
+    /// ``SearchIndex/titleKey(_:options:)`` of the user's query text: documents with exactly
+    /// this title rank first. Nil to skip that rule.
     public var titleKey: String?
+    /// Whether to compute snippets (the costliest part of a large page).
+    public var snippets: Bool
 
-    public init(match: String?, filters: [DocumentFilter] = [], limit: Int, offset: Int, titleKey: String? = nil) {
+    public init(match: String?, filters: [DocumentFilter] = [], limit: Int, offset: Int, titleKey: String? = nil, snippets: Bool = true) {
+        self.snippets = snippets
         self.match = match
         self.filters = filters
         self.limit = limit

@@ -229,7 +229,7 @@ public final class SearchIndex: Sendable {
                     SELECT count(*) FROM fts JOIN documents d ON d.id = fts.rowid WHERE fts MATCH ?\(filterSQL)
                     """, arguments: [match] + filterArguments) ?? 0
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT d.path, d.title, fts.rank, snippet(fts, 1, char(1), char(2), '…', 40)
+                    SELECT d.path, d.title, fts.rank, \(request.snippets ? "snippet(fts, 1, char(1), char(2), '…', 40)" : "''")
                     FROM fts JOIN documents d ON d.id = fts.rowid
                     WHERE fts MATCH ?\(filterSQL)
                     ORDER BY d.title_key = ? DESC,

@@ -55,11 +55,15 @@ public struct SearchParams: Codable, Sendable, Equatable {
     public var limit: Int?
     /// Number of hits to skip, ≥ 0; default 0.
     public var offset: Int?
+    /// Whether hits carry a snippet; default true. Without, hits have an empty `snippet` and
+    /// no `highlights`, and large pages are much cheaper.
+    public var snippets: Bool?
 
-    public init(query: String, limit: Int? = nil, offset: Int? = nil) {
+    public init(query: String, limit: Int? = nil, offset: Int? = nil, snippets: Bool? = nil) {
         self.query = query
         self.limit = limit
         self.offset = offset
+        self.snippets = snippets
     }
 }
 

@@ -82,6 +82,9 @@ struct Search: ParsableCommand {
     @Flag(help: "Print one JSON object: {total, hits: [{path, title, score, snippet, highlights}], hints}.")
     var json = false
 
+    @Flag(name: [.customShort("l"), .long], help: "Print only the paths of the hits, one per line (no snippets: faster).")
+    var filesWithMatches = false
+
     func validate() throws {
         guard (1...SearchParams.maxLimit).contains(limit) else {
             throw ValidationError("--limit must be between 1 and \(SearchParams.maxLimit)")
@@ -93,8 +96,11 @@ struct Search: ParsableCommand {
     }
 
     func run() throws {
-        let result = try call(connection, .search(SearchParams(query: query.joined(separator: " "), limit: limit, offset: offset)), SearchResult.self)
-        if json {
+        let params = SearchParams(query: query.joined(separator: " "), limit: limit, offset: offset, snippets: filesWithMatches ? false : nil)
+        let result = try call(connection, .search(params), SearchResult.self)
+        if filesWithMatches {
+            for hit in result.hits { print(hit.path) }
+        } else if json {
             try printJSON(result)
         } else {
             let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
