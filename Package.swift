@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // C wrappers with opaque public headers: ICU and libxml2 types never reach Swift.
@@ -33,7 +34,7 @@ let package = Package(
         .target(name: "JiansuoAnalysis", dependencies: ["CICU"]),
         .target(
             name: "JiansuoExtract",
-            dependencies: ["CICU", "CLibXML", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CICU", "CLibXML", .product(name: "Yams", package: "Yams"), .product(name: "Ink", package: "Ink")]
         ),
         .target(name: "JiansuoQuery", dependencies: ["JiansuoAnalysis"]),
         .target(
@@ -44,17 +45,18 @@ let package = Package(
             ]
         ),
 
-        // Wire schema shared by daemon and client.
-        .target(name: "JiansuoProtocol"),
+        // Wire schema shared by daemon and client; the byte-exact path mapping they share.
+        .target(name: "JiansuoPath"),
+        .target(name: "JiansuoProtocol", dependencies: ["JiansuoPath"]),
 
         // Platform code: inotify and the directory crawl.
-        .target(name: "JiansuoWatch", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "JiansuoWatch", dependencies: ["JiansuoPath", .product(name: "Logging", package: "swift-log")]),
 
         // The composition root: config, indexer service, socket server.
         .target(
             name: "JiansuoDaemon",
             dependencies: [
-                "JiansuoIndex", "JiansuoWatch", "JiansuoProtocol", "JiansuoExtract", "JiansuoAnalysis",
+                "JiansuoIndex", "JiansuoWatch", "JiansuoProtocol", "JiansuoExtract", "JiansuoAnalysis", "JiansuoPath",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "jiansuo",
             dependencies: [
-                "JiansuoClient", "JiansuoProtocol",
+                "JiansuoClient", "JiansuoProtocol", "JiansuoPath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,7 +89,7 @@ let package = Package(
             name: "JiansuoIndexTests",
             dependencies: ["JiansuoIndex", "JiansuoExtract", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "JiansuoProtocolTests", dependencies: ["JiansuoProtocol"]),
+        .testTarget(name: "JiansuoProtocolTests", dependencies: ["JiansuoProtocol", "JiansuoPath"]),
         .testTarget(name: "EndToEndTests", dependencies: ["jiansuod", "jiansuo", "JiansuoProtocol", "JiansuoClient", "JiansuoAnalysis"]),
     ],
     swiftLanguageModes: [.v6]

@@ -76,7 +76,7 @@ static const char *const headings[] = {"h1", "h2", "h3", "h4", "h5", "h6", NULL}
 
 static void collect_text(xmlNodePtr node, buf *b, int pre);
 
-static void walk(xmlNodePtr node, buf *body, buf *heading, int pre) {
+static void walk(xmlNodePtr node, buf *body, buf *heading, buf *links, int pre) {
     for (xmlNodePtr n = node; n != NULL; n = n->next) {
         if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
             if (n->content == NULL) continue;
@@ -90,8 +90,16 @@ static void walk(xmlNodePtr node, buf *body, buf *heading, int pre) {
             }
             int block = name_in(n->name, blocks);
             if (heading->len == 0 && name_in(n->name, headings)) collect_text(n->children, heading, 0);
+            if (strcasecmp((const char *)n->name, "a") == 0) {
+                xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+                if (href != NULL) {
+                    if (links->len > 0) buf_put(links, "\n", 1);
+                    buf_put(links, (const char *)href, strlen((const char *)href));
+                    xmlFree(href);
+                }
+            }
             if (block) put_break(body, 1);
-            walk(n->children, body, heading, pre || strcasecmp((const char *)n->name, "pre") == 0);
+            walk(n->children, body, heading, links, pre || strcasecmp((const char *)n->name, "pre") == 0);
             if (block) put_break(body, 1);
             else if (name_in(n->name, cells)) put_collapsed(body, " ");
         }
@@ -139,17 +147,16 @@ static void init_parser(void) { xmlInitParser(); }
 
 int chtml_extract(const char *html, int32_t len, chtml_result *out) {
     pthread_once(&init_once, init_parser);
-    buf body = {0}, heading = {0}, title = {0};
-    int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                  HTML_PARSE_NOIMPLIED;
+    buf body = {0}, heading = {0}, title = {0}, links = {0};
+    // Fragments (a .txt holding <p>…</p>) get the implied <html><body> around them, as in a browser.
+    int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET;
     htmlDocPtr doc = len > 0 ? htmlReadMemory(html, len, NULL, "UTF-8", options) : NULL;
     int rc = 0;
     if (doc != NULL) {
         xmlNodePtr root = xmlDocGetRootElement(doc);
         xmlNodePtr t = find_element(root, "title");
         if (t != NULL) collect_text(t->children, &title, 0);
-        // Walk every top-level node: HTML_PARSE_NOIMPLIED keeps fragments (no <html>) as they are.
-        walk(doc->children, &body, &heading, 0);
+        walk(doc->children, &body, &heading, &links, 0);
         xmlFreeDoc(doc);
     } else if (len > 0) {
         rc = -1;
@@ -157,7 +164,8 @@ int chtml_extract(const char *html, int32_t len, chtml_result *out) {
     out->title = take(&title, &out->title_len);
     out->heading = take(&heading, &out->heading_len);
     out->body = take(&body, &out->body_len);
-    if (out->title == NULL || out->heading == NULL || out->body == NULL) rc = -1;
+    out->links = take(&links, &out->links_len);
+    if (out->title == NULL || out->heading == NULL || out->body == NULL || out->links == NULL) rc = -1;
     return rc;
 }
 
@@ -166,5 +174,6 @@ void chtml_result_free(chtml_result *result) {
     free(result->title);
     free(result->heading);
     free(result->body);
-    result->title = result->heading = result->body = NULL;
+    free(result->links);
+    result->title = result->heading = result->body = result->links = NULL;
 }

@@ -1,6 +1,7 @@
 import Foundation
 import JiansuoAnalysis
 import JiansuoExtract
+import JiansuoPath
 import Logging
 import Yams
 
@@ -122,7 +123,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 throw ConfigError(file: nil, key: "roots", message: "'\(root)' does not exist")
             }
             defer { free(real) }
-            let path = String(cString: real)
+            let path = RawPath.string(from: UnsafeBufferPointer(start: real, count: strlen(real)).map { UInt8(bitPattern: $0) })
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
                 throw ConfigError(file: nil, key: "roots", message: "'\(root)' is not a directory")

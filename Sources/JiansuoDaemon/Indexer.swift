@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Glibc
+import JiansuoPath
 import JiansuoExtract
 import JiansuoIndex
 import JiansuoWatch
@@ -228,7 +229,7 @@ public final class Indexer: Sendable {
 
     /// Reads at most `limit` bytes of a file.
     static func read(_ path: String, limit: Int) throws(FileReadError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        let fd = RawPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
         guard fd >= 0 else { throw FileReadError(errno: errno) }
         defer { close(fd) }
         var bytes: [UInt8] = []

@@ -114,7 +114,7 @@ struct RequestHandler: Sendable {
         return ShowResult(
             path: d.path, title: d.title, format: d.format, encoding: d.encoding, size: d.state.size,
             mtimeNanoseconds: d.state.mtimeNanoseconds, indexedAtMilliseconds: d.indexedAtMilliseconds,
-            date: d.date, author: d.author, categories: d.categories, tags: d.tags, body: d.body)
+            date: d.date, author: d.author, categories: d.categories, tags: d.tags, links: d.links, body: d.body)
     }
 
     private func encode(_ value: some Encodable) -> [UInt8] {

@@ -18,9 +18,12 @@ public struct Document: Sendable, Equatable {
     public var metadata: Metadata
     /// Things that went wrong without stopping extraction (e.g. "front matter: …").
     public var warnings: [String]
+    /// Link targets (HTML `href`s, markdown link URLs): stored, not indexed as body words.
+    public var links: [String]
 
     public init(title: String, body: String, format: Format, encoding: String,
-                metadata: Metadata = Metadata(), warnings: [String] = []) {
+                metadata: Metadata = Metadata(), warnings: [String] = [], links: [String] = []) {
+        self.links = links
         self.title = title
         self.body = body
         self.format = format

@@ -41,15 +41,20 @@ public struct Extractor: Sendable {
         let format: Document.Format
         var bodyText: String
         var fallbackTitle: String?
+        var links: [String] = []
         if ext == "html" || ext == "htm" || (ext != "md" && ext != "markdown" && HTMLText.looksLikeHTML(body)) {
             let html = HTMLText(parsing: String(body))
             format = .html
             bodyText = html.body
+            links = html.links
             fallbackTitle = [html.title, html.firstHeading].first { !$0.isEmpty }
         } else if ext == "md" || ext == "markdown" {
+            // Markdown → HTML with Ink, then the same HTML reader: the text, not the markup.
+            let html = HTMLText(parsing: MarkdownParser().html(from: String(body)))
             format = .markdown
-            bodyText = String(body)
-            fallbackTitle = Self.firstMarkdownHeading(body) ?? Self.firstLine(body)
+            bodyText = html.body
+            links = html.links
+            fallbackTitle = html.firstHeading.isEmpty ? Self.firstLine(body) : html.firstHeading
         } else {
             format = .text
             bodyText = String(body)
@@ -58,7 +63,7 @@ public struct Extractor: Sendable {
         bodyText = bodyText.trimmingBlankLines()
         let title = Self.oneLine(metadata.title ?? fallbackTitle ?? stem)
         return Document(title: title.isEmpty ? stem : title, body: bodyText, format: format,
-                        encoding: encoding, metadata: metadata, warnings: warnings)
+                        encoding: encoding, metadata: metadata, warnings: warnings, links: links)
     }
 
     /// `\r\n` and `\r` become `\n`; C0 controls other than tab and newline, DEL and the
@@ -97,14 +102,6 @@ public struct Extractor: Sendable {
         return nil
     }
 
-    static func firstMarkdownHeading(_ text: Substring) -> String? {
-        for line in text.split(separator: "\n") where line.hasPrefix("#") {
-            let heading = line.drop(while: { $0 == "#" }).trimmingCharacters(in: .whitespacesAndIdeographicSpace)
-            if !heading.isEmpty { return heading.trimmingCharacters(in: CharacterSet(charactersIn: "#")).trimmingCharacters(in: .whitespacesAndIdeographicSpace) }
-        }
-        return nil
-    }
-
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespacesAndIdeographicSpace) }
             .filter { !$0.isEmpty }.joined(separator: " ")
@@ -112,6 +109,7 @@ public struct Extractor: Sendable {
 }
 
 import Foundation
+import Ink
 
 extension CharacterSet {
     /// Unicode whitespace, which includes U+3000 IDEOGRAPHIC SPACE.

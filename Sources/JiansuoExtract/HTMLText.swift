@@ -10,6 +10,8 @@ public struct HTMLText: Sendable, Equatable {
     /// Body text: tags, comments, `<script>`, `<style>`, `<noscript>`, `<template>` and `<head>`
     /// removed; entities decoded; block elements separated by a blank line.
     public var body: String
+    /// The `href` of every `<a>`, in document order.
+    public var links: [String]
 
     /// Parses `html`. Broken markup is recovered, never rejected.
     public init(parsing html: String) {
@@ -26,6 +28,7 @@ public struct HTMLText: Sendable, Equatable {
         title = string(result.title, result.title_len)
         firstHeading = string(result.heading, result.heading_len)
         body = string(result.body, result.body_len)
+        links = string(result.links, result.links_len).split(separator: "\n").map(String.init)
     }
 
     /// Whether text that came in a `.txt` file is really HTML: its first non-blank character opens

@@ -8,7 +8,7 @@ import JiansuoAnalysis
 /// - `documents`: one row per indexed file; `id` is the FTS5 rowid; `title_key` is the title
 ///   normalized for exact-title matching (``SearchIndex/titleKey(_:options:)``); `date_key` is
 ///   the document's day `YYYY-MM-DD` (front matter date, else modification time, in UTC);
-///   `categories` and `tags` are JSON arrays.
+///   `categories`, `tags` and `links` (link targets, not indexed) are JSON arrays.
 /// - `fts`: FTS5 table `(title, body)` with the `jiansuo` tokenizer, `detail=full` (phrase queries
 ///   need positions), ranked by `bm25(10.0, 1.0)`: a title match weighs ten body matches.
 /// - `errors(path, message, at_ms)`: files that could not be indexed, until they index fine.
@@ -36,6 +36,7 @@ enum IndexSchema {
                     author TEXT,
                     categories TEXT NOT NULL DEFAULT '[]',
                     tags TEXT NOT NULL DEFAULT '[]',
+                    links TEXT NOT NULL DEFAULT '[]',
                     indexed_at_ms INTEGER NOT NULL
                 );
                 CREATE INDEX documents_title_key ON documents(title_key);

@@ -110,6 +110,8 @@ public struct StoredDocument: Sendable, Equatable {
     public var author: String?
     public var categories: [String]
     public var tags: [String]
+    /// Link targets found in the document.
+    public var links: [String]
     /// When it was indexed, in milliseconds since the Unix epoch.
     public var indexedAtMilliseconds: Int64
     public var body: String

@@ -101,20 +101,20 @@ public final class SearchIndex: Sendable {
         let m = document.metadata
         let id = try Int64.fetchOne(db, sql: """
             INSERT INTO documents(path, size, mtime_ns, inode, title, title_key, format, encoding, date, date_key,
-                                  author, categories, tags, indexed_at_ms)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  author, categories, tags, links, indexed_at_ms)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
                 inode = excluded.inode, title = excluded.title, title_key = excluded.title_key, format = excluded.format,
                 encoding = excluded.encoding, date = excluded.date, date_key = excluded.date_key,
                 author = excluded.author,
-                categories = excluded.categories, tags = excluded.tags,
+                categories = excluded.categories, tags = excluded.tags, links = excluded.links,
                 indexed_at_ms = excluded.indexed_at_ms
             RETURNING id
             """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode),
                              document.title, Self.titleKey(document.title, options: options), document.format.rawValue, document.encoding, m.date,
                              m.date.flatMap(DocumentDate.day) ?? DocumentDate.dayString(Date(timeIntervalSince1970: Double(state.mtimeNanoseconds) / 1e9)),
                              m.author,
-                             Self.jsonArray(m.categories), Self.jsonArray(m.tags), now])!
+                             Self.jsonArray(m.categories), Self.jsonArray(m.tags), Self.jsonArray(document.links), now])!
         try db.execute(sql: "DELETE FROM fts WHERE rowid = ?", arguments: [id])
         try db.execute(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)",
                        arguments: [id, document.title, document.body])
@@ -192,7 +192,7 @@ public final class SearchIndex: Sendable {
         try writer.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.path, d.size, d.mtime_ns, d.inode, d.title, d.format, d.encoding, d.date, d.author,
-                       d.categories, d.tags, d.indexed_at_ms, fts.body
+                       d.categories, d.tags, d.indexed_at_ms, fts.body, d.links
                 FROM documents d JOIN fts ON fts.rowid = d.id WHERE d.path = ?
                 """, arguments: [path]) else { return nil }
             func list(_ json: String) -> [String] {
@@ -201,7 +201,7 @@ public final class SearchIndex: Sendable {
             return StoredDocument(
                 path: row[0], state: FileState(size: row[1], mtimeNanoseconds: row[2], inode: UInt64(bitPattern: row[3])),
                 title: row[4], format: row[5], encoding: row[6], date: row[7], author: row[8],
-                categories: list(row[9]), tags: list(row[10]), indexedAtMilliseconds: row[11], body: row[12])
+                categories: list(row[9]), tags: list(row[10]), links: list(row[13]), indexedAtMilliseconds: row[11], body: row[12])
         }
     }
 

@@ -1,3 +1,6 @@
+import Foundation
+import JiansuoPath
+
 /// Result of `ping`.
 public struct PingResult: Codable, Sendable, Equatable {
     public var pong: Bool
@@ -41,8 +44,11 @@ public struct SearchResult: Codable, Sendable, Equatable {
 
 /// One hit of `search`.
 public struct SearchHitMessage: Codable, Sendable, Equatable {
-    /// Absolute path of the file.
+    /// Absolute path of the file. A name that is not valid UTF-8 has each invalid byte as
+    /// U+10FF00 + byte (see `RawPath`), and `pathBytes` is set.
     public var path: String
+    /// The exact path bytes, base64, only when they are not valid UTF-8.
+    public var pathBytes: String?
     public var title: String
     /// Relevance (negated bm25; title matches weigh 10× body matches). Higher is better.
     public var score: Double
@@ -53,6 +59,7 @@ public struct SearchHitMessage: Codable, Sendable, Equatable {
 
     public init(path: String, title: String, score: Double, snippet: String, highlights: [[Int]]) {
         self.path = path
+        self.pathBytes = RawPath.isEscaped(path) ? Data(RawPath.bytes(of: path)).base64EncodedString() : nil
         self.title = title
         self.score = score
         self.snippet = snippet
@@ -155,11 +162,15 @@ public struct ShowResult: Codable, Sendable, Equatable {
     public var author: String?
     public var categories: [String]
     public var tags: [String]
+    /// Link targets (HTML `href`s, markdown link URLs); stored, not indexed as body words.
+    public var links: [String]
     /// The extracted body text, as indexed.
     public var body: String
 
     public init(path: String, title: String, format: String, encoding: String, size: Int64, mtimeNanoseconds: Int64,
-                indexedAtMilliseconds: Int64, date: String?, author: String?, categories: [String], tags: [String], body: String) {
+                indexedAtMilliseconds: Int64, date: String?, author: String?, categories: [String], tags: [String],
+                links: [String] = [], body: String) {
+        self.links = links
         self.path = path
         self.title = title
         self.format = format

@@ -1,4 +1,5 @@
 import Glibc
+import JiansuoPath
 
 /// What `lstat(2)` says about a path. Symbolic links are reported as such, never followed.
 public struct FileInfo: Sendable, Equatable {
@@ -14,7 +15,7 @@ public struct FileInfo: Sendable, Equatable {
     /// `lstat(2)`s `path`; nil when it does not exist or cannot be examined.
     public init?(path: String) {
         var st = stat()
-        guard lstat(path, &st) == 0 else { return nil }
+        guard RawPath.withCString(path, { lstat($0, &st) }) == 0 else { return nil }
         switch st.st_mode & S_IFMT {
         case S_IFREG: kind = .regular
         case S_IFDIR: kind = .directory
@@ -36,14 +37,15 @@ public enum DirectoryListing {
         public var isRegularFile: Bool
     }
 
-    /// The entries of `path` except `.` and `..`; empty when it cannot be read.
+    /// The entries of `path` except `.` and `..`; empty when it cannot be read. Names that are
+    /// not valid UTF-8 are escaped as ``JiansuoPath/RawPath`` says.
     public static func entries(of path: String) -> [Entry] {
-        guard let dir = opendir(path) else { return [] }
+        guard let dir = RawPath.withCString(path, { opendir($0) }) else { return [] }
         defer { closedir(dir) }
         var result: [Entry] = []
         while let ent = readdir(dir) {
             let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                RawPath.string(from: raw.prefix(while: { $0 != 0 }))
             }
             if name == "." || name == ".." { continue }
             var type = Int32(ent.pointee.d_type)

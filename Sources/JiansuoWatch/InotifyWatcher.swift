@@ -1,4 +1,5 @@
 import Glibc
+import JiansuoPath
 import Logging
 import Synchronization
 
@@ -30,7 +31,8 @@ public final class InotifyWatcher: Sendable {
     private let warnedAboutLimit = Atomic<Bool>(false)
 
     /// Events watched on every directory.
-    private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE
+    /// IN_ATTRIB: a file made readable again (chmod) is retried.
+    private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB
         | IN_DELETE_SELF | IN_MOVE_SELF) | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK)
 
     /// Opens an inotify instance. `handler` is called on the reader thread, in event order.
@@ -77,7 +79,7 @@ public final class InotifyWatcher: Sendable {
     }
 
     private func addWatch(_ dir: String) {
-        let wd = inotify_add_watch(fd, dir, Self.mask)
+        let wd = RawPath.withCString(dir) { inotify_add_watch(fd, $0, Self.mask) }
         if wd >= 0 {
             watches.withLock { $0[wd] = dir }
             return
@@ -123,7 +125,7 @@ public final class InotifyWatcher: Sendable {
             while offset + 16 <= n {
                 let event = buffer.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
                 let nameBytes = UnsafeRawBufferPointer(start: buffer + offset + 16, count: Int(event.len))
-                let name = String(decoding: nameBytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+                let name = RawPath.string(from: nameBytes.prefix(while: { $0 != 0 }))
                 offset += 16 + Int(event.len)
                 handle(wd: event.wd, mask: event.mask, name: name)
             }
@@ -167,7 +169,7 @@ public final class InotifyWatcher: Sendable {
             }
             return
         }
-        if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 {
+        if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB) != 0 {
             if rules.includesFile(named: name) { handler(.fileChanged(path)) }
         } else if mask & UInt32(IN_MOVED_FROM | IN_DELETE) != 0 {
             handler(.removed(path))

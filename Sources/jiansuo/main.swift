@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JiansuoClient
+import JiansuoPath
 import JiansuoProtocol
 
 /// Exit codes of `jiansuo` (documented in the README).
@@ -99,7 +100,8 @@ struct Search: ParsableCommand {
         let params = SearchParams(query: query.joined(separator: " "), limit: limit, offset: offset, snippets: filesWithMatches ? false : nil)
         let result = try call(connection, .search(params), SearchResult.self)
         if filesWithMatches {
-            for hit in result.hits { print(hit.path) }
+            // The exact bytes, also for names that are not valid UTF-8.
+            for hit in result.hits { FileHandle.standardOutput.write(Data(RawPath.bytes(of: hit.path) + [0x0A])) }
         } else if json {
             try printJSON(result)
         } else {
@@ -190,6 +192,7 @@ struct Show: ParsableCommand {
         if let author = doc.author { print("author:     \(author)") }
         if !doc.categories.isEmpty { print("categories: \(doc.categories.joined(separator: ", "))") }
         if !doc.tags.isEmpty { print("tags:       \(doc.tags.joined(separator: ", "))") }
+        if !doc.links.isEmpty { print("links:      \(doc.links.joined(separator: " "))") }
         print("")
         print(doc.body)
     }

@@ -20,6 +20,8 @@ typedef struct {
     int32_t heading_len;
     char *body;          // text of <body>: no tags, comments, <script>, <style>, <noscript>,
     int32_t body_len;    // <template> or <head>; entities decoded; block elements end in "\n\n"
+    char *links;         // the href of every <a>, one per line; "" when there is none
+    int32_t links_len;
 } chtml_result;
 
 /// Parses `len` bytes of UTF-8 HTML (libxml2's forgiving HTML parser: broken markup is
