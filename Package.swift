@@ -90,7 +90,7 @@ let package = Package(
             dependencies: ["JiansuoIndex", "JiansuoExtract", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "JiansuoProtocolTests", dependencies: ["JiansuoProtocol", "JiansuoPath"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["jiansuod", "jiansuo", "JiansuoProtocol", "JiansuoClient", "JiansuoAnalysis"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["jiansuod", "jiansuo", "JiansuoProtocol", "JiansuoClient", "JiansuoAnalysis", "JiansuoPath"]),
     ],
     swiftLanguageModes: [.v6]
 )

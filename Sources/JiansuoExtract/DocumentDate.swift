@@ -44,7 +44,7 @@ public enum DocumentDate {
         return local.date(from: s)
     }
 
-    nonisolated(unsafe) private static let plainDay: DateFormatter = {
+    private static let plainDay: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")

@@ -4,7 +4,9 @@
 ///
 /// Steps: decode the charset (``CharsetDecoder``); make line ends `\n` and drop control
 /// characters; split off YAML front matter (``FrontMatter``); read the body as HTML (for `.html`,
-/// `.htm`, and `.txt` files whose body is HTML), markdown or plain text; pick the title.
+/// `.htm`, and `.txt` files whose body is HTML), markdown or plain text; pick the title: the
+/// front matter `title`, else the HTML `<title>`, else the first heading, else the first line of
+/// text (if at most 120 characters), else the file name without its extension.
 public struct Extractor: Sendable {
     /// Files over this many bytes are refused with ``ExtractionError/tooLarge(size:limit:)``.
     public var maxFileBytes: Int
@@ -32,10 +34,12 @@ public struct Extractor: Sendable {
         var metadata = Metadata()
         var warnings: [String] = []
         var body = text[...]
+        var unparsedBlock: Substring?
         if let split = FrontMatter.split(text) {
             if let m = split.metadata { metadata = m }
             if let w = split.warning { warnings.append(w) }
             body = split.body
+            unparsedBlock = split.unparsedBlock
         }
 
         let format: Document.Format
@@ -47,7 +51,7 @@ public struct Extractor: Sendable {
             format = .html
             bodyText = html.body
             links = html.links
-            fallbackTitle = [html.title, html.firstHeading].first { !$0.isEmpty }
+            fallbackTitle = [html.title, html.firstHeading].first { !$0.isEmpty } ?? Self.firstLine(html.body[...])
         } else if ext == "md" || ext == "markdown" {
             // Markdown → HTML with Ink, then the same HTML reader: the text, not the markup.
             let html = HTMLText(parsing: MarkdownParser().html(from: String(body)))
@@ -59,6 +63,10 @@ public struct Extractor: Sendable {
             format = .text
             bodyText = String(body)
             fallbackTitle = Self.firstLine(body)
+        }
+        if let block = unparsedBlock {
+            // Malformed front matter is kept as plain text: nothing in the file is lost.
+            bodyText = block + "\n\n" + bodyText
         }
         bodyText = bodyText.trimmingBlankLines()
         let title = Self.oneLine(metadata.title ?? fallbackTitle ?? stem)

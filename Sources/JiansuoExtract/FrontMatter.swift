@@ -3,13 +3,21 @@ import Yams
 /// A leading YAML front matter block: `---` on the first line, YAML, then `---` (or `...`) on a
 /// line of its own. Parsed with Yams (https://github.com/jpsim/Yams).
 public enum FrontMatter {
+    /// The parts of a text that starts with a front matter block.
+    public struct Split {
+        /// The fields, or nil when the block is not a YAML mapping (see `warning`).
+        public var metadata: Metadata?
+        /// The text after the block (after the opening line only, when the block never closes).
+        public var body: Substring
+        /// A block that could not be parsed, to be indexed as plain text so nothing is lost.
+        public var unparsedBlock: Substring?
+        /// Why the block could not be used.
+        public var warning: String?
+    }
+
     /// Splits `text` (with `\n` line ends) into its front matter and the rest. Blank lines may
-    /// precede the opening `---`.
-    ///
-    /// Returns nil when the text has no front matter block. When the block is there but is not a
-    /// YAML mapping, `metadata` is nil, `warning` says why and `body` is the whole text, so
-    /// nothing is lost.
-    public static func split(_ text: String) -> (metadata: Metadata?, body: Substring, warning: String?)? {
+    /// precede the opening `---`. Returns nil when the text has no front matter block.
+    public static func split(_ text: String) -> Split? {
         // Blank lines before the opening `---` are tolerated (real exports have them).
         let start = text.firstIndex(where: { $0 != "\n" && $0 != " " && $0 != "\t" }) ?? text.endIndex
         guard text[start...].hasPrefix("---\n") else { return nil }
@@ -19,22 +27,22 @@ public enum FrontMatter {
             let lineEnd = text[lineStart...].firstIndex(of: "\n") ?? text.endIndex
             let line = text[lineStart..<lineEnd]
             if line == "---" || line == "..." {
-                let yaml = String(text[afterOpen..<lineStart])
+                let yaml = text[afterOpen..<lineStart]
                 let rest = lineEnd < text.endIndex ? text[text.index(after: lineEnd)...] : text[lineEnd...]
                 do {
-                    let value = try Yams.load(yaml: yaml, resolver)
-                    if value == nil { return (Metadata(), rest, nil) }
+                    let value = try Yams.load(yaml: String(yaml), resolver)
+                    if value == nil { return Split(metadata: Metadata(), body: rest) }
                     guard let map = value as? [String: Any] else {
-                        return (nil, text[...], "front matter is not a YAML mapping")
+                        return Split(metadata: nil, body: rest, unparsedBlock: yaml, warning: "front matter is not a YAML mapping")
                     }
-                    return (metadata(from: map), rest, nil)
+                    return Split(metadata: metadata(from: map), body: rest)
                 } catch {
-                    return (nil, text[...], "front matter is not valid YAML: \(oneLine(error))")
+                    return Split(metadata: nil, body: rest, unparsedBlock: yaml, warning: "front matter is not valid YAML: \(oneLine(error))")
                 }
             }
             lineStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
         }
-        return (nil, text[...], "front matter has no closing '---' line")
+        return Split(metadata: nil, body: text[afterOpen...], warning: "front matter has no closing '---' line")
     }
 
     /// YAML's default resolver minus timestamps, so that a `date` stays the text that was written.

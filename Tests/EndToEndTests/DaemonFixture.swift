@@ -61,10 +61,10 @@ final class DaemonFixture {
     }
 
     /// Starts the daemon and waits until its socket answers `ping`.
-    func start() throws {
+    func start(extraArguments: [String] = []) throws {
         let p = Process()
         p.executableURL = productsDirectory.appendingPathComponent("jiansuod")
-        p.arguments = ["--root", root.path, "--index", indexDirectory.path, "--socket", socket, "--log-level", "debug"]
+        p.arguments = extraArguments + ["--root", root.path, "--index", indexDirectory.path, "--socket", socket, "--log-level", "debug"]
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
@@ -104,6 +104,19 @@ final class DaemonFixture {
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return CLIResult(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Runs `executable` and returns its standard output as bytes.
+    static func runBytes(_ executable: URL, _ arguments: [String]) throws -> [UInt8] {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return [UInt8](data)
     }
 
     func status() throws -> [String: Any] { try cli(["status", "--json"]).json() }

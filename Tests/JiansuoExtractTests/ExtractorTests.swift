@@ -67,11 +67,13 @@ func bytes(_ relativePath: String) throws -> [UInt8] {
         #expect(doc.body.contains("借阅规则\n\n读者凭身份证"))
     }
 
-    @Test func htmlTitleFallsBackToFirstHeadingThenFileName() throws {
+    @Test func htmlTitleFallsBackToFirstHeadingThenFirstLineThenFileName() throws {
         let h = try extractor.extract(Array("<html><body><h2>二级标题</h2><p>正文</p></body></html>".utf8), fileName: "a.html")
         #expect(h.title == "二级标题")
-        let none = try extractor.extract(Array("<p>只有正文</p>".utf8), fileName: "无题.html")
-        #expect(none.title == "无题")
+        let line = try extractor.extract(Array("<p>只有正文</p>".utf8), fileName: "无题.html")
+        #expect(line.title == "只有正文")
+        let long = try extractor.extract(Array(("<p>" + String(repeating: "很长的一段正文", count: 30) + "</p>").utf8), fileName: "无题.html")
+        #expect(long.title == "无题")
     }
 
     @Test func markdownTitleFromFrontMatterElseHeading() throws {
