@@ -61,10 +61,15 @@ final class DaemonFixture {
     }
 
     /// Starts the daemon and waits until its socket answers `ping`.
-    func start(extraArguments: [String] = []) throws {
+    /// `launcher` runs the daemon through another program, e.g. setpriv to drop privileges.
+    func start(extraArguments: [String] = [], socket: String? = nil, launcher: [String] = []) throws {
+        let socket = socket ?? self.socket
+        let daemon = [productsDirectory.appendingPathComponent("jiansuod").path] + extraArguments
+            + ["--root", root.path, "--index", indexDirectory.path, "--socket", socket, "--log-level", "debug"]
+        let command = launcher + daemon
         let p = Process()
-        p.executableURL = productsDirectory.appendingPathComponent("jiansuod")
-        p.arguments = extraArguments + ["--root", root.path, "--index", indexDirectory.path, "--socket", socket, "--log-level", "debug"]
+        p.executableURL = URL(fileURLWithPath: command[0])
+        p.arguments = Array(command.dropFirst())
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
