@@ -12,32 +12,31 @@ public enum Daemon {
     /// - Throws: ``ConfigError`` or ``JiansuoIndex/IndexError`` when start-up fails.
     public static func run(config: DaemonConfig, logger: Logger) async throws {
         umask(0o077)  // the index and the socket are the user's alone
+        signal(SIGPIPE, SIG_IGN)
+        // Reloading the configuration on SIGHUP is not supported yet: ignore it rather than die.
+        signal(SIGHUP, SIG_IGN)
         try makeDirectories(config.indexDirectory)
         chmod(config.indexDirectory, 0o700)  // also when it already existed, e.g. index/ in a checkout
-        let databasePath = config.indexDirectory + "/" + SearchIndex.databaseFileName
-        let index = try SearchIndex(path: databasePath, options: config.analysis)
+        let files = IndexFiles(directory: config.indexDirectory)
+        _ = try files.lock()
+        let index = try files.open(options: config.analysis, logger: logger)
         if index.wasReset {
             logger.notice("the analyzer changed since the index was built; re-indexing every file")
         }
-        let rules = IndexingRules(extensions: Set(config.extensions))
-        let indexer = Indexer(
-            index: index, extractor: Extractor(maxFileBytes: config.maxFileBytes), rules: rules,
-            roots: config.roots, logger: logger, debounce: .milliseconds(config.debounceMilliseconds),
-            batchSize: config.batchSize)
-        let watching = WatchingService(indexer: indexer, roots: config.roots, rules: rules, logger: logger)
+        let state = DaemonState(config: config, files: files, index: index, logger: logger)
         let server = SocketServer(
             path: config.effectiveSocketPath,
-            handler: RequestHandler(index: index, indexer: indexer, config: config, databasePath: databasePath, logger: logger),
+            handler: RequestHandler(state: state, logger: logger),
             logger: logger)
-        logger.info("starting", metadata: ["roots": "\(config.roots)", "index.path": "\(databasePath)"])
+        logger.info("starting", metadata: ["roots": "\(config.roots)", "index.path": "\(files.currentDatabase)"])
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: watching), .init(service: server)],
+                services: [.init(service: WatchingService(state: state)), .init(service: server)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
         do {
-            try index.close()
+            try state.holder.current.close()
         } catch {
             logger.warning("could not close the index cleanly", metadata: ["error": "\(error)"])
         }
@@ -45,40 +44,31 @@ public enum Daemon {
     }
 }
 
-/// Runs the inotify reader and the indexer on threads of their own: crawl and reconcile at
-/// start, then follow changes. On graceful shutdown the batch in flight is committed first.
+/// Runs the inotify reader, the indexer and the poller on threads of their own: crawl and
+/// reconcile at start, then follow changes. On graceful shutdown the batch in flight is
+/// committed first.
 struct WatchingService: Service {
-    let indexer: Indexer
-    let roots: [String]
-    let rules: IndexingRules
-    let logger: Logger
+    let state: DaemonState
 
     func run() async throws {
-        let indexer = indexer
-        let roots = roots
-        let watcherBox = WatcherBox()
-        let watcher = try InotifyWatcher(rules: rules, logger: logger) { event in
-            indexer.handle(event)
-            if event == .overflow, let watcher = watcherBox.watcher {
-                // Events were lost: crawl again and reconcile against the index.
-                indexer.beginScan()
-                indexer.reconcile(crawled: roots.flatMap { watcher.watchRoot($0) })
-            }
+        let state = state
+        let watcher = try InotifyWatcher(rules: state.rules, logger: state.logger) { event in
+            state.indexer.handle(event)
+            if event == .overflow { state.reconcileAll(reason: "inotify queue overflow") }
+            if case .removed(let path) = event, state.config.roots.contains(path) { state.rootGone(path) }
         }
-        watcherBox.watcher = watcher
+        state.watcher.withLock { $0 = watcher }
         Thread.detachNewThread { watcher.run() }
         Thread.detachNewThread {
-            indexer.reconcile(crawled: roots.flatMap { watcher.watchRoot($0) })
-            indexer.run()
+            state.indexer.reconcile(crawled: state.crawlRoots())
+            state.indexer.run()
         }
+        Thread.detachNewThread { state.poll() }
         try? await gracefulShutdown()
+        state.stopping.store(true, ordering: .relaxed)
+        // A search stuck in a huge document must not hold up the shutdown.
+        if state.activeSearches.load(ordering: .relaxed) > 0 { state.holder.current.interrupt() }
         watcher.stop()
-        indexer.stop()
+        state.indexer.stop()
     }
-}
-
-/// Lets the watcher's event handler reach the watcher, which exists only after the handler.
-private final class WatcherBox: @unchecked Sendable {
-    // Written once before the reader thread starts; read only on that thread afterwards.
-    var watcher: InotifyWatcher?
 }

@@ -27,6 +27,12 @@ public struct DaemonConfig: Sendable, Equatable {
     public var debounceMilliseconds = 50
     /// Most files written in one transaction. Key `batch_size`; default 256.
     public var batchSize = 256
+    /// A file that keeps changing is indexed again at most this often, in milliseconds. Key
+    /// `reindex_interval_ms`; default 500.
+    public var reindexIntervalMilliseconds = 500
+    /// Glob patterns of files and directories never to index (see ``JiansuoWatch/IndexingRules``).
+    /// Key `exclude`; default none. Paths newly excluded are purged at the next start.
+    public var excludes: [String] = []
     /// How text is analysed. Keys `fold_scripts` (bool, default true: traditional and simplified
     /// Han match each other) and `segmentation` (`hybrid`, the default: every Han character plus
     /// dictionary words; `words`: ICU words only, a smaller index that misses parts of words).
@@ -96,6 +102,8 @@ public struct DaemonConfig: Sendable, Equatable {
             case "batch_size":
                 batchSize = try int()
                 if batchSize == 0 { throw fail("must be at least 1") }
+            case "reindex_interval_ms": reindexIntervalMilliseconds = try int()
+            case "exclude": excludes = try strings()
             case "fold_scripts":
                 guard let b = value.bool else { throw fail("expected true or false") }
                 analysis.foldScripts = b
@@ -106,7 +114,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 case let other: throw fail("unknown segmentation '\(other)'; use hybrid or words")
                 }
             default:
-                throw fail("unknown key; known keys: roots, index, socket, log_level, extensions, max_file_size, debounce_ms, batch_size, fold_scripts, segmentation")
+                throw fail("unknown key; known keys: roots, index, socket, log_level, extensions, exclude, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
             }
         }
     }

@@ -1,18 +1,18 @@
 import Dispatch
 import Foundation
 import Glibc
-import JiansuoPath
 import JiansuoExtract
 import JiansuoIndex
+import JiansuoPath
 import JiansuoWatch
 import Logging
 import Synchronization
 
 /// Keeps the index equal to the files on disk.
 ///
-/// Work arrives as paths to check (from the initial reconcile and from the watcher). Each path
-/// is queued once however often it changes; after a debounce the worker thread takes up to
-/// `batchSize` paths, `lstat`s them, extracts the changed ones and applies the batch in one
+/// Work arrives as paths to check (from reconciles and from the watcher). Each path is queued
+/// once however often it changes; after a debounce the worker thread takes up to `batchSize`
+/// items, `lstat`s the files, extracts the changed ones and applies the batch in one
 /// transaction. Extraction and SQLite writes run on that one dedicated thread, never on the
 /// socket server's threads, and readers never wait for it (WAL).
 public final class Indexer: Sendable {
@@ -21,59 +21,46 @@ public final class Indexer: Sendable {
         case scanning, indexing, idle
     }
 
-    private enum Work: Sendable, Hashable {
-        case check(String)
-        case removeTree(String)
-    }
-
-    private struct Queue {
-        var order: [Work] = []
-        var queued: Set<Work> = []
-        var head = 0
+    private struct State {
+        var queue: WorkQueue
         var inFlight = 0
-        var scanning = true
+        var scans = 1  // the start-up scan
         var stopped = false
-
-        var count: Int { order.count - head }
-
-        mutating func push(_ work: Work) {
-            if queued.insert(work).inserted { order.append(work) }
-        }
-
-        mutating func pop(max: Int) -> [Work] {
-            let end = min(order.count, head + max)
-            let batch = Array(order[head..<end])
-            head = end
-            for w in batch { queued.remove(w) }
-            if head > 4096, head * 2 > order.count {
-                order.removeFirst(head)
-                head = 0
-            }
-            return batch
-        }
+        var paused = false
     }
 
-    private let index: SearchIndex
+    private let holder: IndexHolder
     private let extractor: Extractor
     private let rules: IndexingRules
     private let roots: [String]
     private let logger: Logger
     private let debounceSeconds: Double
     private let batchSize: Int
-    private let queue = Mutex(Queue())
+    private let state: Mutex<State>
     private let wakeup = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
+    /// Serializes batches with index swaps (rebuild): held while a batch is processed.
+    let batchLock = Mutex<Void>(())
 
-    public init(index: SearchIndex, extractor: Extractor, rules: IndexingRules, roots: [String],
-                logger: Logger, debounce: Duration, batchSize: Int) {
-        self.index = index
+    public init(index: IndexHolder, extractor: Extractor, rules: IndexingRules, roots: [String],
+                logger: Logger, debounce: Duration, reindexInterval: Duration, batchSize: Int) {
+        self.holder = index
         self.extractor = extractor
         self.rules = rules
         self.roots = roots
         self.logger = logger
-        self.debounceSeconds = Double(debounce.components.seconds) + Double(debounce.components.attoseconds) / 1e18
+        self.debounceSeconds = Self.seconds(debounce)
         self.batchSize = batchSize
+        state = Mutex(State(queue: WorkQueue(minimumIntervalNanoseconds: UInt64(Self.seconds(reindexInterval) * 1e9))))
     }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    private var index: SearchIndex { holder.current }
 
     // MARK: Input
 
@@ -82,55 +69,77 @@ public final class Indexer: Sendable {
         switch event {
         case .fileChanged(let path): enqueue([.check(path)])
         case .removed(let path): enqueue([.removeTree(path), .check(path)])
-        case .overflow: enqueue([])  // a full reconcile is queued by the daemon
+        case .moved(let from, let to, let isDirectory):
+            enqueue([.rename(from: from, to: to, isDirectory: isDirectory)] + (isDirectory ? [] : [.check(to)]))
+        case .overflow: break  // the daemon starts a full reconcile
         }
     }
 
     private func enqueue(_ works: [Work]) {
-        queue.withLock { q in for w in works { q.push(w) } }
+        let now = Self.now()
+        state.withLock { s in for w in works { s.queue.push(w, now: now) } }
         wakeup.signal()
     }
 
-    /// Compares the crawl of every root (`files`, absolute paths) with the index and queues the
-    /// differences: new and changed files, failed files, and indexed paths that are gone or lie
-    /// outside the roots. Ends the scanning phase.
+    /// Marks a scan as started: status is not idle until the matching ``reconcile(crawled:)``.
+    public func beginScan() {
+        state.withLock { $0.scans += 1 }
+    }
+
+    /// Compares a crawl of every root (`files`, absolute paths) with the index and queues the
+    /// differences: new and changed files, files whose metadata is ambiguous (verified by
+    /// content hash), failed files, and indexed paths that are gone or lie outside the roots or
+    /// the rules. Ends one scan (see ``beginScan()``).
     public func reconcile(crawled files: [String]) {
+        let work = differences(crawled: files, stored: nil)
+        logger.info("reconcile", metadata: ["files.count": "\(files.count)", "changes.count": "\(work.count)"])
+        let now = Self.now()
+        state.withLock { s in
+            for w in work { s.queue.push(w, now: now) }
+            s.scans = max(0, s.scans - 1)
+        }
+        wakeup.signal()
+    }
+
+    /// Like ``reconcile(crawled:)`` for one directory tree (polling a directory the watch limit
+    /// left unwatched): `files` is the crawl of `dir`.
+    public func reconcile(tree dir: String, crawled files: [String]) {
+        let stored = (try? index.paths(under: dir)) ?? []
+        let work = differences(crawled: files, stored: Set(stored))
+        if !work.isEmpty { enqueue(work) }
+    }
+
+    private func differences(crawled files: [String], stored subset: Set<String>?) -> [Work] {
         var work: [Work] = []
         do {
-            let stored = try index.fileStates()
+            let stored = try index.storedStates()
             let failed = try index.failedPaths()
             let onDisk = Set(files)
             for path in files {
                 guard let info = FileInfo(path: path) else { continue }
-                if stored[path] != Self.state(info) || failed.contains(path) { work.append(.check(path)) }
+                if let known = stored[path], !failed.contains(path) {
+                    if known.state != Self.state(info) { work.append(.check(path)) }
+                    else if known.isAmbiguous { work.append(.verify(path)) }
+                } else {
+                    work.append(.check(path))
+                }
             }
-            for path in stored.keys where !onDisk.contains(path) { work.append(.check(path)) }
-            for path in failed where !onDisk.contains(path) { work.append(.check(path)) }
+            let candidates = subset ?? Set(stored.keys).union(failed)
+            for path in candidates where !onDisk.contains(path) { work.append(.check(path)) }
         } catch {
             logger.error("cannot read the index to reconcile; re-checking every file", metadata: ["error": "\(error)"])
             work = files.map { .check($0) }
         }
-        logger.info("reconcile", metadata: ["files.count": "\(files.count)", "changes.count": "\(work.count)"])
-        queue.withLock { q in
-            for w in work { q.push(w) }
-            q.scanning = false
-        }
-        wakeup.signal()
-    }
-
-    /// Marks a new scan as started (e.g. after an inotify overflow): status is not idle until
-    /// ``reconcile(crawled:)`` ends it.
-    public func beginScan() {
-        queue.withLock { $0.scanning = true }
+        return work
     }
 
     // MARK: Status
 
-    /// The phase and the number of paths waiting or being indexed.
+    /// The phase and the number of items waiting or being indexed.
     public var progress: (phase: Phase, pending: Int) {
-        queue.withLock { q in
-            let pending = q.count + q.inFlight
-            if q.scanning { return (.scanning, max(pending, 1)) }
+        state.withLock { s in
+            let pending = s.queue.count + s.inFlight
+            if s.scans > 0 { return (.scanning, max(pending, 1)) }
             return (pending > 0 ? .indexing : .idle, pending)
         }
     }
@@ -142,21 +151,26 @@ public final class Indexer: Sendable {
     public func run() {
         defer { finished.signal() }
         while true {
-            wakeup.wait()
-            if queue.withLock({ $0.stopped }) { return }
+            let wait = state.withLock { s -> UInt64? in
+                s.queue.hasReady ? 0 : s.queue.nextDue(now: Self.now())
+            }
+            if wait == nil || wait! > 0 {
+                if let wait { _ = wakeup.wait(timeout: .now() + .nanoseconds(Int(min(wait, 1_000_000_000)))) } else { wakeup.wait() }
+            }
+            if state.withLock({ $0.stopped }) { return }
             // Debounce: let a burst of events gather into one batch.
             if debounceSeconds > 0 { Thread.sleep(forTimeInterval: debounceSeconds) }
             while true {
-                let batch = queue.withLock { q -> [Work] in
-                    let b = q.pop(max: batchSize)
-                    q.inFlight = b.count
+                let batch = state.withLock { s -> [Work] in
+                    let b = s.queue.pop(max: batchSize, now: Self.now())
+                    s.inFlight = b.count
                     return b
                 }
                 if batch.isEmpty { break }
-                process(batch)
-                let stop = queue.withLock { q -> Bool in
-                    q.inFlight = 0
-                    return q.stopped
+                batchLock.withLock { _ in process(batch) }
+                let stop = state.withLock { s -> Bool in
+                    s.inFlight = 0
+                    return s.stopped
                 }
                 if stop { return }
             }
@@ -165,7 +179,7 @@ public final class Indexer: Sendable {
 
     /// Asks ``run()`` to return after the batch in flight, and waits until it has.
     public func stop() {
-        queue.withLock { $0.stopped = true }
+        state.withLock { $0.stopped = true }
         wakeup.signal()
         finished.wait()
     }
@@ -175,7 +189,10 @@ public final class Indexer: Sendable {
         for work in batch {
             switch work {
             case .removeTree(let path): changes.append(.deleteTree(path: path))
-            case .check(let path): if let change = check(path) { changes.append(change) }
+            case .rename(let from, let to, let isDirectory):
+                changes.append(isDirectory ? .renameTree(from: from, to: to) : .rename(from: from, to: to))
+            case .check(let path): if let change = check(path, verify: false) { changes.append(change) }
+            case .verify(let path): if let change = check(path, verify: true) { changes.append(change) }
             }
         }
         do {
@@ -184,22 +201,25 @@ public final class Indexer: Sendable {
         } catch {
             // Keep the work: it is retried after a pause rather than lost.
             logger.error("cannot write to the index; retrying in 1 s", metadata: ["error": "\(error)", "batch.count": "\(batch.count)"])
-            queue.withLock { q in for w in batch { q.push(w) } }
+            let now = Self.now()
+            state.withLock { s in for w in batch { s.queue.push(w, now: now) } }
             Thread.sleep(forTimeInterval: 1)
             wakeup.signal()
         }
     }
 
     /// Decides what the index must do about `path`: nothing, index it, record a failure or
-    /// delete it.
-    private func check(_ path: String) -> IndexChange? {
+    /// delete it. With `verify`, a file whose metadata matches is still read and its content
+    /// hash compared.
+    private func check(_ path: String, verify: Bool) -> IndexChange? {
         guard let info = FileInfo(path: path), info.kind == .regular,
               roots.contains(where: { rules.includes(path: path, under: $0) })
         else {
             return .delete(path: path)
         }
         let state = Self.state(info)
-        if let stored = try? index.fileState(path: path), stored == state { return nil }
+        let stored = try? index.storedState(path: path)
+        if let stored, stored.state == state, !verify { return nil }
         if info.size > Int64(extractor.maxFileBytes) {
             return .failure(path: path, message: ExtractionError.tooLarge(size: Int(info.size), limit: extractor.maxFileBytes).description)
         }
@@ -210,13 +230,15 @@ public final class Indexer: Sendable {
             logger.warning("cannot read file", metadata: ["doc.path": "\(path)", "error": "\(error)"])
             return .failure(path: path, message: "\(error)")
         }
+        let hash = ContentHash.of(bytes)
+        if let stored, stored.state == state, stored.contentHash == hash { return nil }
         do {
             let name = path.split(separator: "/").last.map(String.init) ?? path
             let document = try extractor.extract(bytes, fileName: name)
             for warning in document.warnings {
                 logger.warning("\(warning)", metadata: ["doc.path": "\(path)"])
             }
-            return .upsert(path: path, state: state, document: document)
+            return .upsert(path: path, state: state, document: document, contentHash: hash)
         } catch {
             logger.warning("cannot extract text", metadata: ["doc.path": "\(path)", "error": "\(error)"])
             return .failure(path: path, message: error.description)
@@ -227,7 +249,8 @@ public final class Indexer: Sendable {
         FileState(size: info.size, mtimeNanoseconds: info.mtimeNanoseconds, inode: info.inode)
     }
 
-    /// Reads at most `limit` bytes of a file.
+    /// Reads at most `limit` bytes of a file. Opened non-blocking so that a FIFO swapped in
+    /// after the `lstat` cannot hang the indexer.
     static func read(_ path: String, limit: Int) throws(FileReadError) -> [UInt8] {
         let fd = RawPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
         guard fd >= 0 else { throw FileReadError(errno: errno) }

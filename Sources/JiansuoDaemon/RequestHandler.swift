@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import JiansuoAnalysis
 import JiansuoIndex
 import JiansuoProtocol
@@ -8,11 +9,13 @@ import Logging
 /// Answers protocol requests. Transport-free: it maps one request line to one response line,
 /// and every failure to an error response, so nothing a client sends can stop the daemon.
 struct RequestHandler: Sendable {
-    let index: SearchIndex
-    let indexer: Indexer
-    let config: DaemonConfig
-    let databasePath: String
+    let state: DaemonState
     let logger: Logger
+
+    /// The longest a search may run before it is interrupted, in seconds.
+    static let searchTimeBudget: Double = 10
+
+    private var index: SearchIndex { state.holder.current }
 
     /// The response line (without `\n`) for one request line.
     func respond(to line: [UInt8]) -> [UInt8] {
@@ -38,6 +41,16 @@ struct RequestHandler: Sendable {
             case .search(let params): return encode(ResponseEnvelope(id: id, result: try search(params)))
             case .segment(let params): return encode(ResponseEnvelope(id: id, result: try segment(params)))
             case .show(let params): return encode(ResponseEnvelope(id: id, result: try show(params)))
+            case .reconcile:
+                state.reconcileAll(reason: "requested")
+                return encode(ResponseEnvelope(id: id, result: ActionResult(started: true, message: "reconciling the index with the files on disk")))
+            case .rebuild:
+                let started = state.startRebuild()
+                return encode(ResponseEnvelope(id: id, result: ActionResult(
+                    started: started, message: started ? "rebuilding the index from the files on disk" : "a rebuild is already running")))
+            case .optimize:
+                try index.optimize()
+                return encode(ResponseEnvelope(id: id, result: ActionResult(started: true, message: "index segments merged")))
             }
         } catch let error as ProtocolError {
             return encode(ResponseEnvelope<EmptyResult>(id: id, error: error))
@@ -54,13 +67,26 @@ struct RequestHandler: Sendable {
     }
 
     private func status() throws -> StatusResult {
-        let (phase, pending) = indexer.progress
+        let (phase, pending) = state.indexer.progress
         let failures = try index.failures(limit: 10)
+        let watcher = state.watcher.withLock { $0 }
+        let unwatched = watcher?.unwatchedDirectories.count ?? 0
+        let missing = state.missingRoots.withLock { $0 }.sorted()
+        // Never "idle" while the index may be stale: directories are being polled, a root is gone.
+        var phaseName = phase.rawValue
+        if phase == .idle, unwatched > 0 { phaseName = "polling" }
+        if phase == .idle, !missing.isEmpty { phaseName = "missing-root" }
+        let rebuild = state.rebuild.withLock { $0 }.map {
+            RebuildStatus(done: $0.done, total: $0.total, elapsedSeconds: Date().timeIntervalSince($0.startedAt))
+        }
+        if rebuild != nil { phaseName = "rebuilding" }
         return StatusResult(
-            state: phase.rawValue, documents: try index.documentCount(), pending: pending,
-            roots: config.roots, index: databasePath, errors: failures.total,
+            state: phaseName, documents: try index.documentCount(), pending: pending,
+            roots: state.config.roots, index: state.files.currentDatabase, errors: failures.total,
             recentErrors: failures.recent.map { FileErrorMessage(path: $0.path, message: $0.message) },
-            version: DaemonVersion.current)
+            version: DaemonVersion.current, watchedDirectories: watcher?.watchCount ?? 0,
+            unwatchedDirectories: unwatched, overflows: watcher?.overflowCount ?? 0, missingRoots: missing,
+            rebuild: rebuild, lastRebuild: state.lastRebuild.withLock { $0 })
     }
 
     private func search(_ params: SearchParams) throws -> SearchResult {
@@ -77,9 +103,32 @@ struct RequestHandler: Sendable {
         guard compiled.isSearchable else {
             return SearchResult(total: 0, hits: [], hints: compiled.hints)
         }
-        let results = try index.search(SearchRequest(
+        let index = index
+        let done = Atomic<Bool>(false)
+        let timedOut = Atomic<Bool>(false)
+        // A search stuck in a pathological document (millions of matches) is interrupted.
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.searchTimeBudget) {
+            if !done.load(ordering: .relaxed) {
+                timedOut.store(true, ordering: .relaxed)
+                index.interrupt()
+            }
+        }
+        state.activeSearches.add(1, ordering: .relaxed)
+        defer {
+            done.store(true, ordering: .relaxed)
+            state.activeSearches.subtract(1, ordering: .relaxed)
+        }
+        let results: SearchResults
+        do {
+            results = try index.search(SearchRequest(
             match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
             titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true))
+        } catch IndexError.invalidQuery(let message) {
+            if timedOut.load(ordering: .relaxed) {
+                throw ProtocolError(.timeout, "the search took longer than \(Int(Self.searchTimeBudget)) s and was stopped; try a more specific query, or -l (no snippets)")
+            }
+            throw ProtocolError(.invalidParams, "the query could not be run: \(message)")
+        }
         return SearchResult(
             total: results.total,
             hits: results.hits.map {

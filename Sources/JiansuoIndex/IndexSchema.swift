@@ -27,6 +27,7 @@ enum IndexSchema {
                     size INTEGER NOT NULL,
                     mtime_ns INTEGER NOT NULL,
                     inode INTEGER NOT NULL,
+                    content_hash INTEGER NOT NULL DEFAULT 0,
                     title TEXT NOT NULL,
                     title_key TEXT NOT NULL,
                     format TEXT NOT NULL,

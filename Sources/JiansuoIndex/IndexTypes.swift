@@ -18,14 +18,47 @@ public struct FileState: Sendable, Equatable {
 
 /// One change to apply to the index.
 public enum IndexChange: Sendable {
-    /// Insert or replace the document at `path`.
-    case upsert(path: String, state: FileState, document: Document)
+    /// Insert or replace the document at `path`; `contentHash` is ``ContentHash`` of the file's bytes.
+    case upsert(path: String, state: FileState, document: Document, contentHash: UInt64 = 0)
     /// Remove the document at `path` (no-op when absent).
     case delete(path: String)
     /// Remove every document under the directory `path` (`path/…`).
     case deleteTree(path: String)
+    /// The file at `from` was renamed to `to`: move its document (replacing any at `to`).
+    case rename(from: String, to: String)
+    /// The directory `from` was renamed to `to`: move every document under it.
+    case renameTree(from: String, to: String)
     /// Record that `path` could not be indexed; any old document for it is kept out of results.
     case failure(path: String, message: String)
+}
+
+/// What the index knows of a file, to decide whether it must be read again.
+public struct StoredState: Sendable, Equatable {
+    public var state: FileState
+    /// ``ContentHash`` of the bytes that were indexed.
+    public var contentHash: UInt64
+    /// When the file was indexed, in milliseconds since the Unix epoch.
+    public var indexedAtMilliseconds: Int64
+
+    /// True when size, mtime and inode cannot prove the file unchanged: it was modified within
+    /// the second before it was indexed, so a later write in the same timestamp tick would
+    /// leave them equal (the "racy clean" case). Such files are verified by content hash.
+    public var isAmbiguous: Bool {
+        state.mtimeNanoseconds >= (indexedAtMilliseconds - 1000) * 1_000_000
+    }
+}
+
+/// FNV-1a, 64 bits: a fast content fingerprint to verify files whose metadata is ambiguous.
+/// Not cryptographic. See http://www.isthe.com/chongo/tech/comp/fnv/
+public enum ContentHash {
+    public static func of(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
 }
 
 /// A search request against the index.

@@ -64,7 +64,11 @@ public final class SearchIndex: Sendable {
     /// Checkpoints the WAL into the main database file (truncating the WAL to zero bytes) and
     /// closes every connection. The index must not be used afterwards.
     public func close() throws {
-        try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        try writer.writeWithoutTransaction { db in
+            // A statement run while no other is active clears a pending sqlite3_interrupt.
+            try db.execute(sql: "SELECT 1")
+            _ = try db.checkpoint(.truncate)
+        }
         try (writer as? DatabasePool)?.close()
     }
 
@@ -77,8 +81,8 @@ public final class SearchIndex: Sendable {
         try writer.write { db in
             for change in changes {
                 switch change {
-                case .upsert(let path, let state, let document):
-                    try upsert(db, path: path, state: state, document: document, now: now)
+                case .upsert(let path, let state, let document, let hash):
+                    try upsert(db, path: path, state: state, document: document, contentHash: hash, now: now)
                 case .delete(let path):
                     try db.execute(sql: "DELETE FROM fts WHERE rowid = (SELECT id FROM documents WHERE path = ?)", arguments: [path])
                     try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
@@ -88,6 +92,22 @@ public final class SearchIndex: Sendable {
                     try db.execute(sql: "DELETE FROM fts WHERE rowid IN (SELECT id FROM documents WHERE path > ? AND path < ?)", arguments: [low, high])
                     try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [low, high])
                     try db.execute(sql: "DELETE FROM errors WHERE path > ? AND path < ?", arguments: [low, high])
+                case .rename(let from, let to):
+                    guard from != to, try Bool.fetchOne(db, sql: "SELECT 1 FROM documents WHERE path = ?", arguments: [from]) == true else { continue }
+                    try delete(db, path: to)
+                    try db.execute(sql: "UPDATE documents SET path = ? WHERE path = ?", arguments: [to, from])
+                    try db.execute(sql: "UPDATE OR REPLACE errors SET path = ? WHERE path = ?", arguments: [to, from])
+                case .renameTree(let from, let to):
+                    guard from != to else { continue }
+                    let (low, high) = Self.treeBounds(from)
+                    let (toLow, toHigh) = Self.treeBounds(to)
+                    // The destination did not exist before the rename: anything indexed there is stale.
+                    try db.execute(sql: "DELETE FROM fts WHERE rowid IN (SELECT id FROM documents WHERE path > ? AND path < ?)", arguments: [toLow, toHigh])
+                    try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [toLow, toHigh])
+                    try db.execute(sql: "UPDATE documents SET path = ? || substr(path, ?) WHERE path > ? AND path < ?",
+                                   arguments: [to, from.unicodeScalars.count + 1, low, high])
+                    try db.execute(sql: "UPDATE OR REPLACE errors SET path = ? || substr(path, ?) WHERE path > ? AND path < ?",
+                                   arguments: [to, from.unicodeScalars.count + 1, low, high])
                 case .failure(let path, let message):
                     try db.execute(sql: "DELETE FROM fts WHERE rowid = (SELECT id FROM documents WHERE path = ?)", arguments: [path])
                     try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
@@ -97,20 +117,25 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    private func upsert(_ db: Database, path: String, state: FileState, document: Document, now: Int64) throws {
+    private func delete(_ db: Database, path: String) throws {
+        try db.execute(sql: "DELETE FROM fts WHERE rowid = (SELECT id FROM documents WHERE path = ?)", arguments: [path])
+        try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
+    }
+
+    private func upsert(_ db: Database, path: String, state: FileState, document: Document, contentHash: UInt64, now: Int64) throws {
         let m = document.metadata
         let id = try Int64.fetchOne(db, sql: """
-            INSERT INTO documents(path, size, mtime_ns, inode, title, title_key, format, encoding, date, date_key,
+            INSERT INTO documents(path, size, mtime_ns, inode, content_hash, title, title_key, format, encoding, date, date_key,
                                   author, categories, tags, links, indexed_at_ms)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
-                inode = excluded.inode, title = excluded.title, title_key = excluded.title_key, format = excluded.format,
+                inode = excluded.inode, content_hash = excluded.content_hash, title = excluded.title, title_key = excluded.title_key, format = excluded.format,
                 encoding = excluded.encoding, date = excluded.date, date_key = excluded.date_key,
                 author = excluded.author,
                 categories = excluded.categories, tags = excluded.tags, links = excluded.links,
                 indexed_at_ms = excluded.indexed_at_ms
             RETURNING id
-            """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode),
+            """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), Int64(bitPattern: contentHash),
                              document.title, Self.titleKey(document.title, options: options), document.format.rawValue, document.encoding, m.date,
                              m.date.flatMap(DocumentDate.day) ?? DocumentDate.dayString(Date(timeIntervalSince1970: Double(state.mtimeNanoseconds) / 1e9)),
                              m.author,
@@ -144,6 +169,43 @@ public final class SearchIndex: Sendable {
             }
             return states
         }
+    }
+
+    /// What the index knows of every indexed file, keyed by path.
+    public func storedStates() throws -> [String: StoredState] {
+        try writer.read { db in
+            var states: [String: StoredState] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, inode, content_hash, indexed_at_ms FROM documents")
+            while let row = try rows.next() {
+                states[row[0]] = StoredState(
+                    state: FileState(size: row[1], mtimeNanoseconds: row[2], inode: UInt64(bitPattern: row[3])),
+                    contentHash: UInt64(bitPattern: row[4]), indexedAtMilliseconds: row[5])
+            }
+            return states
+        }
+    }
+
+    /// What the index knows of one file, or nil when it is not indexed.
+    public func storedState(path: String) throws -> StoredState? {
+        try writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT size, mtime_ns, inode, content_hash, indexed_at_ms FROM documents WHERE path = ?", arguments: [path])
+                .map { StoredState(state: FileState(size: $0[0], mtimeNanoseconds: $0[1], inode: UInt64(bitPattern: $0[2])),
+                                   contentHash: UInt64(bitPattern: $0[3]), indexedAtMilliseconds: $0[4]) }
+        }
+    }
+
+    /// The indexed paths under directory `dir`.
+    public func paths(under dir: String) throws -> [String] {
+        let (low, high) = Self.treeBounds(dir)
+        return try writer.read { db in
+            try String.fetchAll(db, sql: "SELECT path FROM documents WHERE path > ? AND path < ?", arguments: [low, high])
+        }
+    }
+
+    /// Merges FTS5's index segments into one (after bulk work): smaller and faster to query.
+    /// See https://sqlite.org/fts5.html#the_optimize_command
+    public func optimize() throws {
+        try writer.write { db in try db.execute(sql: "INSERT INTO fts(fts) VALUES('optimize')") }
     }
 
     /// The stored state of one file, or nil when it is not indexed.
@@ -203,6 +265,19 @@ public final class SearchIndex: Sendable {
                 title: row[4], format: row[5], encoding: row[6], date: row[7], author: row[8],
                 categories: list(row[9]), tags: list(row[10]), links: list(row[13]), indexedAtMilliseconds: row[11], body: row[12])
         }
+    }
+
+    /// SQLite's `PRAGMA quick_check`: a fast structural check of the database file.
+    /// - Throws: ``IndexError/corrupt(_:)`` with SQLite's findings.
+    public func quickCheck() throws {
+        let result = try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        guard result == ["ok"] else { throw IndexError.corrupt(result.prefix(5).joined(separator: "; ")) }
+    }
+
+    /// Aborts the statements running on every connection (shutdown, or a search over its time
+    /// budget): they fail with SQLITE_INTERRUPT.
+    public func interrupt() {
+        writer.interrupt()
     }
 
     /// Number of indexed documents.

@@ -27,6 +27,12 @@ public enum Request: Sendable, Equatable {
     case segment(SegmentParams)
     /// One indexed document's stored fields and text; answered with ``ShowResult``.
     case show(ShowParams)
+    /// Compare the index with the files on disk and apply the differences; ``ActionResult``.
+    case reconcile
+    /// Build a fresh index from the files on disk, then swap it in; ``ActionResult``.
+    case rebuild
+    /// Merge the FTS5 index segments (after bulk work); ``ActionResult``.
+    case optimize
 
     public var method: String {
         switch self {
@@ -36,6 +42,9 @@ public enum Request: Sendable, Equatable {
         case .search: "search"
         case .segment: "segment"
         case .show: "show"
+        case .reconcile: "reconcile"
+        case .rebuild: "rebuild"
+        case .optimize: "optimize"
         }
     }
 }
@@ -121,8 +130,11 @@ extension RequestEnvelope: Codable {
         case "search": request = .search(try Self.params(c, method))
         case "segment": request = .segment(try Self.params(c, method))
         case "show": request = .show(try Self.params(c, method))
+        case "reconcile": request = .reconcile
+        case "rebuild": request = .rebuild
+        case "optimize": request = .optimize
         default:
-            throw ProtocolError(.unknownMethod, "unknown method '\(method)'; known: ping, version, status, search, segment, show")
+            throw ProtocolError(.unknownMethod, "unknown method '\(method)'; known: ping, version, status, search, segment, show, reconcile, rebuild, optimize")
         }
     }
 
@@ -143,7 +155,7 @@ extension RequestEnvelope: Codable {
         case .search(let params): try c.encode(params, forKey: .params)
         case .segment(let params): try c.encode(params, forKey: .params)
         case .show(let params): try c.encode(params, forKey: .params)
-        case .ping, .version, .status: break
+        case .ping, .version, .status, .reconcile, .rebuild, .optimize: break
         }
     }
 }

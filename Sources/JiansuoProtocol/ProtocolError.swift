@@ -12,6 +12,8 @@ public struct ProtocolError: Error, Codable, Sendable, Equatable, CustomStringCo
         case invalidParams = "invalid_params"
         /// The named document is not in the index.
         case notFound = "not_found"
+        /// The query ran over its time budget and was stopped.
+        case timeout = "timeout"
         /// The request line is longer than ``WireProtocol/maxRequestBytes``.
         case requestTooLarge = "request_too_large"
         /// The daemon failed; the message says how. The request may be retried.

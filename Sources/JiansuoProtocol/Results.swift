@@ -85,9 +85,29 @@ public struct StatusResult: Codable, Sendable, Equatable {
     public var recentErrors: [FileErrorMessage]
     /// Daemon version.
     public var version: String
+    /// Directories watched with inotify.
+    public var watchedDirectories: Int
+    /// Directories over the inotify watch limit (`fs.inotify.max_user_watches`), polled instead.
+    public var unwatchedDirectories: Int
+    /// How often the inotify queue overflowed (each one triggers a full reconcile).
+    public var overflows: Int
+    /// Roots that do not exist at the moment (watched again when they come back).
+    public var missingRoots: [String]
+    /// A rebuild in progress, or nil.
+    public var rebuild: RebuildStatus?
+    /// How the last rebuild ended, or nil.
+    public var lastRebuild: String?
 
     public init(state: String, documents: Int, pending: Int, roots: [String], index: String,
-                errors: Int, recentErrors: [FileErrorMessage], version: String) {
+                errors: Int, recentErrors: [FileErrorMessage], version: String,
+                watchedDirectories: Int = 0, unwatchedDirectories: Int = 0, overflows: Int = 0,
+                missingRoots: [String] = [], rebuild: RebuildStatus? = nil, lastRebuild: String? = nil) {
+        self.watchedDirectories = watchedDirectories
+        self.unwatchedDirectories = unwatchedDirectories
+        self.overflows = overflows
+        self.missingRoots = missingRoots
+        self.rebuild = rebuild
+        self.lastRebuild = lastRebuild
         self.state = state
         self.documents = documents
         self.pending = pending
@@ -96,6 +116,33 @@ public struct StatusResult: Codable, Sendable, Equatable {
         self.errors = errors
         self.recentErrors = recentErrors
         self.version = version
+    }
+}
+
+/// Progress of a rebuild.
+public struct RebuildStatus: Codable, Sendable, Equatable {
+    /// Files done and to do.
+    public var done: Int
+    public var total: Int
+    /// Seconds since the rebuild started.
+    public var elapsedSeconds: Double
+
+    public init(done: Int, total: Int, elapsedSeconds: Double) {
+        self.done = done
+        self.total = total
+        self.elapsedSeconds = elapsedSeconds
+    }
+}
+
+/// Result of `reconcile`, `rebuild` and `optimize`.
+public struct ActionResult: Codable, Sendable, Equatable {
+    /// False when the action was already running (rebuild) and nothing new was started.
+    public var started: Bool
+    public var message: String
+
+    public init(started: Bool, message: String) {
+        self.started = started
+        self.message = message
     }
 }
 

@@ -37,6 +37,24 @@ public enum DirectoryListing {
         public var isRegularFile: Bool
     }
 
+    /// The included regular files under `root` (absolute paths), without adding watches.
+    /// Symbolic links are not followed.
+    public static func files(under root: String, rules: IndexingRules) -> [String] {
+        var files: [String] = []
+        var stack = [root]
+        while let dir = stack.popLast() {
+            for entry in entries(of: dir) {
+                let path = dir == "/" ? "/" + entry.name : dir + "/" + entry.name
+                if entry.isDirectory {
+                    if rules.includesDirectory(named: entry.name, path: path, under: root) { stack.append(path) }
+                } else if entry.isRegularFile, rules.includesFile(named: entry.name, path: path, under: root) {
+                    files.append(path)
+                }
+            }
+        }
+        return files
+    }
+
     /// The entries of `path` except `.` and `..`; empty when it cannot be read. Names that are
     /// not valid UTF-8 are escaped as ``JiansuoPath/RawPath`` says.
     public static func entries(of path: String) -> [Entry] {

@@ -9,6 +9,9 @@ public enum WatchEvent: Sendable, Equatable {
     case fileChanged(String)
     /// A file or directory was deleted or moved away: drop it and everything under it.
     case removed(String)
+    /// A file or directory was renamed within the watched trees (IN_MOVED_FROM and IN_MOVED_TO
+    /// paired by cookie): its documents move without being extracted again.
+    case moved(from: String, to: String, isDirectory: Bool)
     /// The kernel queue overflowed and events were lost: reconcile everything.
     case overflow
 }
@@ -29,6 +32,20 @@ public final class InotifyWatcher: Sendable {
     private let roots = Mutex<Set<String>>([])
     private let stopping = Atomic<Bool>(false)
     private let warnedAboutLimit = Atomic<Bool>(false)
+    /// Directories that could not be watched (watch limit): polled instead.
+    private let unwatched = Mutex<Set<String>>([])
+    private let overflows = Atomic<Int>(0)
+    /// IN_MOVED_FROM halves waiting for their IN_MOVED_TO, by cookie. Reader thread only.
+    private let pendingMoves = Mutex<[UInt32: PendingMove]>([:])
+
+    private struct PendingMove {
+        var path: String
+        var isDirectory: Bool
+        var deadline: ContinuousClock.Instant
+    }
+
+    /// How long an IN_MOVED_FROM waits for its IN_MOVED_TO before it counts as a removal.
+    public static let movePairingTimeout = Duration.milliseconds(100)
 
     /// Events watched on every directory.
     /// IN_ATTRIB: a file made readable again (chmod) is retried.
@@ -51,6 +68,10 @@ public final class InotifyWatcher: Sendable {
 
     /// Number of directories watched.
     public var watchCount: Int { watches.withLock { $0.count } }
+    /// Directories that could not be watched because of the inotify watch limit.
+    public var unwatchedDirectories: Set<String> { unwatched.withLock { $0 } }
+    /// How often the kernel queue overflowed (IN_Q_OVERFLOW) since start.
+    public var overflowCount: Int { overflows.load(ordering: .relaxed) }
 
     /// Watches the root directory `root` and everything below it, like ``watchTree(_:)``; a root
     /// that is deleted or moved away is reported as ``WatchEvent/removed(_:)``.
@@ -82,12 +103,14 @@ public final class InotifyWatcher: Sendable {
         let wd = RawPath.withCString(dir) { inotify_add_watch(fd, $0, Self.mask) }
         if wd >= 0 {
             watches.withLock { $0[wd] = dir }
+            unwatched.withLock { _ = $0.remove(dir) }
             return
         }
         let code = errno
         if code == ENOSPC {
+            unwatched.withLock { _ = $0.insert(dir) }
             if !warnedAboutLimit.exchange(true, ordering: .relaxed) {
-                logger.error("inotify watch limit reached: raise fs.inotify.max_user_watches (sysctl); changes under some directories will be missed until restart",
+                logger.error("inotify watch limit reached: raise fs.inotify.max_user_watches (sysctl); directories over the limit are polled instead",
                              metadata: ["dir.path": "\(dir)"])
             }
         } else if code != ENOENT && code != ENOTDIR {
@@ -103,7 +126,34 @@ public final class InotifyWatcher: Sendable {
             for wd in wds { map[wd] = nil }
             return wds
         }
+        unwatched.withLock { $0 = $0.filter { $0 != dir && !$0.hasPrefix(prefix) } }
         for wd in gone { inotify_rm_watch(fd, wd) }
+    }
+
+    /// Renames the watched directories at or under `from` (their watches follow the inodes).
+    private func rewatchTree(from: String, to: String) {
+        let prefix = from + "/"
+        watches.withLock { map in
+            for (wd, path) in map where path == from || path.hasPrefix(prefix) {
+                map[wd] = to + path.dropFirst(from.count)
+            }
+        }
+        unwatched.withLock { set in
+            set = Set(set.map { $0 == from || $0.hasPrefix(prefix) ? to + $0.dropFirst(from.count) : $0 })
+        }
+    }
+
+    /// IN_MOVED_FROM halves whose IN_MOVED_TO never came: the file or directory left the trees.
+    private func expirePendingMoves(now: ContinuousClock.Instant) {
+        let expired = pendingMoves.withLock { pending -> [PendingMove] in
+            let gone = pending.filter { $0.value.deadline <= now }
+            for key in gone.keys { pending[key] = nil }
+            return Array(gone.values)
+        }
+        for move in expired {
+            if move.isDirectory { unwatchTree(move.path) }
+            handler(.removed(move.path))
+        }
     }
 
     /// Reads events until ``stop()``; blocks the calling thread. Run it on a dedicated thread.
@@ -113,7 +163,9 @@ public final class InotifyWatcher: Sendable {
         defer { buffer.deallocate() }
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         while !stopping.load(ordering: .relaxed) {
-            let ready = poll(&pfd, 1, 200)
+            let waiting = pendingMoves.withLock { !$0.isEmpty }
+            let ready = poll(&pfd, 1, waiting ? 20 : 200)
+            expirePendingMoves(now: .now)
             if ready <= 0 { continue }
             let n = read(fd, buffer, capacity)
             if n <= 0 {
@@ -127,7 +179,7 @@ public final class InotifyWatcher: Sendable {
                 let nameBytes = UnsafeRawBufferPointer(start: buffer + offset + 16, count: Int(event.len))
                 let name = RawPath.string(from: nameBytes.prefix(while: { $0 != 0 }))
                 offset += 16 + Int(event.len)
-                handle(wd: event.wd, mask: event.mask, name: name)
+                handle(wd: event.wd, mask: event.mask, cookie: event.cookie, name: name)
             }
         }
     }
@@ -135,8 +187,9 @@ public final class InotifyWatcher: Sendable {
     /// Makes ``run()`` return within about 200 ms.
     public func stop() { stopping.store(true, ordering: .relaxed) }
 
-    private func handle(wd: Int32, mask: UInt32, name: String) {
+    private func handle(wd: Int32, mask: UInt32, cookie: UInt32, name: String) {
         if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+            overflows.add(1, ordering: .relaxed)
             logger.warning("inotify queue overflowed; reconciling")
             handler(.overflow)
             return
@@ -159,9 +212,36 @@ public final class InotifyWatcher: Sendable {
         guard !name.isEmpty else { return }
         let path = dir + "/" + name
         let isDirectory = mask & UInt32(IN_ISDIR) != 0
+        if mask & UInt32(IN_MOVED_FROM) != 0 {
+            // Wait for the IN_MOVED_TO half; expirePendingMoves turns a lone half into a removal.
+            let included = isDirectory ? rules.includesDirectory(named: name) : true
+            if included {
+                pendingMoves.withLock {
+                    $0[cookie] = PendingMove(path: path, isDirectory: isDirectory, deadline: .now + Self.movePairingTimeout)
+                }
+            }
+            return
+        }
+        if mask & UInt32(IN_MOVED_TO) != 0, let from = pendingMoves.withLock({ $0.removeValue(forKey: cookie) }) {
+            if isDirectory {
+                if rules.includesDirectory(named: name) {
+                    rewatchTree(from: from.path, to: path)
+                    handler(.moved(from: from.path, to: path, isDirectory: true))
+                    // Directories created inside it since the crawl are picked up too.
+                    for file in watchTree(path) { handler(.fileChanged(file)) }
+                } else {
+                    unwatchTree(from.path)
+                    handler(.removed(from.path))
+                }
+            } else {
+                handler(.moved(from: from.path, to: path, isDirectory: false))
+            }
+            return
+        }
         if isDirectory {
             guard rules.includesDirectory(named: name) else { return }
-            if mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
+            // IN_ATTRIB: a directory made readable again (chmod) is watched and listed now.
+            if mask & UInt32(IN_CREATE | IN_MOVED_TO | IN_ATTRIB) != 0 {
                 for file in watchTree(path) { handler(.fileChanged(file)) }
             } else if mask & UInt32(IN_MOVED_FROM | IN_DELETE) != 0 {
                 unwatchTree(path)

@@ -1,0 +1,90 @@
+import Foundation
+import JiansuoExtract
+import JiansuoIndex
+import JiansuoWatch
+import Logging
+import Synchronization
+
+/// What the daemon's services share: the index, the indexer, the watcher, and the state of
+/// reconciles and rebuilds, for `status` and the write commands.
+final class DaemonState: Sendable {
+    let config: DaemonConfig
+    let files: IndexFiles
+    let holder: IndexHolder
+    let indexer: Indexer
+    let rules: IndexingRules
+    let logger: Logger
+    let watcher = Mutex<InotifyWatcher?>(nil)
+    let stopping = Atomic<Bool>(false)
+    /// Searches running now: shutdown interrupts them rather than wait.
+    let activeSearches = Atomic<Int>(0)
+    /// Roots that were deleted or moved away; watched again when they come back.
+    let missingRoots = Mutex<Set<String>>([])
+    let rebuild = Mutex<RebuildProgress?>(nil)
+    let lastRebuild = Mutex<String?>(nil)
+
+    /// How often directories over the inotify watch limit are polled, and missing roots looked for.
+    static let pollInterval: Double = 2
+
+    init(config: DaemonConfig, files: IndexFiles, index: SearchIndex, logger: Logger) {
+        self.config = config
+        self.files = files
+        self.holder = IndexHolder(index)
+        self.logger = logger
+        rules = IndexingRules(extensions: Set(config.extensions), excludes: config.excludes)
+        indexer = Indexer(
+            index: holder, extractor: Extractor(maxFileBytes: config.maxFileBytes), rules: rules,
+            roots: config.roots, logger: logger, debounce: .milliseconds(config.debounceMilliseconds),
+            reindexInterval: .milliseconds(config.reindexIntervalMilliseconds), batchSize: config.batchSize)
+    }
+
+    /// Watches every root that exists and returns the files found.
+    func crawlRoots() -> [String] {
+        guard let watcher = watcher.withLock({ $0 }) else { return [] }
+        var files: [String] = []
+        for root in config.roots {
+            if FileInfo(path: root)?.kind == .directory {
+                files += watcher.watchRoot(root)
+            } else {
+                rootGone(root)
+            }
+        }
+        return files
+    }
+
+    func rootGone(_ root: String) {
+        let inserted = missingRoots.withLock { $0.insert(root).inserted }
+        if inserted { logger.warning("root directory is missing; watching for it to come back", metadata: ["root.path": "\(root)"]) }
+    }
+
+    /// Crawls every root again and applies the differences, on a thread of its own.
+    func reconcileAll(reason: String) {
+        indexer.beginScan()
+        logger.info("reconciling", metadata: ["reason": "\(reason)"])
+        Thread.detachNewThread { [self] in indexer.reconcile(crawled: crawlRoots()) }
+    }
+
+    /// Polls what inotify cannot watch: directories over the watch limit, and missing roots.
+    func poll() {
+        while !stopping.load(ordering: .relaxed) {
+            Thread.sleep(forTimeInterval: Self.pollInterval)
+            guard let watcher = watcher.withLock({ $0 }) else { continue }
+            for root in missingRoots.withLock({ $0 }) where FileInfo(path: root)?.kind == .directory {
+                missingRoots.withLock { _ = $0.remove(root) }
+                logger.notice("root directory is back; indexing it", metadata: ["root.path": "\(root)"])
+                indexer.reconcile(tree: root, crawled: watcher.watchRoot(root))
+            }
+            for dir in watcher.unwatchedDirectories {
+                // watchTree retries the watch (the limit may have been raised) and lists the files.
+                indexer.reconcile(tree: dir, crawled: watcher.watchTree(dir))
+            }
+        }
+    }
+}
+
+/// Progress of a rebuild, for `status` and `rebuild --wait`.
+struct RebuildProgress: Sendable {
+    var total: Int
+    var done: Int
+    var startedAt: Date
+}

@@ -1,0 +1,68 @@
+import Foundation
+import JiansuoExtract
+import JiansuoIndex
+import JiansuoWatch
+
+extension DaemonState {
+    /// Starts a rebuild on a thread of its own; false when one is already running.
+    ///
+    /// A rebuild indexes every file on disk into a new database (never copying from the old
+    /// index) while the old one keeps answering searches and following changes; then it makes
+    /// the new database current (an atomic rename of `CURRENT`), swaps it in between two
+    /// indexing batches, and reconciles once more to pick up changes made meanwhile.
+    func startRebuild() -> Bool {
+        let started = rebuild.withLock { progress -> Bool in
+            guard progress == nil else { return false }
+            progress = RebuildProgress(total: 0, done: 0, startedAt: Date())
+            return true
+        }
+        if started { Thread.detachNewThread { [self] in runRebuild() } }
+        return started
+    }
+
+    private func runRebuild() {
+        defer { rebuild.withLock { $0 = nil } }
+        let path = files.newDatabase()
+        logger.notice("rebuild started", metadata: ["index.path": "\(path)"])
+        do {
+            let fresh = try SearchIndex(path: path, options: config.analysis)
+            let builder = Indexer(
+                index: IndexHolder(fresh), extractor: Extractor(maxFileBytes: config.maxFileBytes), rules: rules,
+                roots: config.roots, logger: logger, debounce: .zero, reindexInterval: .zero, batchSize: config.batchSize)
+            let list = config.roots.flatMap { DirectoryListing.files(under: $0, rules: rules) }
+            rebuild.withLock { $0?.total = list.count }
+            builder.reconcile(crawled: list)
+            Thread.detachNewThread { builder.run() }
+            while true {
+                Thread.sleep(forTimeInterval: 0.1)
+                let (phase, pending) = builder.progress
+                rebuild.withLock { $0?.done = max(0, list.count - pending) }
+                if stopping.load(ordering: .relaxed) {
+                    builder.stop()
+                    IndexFiles.remove(path)
+                    logger.notice("rebuild abandoned at shutdown")
+                    return
+                }
+                if phase == .idle { break }
+            }
+            builder.stop()
+            try fresh.optimize()
+            let old = files.currentDatabase
+            try indexer.batchLock.withLock { _ in
+                try files.makeCurrent(path)
+                _ = holder.swap(fresh)
+            }
+            let seconds = Int(Date().timeIntervalSince(rebuild.withLock { $0?.startedAt } ?? Date()))
+            lastRebuild.withLock { $0 = "finished \(ISO8601DateFormatter().string(from: Date())): \(list.count) files in \(seconds) s" }
+            logger.notice("rebuild finished; the new index is in use", metadata: ["files.count": "\(list.count)", "index.path": "\(path)"])
+            reconcileAll(reason: "changes made during the rebuild")
+            // Searches still running on the old index keep their open files; then it goes.
+            Thread.sleep(forTimeInterval: 5)
+            IndexFiles.remove(old)
+        } catch {
+            logger.error("rebuild failed; the old index stays in use", metadata: ["error": "\(error)"])
+            lastRebuild.withLock { $0 = "failed: \(error)" }
+            IndexFiles.remove(path)
+        }
+    }
+}
