@@ -149,7 +149,8 @@ int chtml_extract(const char *html, int32_t len, chtml_result *out) {
     pthread_once(&init_once, init_parser);
     buf body = {0}, heading = {0}, title = {0}, links = {0};
     // Fragments (a .txt holding <p>…</p>) get the implied <html><body> around them, as in a browser.
-    int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET;
+    // XML_PARSE_HUGE (honoured by the HTML parser too): nesting deeper than 256 levels and text nodes over 10 MB are kept.
+    int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | XML_PARSE_HUGE;
     htmlDocPtr doc = len > 0 ? htmlReadMemory(html, len, NULL, "UTF-8", options) : NULL;
     int rc = 0;
     if (doc != NULL) {

@@ -19,6 +19,7 @@ public enum Daemon {
         chmod(config.indexDirectory, 0o700)  // also when it already existed, e.g. index/ in a checkout
         let files = IndexFiles(directory: config.indexDirectory)
         _ = try files.lock()
+        files.removeStaleDatabases()
         let index = try files.open(options: config.analysis, logger: logger)
         if index.wasReset {
             logger.notice("the analyzer changed since the index was built; re-indexing every file")
@@ -52,7 +53,7 @@ struct WatchingService: Service {
 
     func run() async throws {
         let state = state
-        let watcher = try InotifyWatcher(rules: state.rules, logger: state.logger) { event in
+        let watcher = try InotifyWatcher(rules: state.rules, logger: state.logger, maxWatches: state.config.maxWatches) { event in
             state.indexer.handle(event)
             if event == .overflow { state.reconcileAll(reason: "inotify queue overflow") }
             if case .removed(let path) = event, state.config.roots.contains(path) { state.rootGone(path) }

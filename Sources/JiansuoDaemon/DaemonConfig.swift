@@ -30,6 +30,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// A file that keeps changing is indexed again at most this often, in milliseconds. Key
     /// `reindex_interval_ms`; default 500.
     public var reindexIntervalMilliseconds = 500
+    /// Most inotify watches to use (one per directory); 0 means up to the kernel's
+    /// `fs.inotify.max_user_watches`. Directories over the limit are polled. Key `max_watches`.
+    public var maxWatches = 0
     /// Glob patterns of files and directories never to index (see ``JiansuoWatch/IndexingRules``).
     /// Key `exclude`; default none. Paths newly excluded are purged at the next start.
     public var excludes: [String] = []
@@ -103,6 +106,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 batchSize = try int()
                 if batchSize == 0 { throw fail("must be at least 1") }
             case "reindex_interval_ms": reindexIntervalMilliseconds = try int()
+            case "max_watches": maxWatches = try int()
             case "exclude": excludes = try strings()
             case "fold_scripts":
                 guard let b = value.bool else { throw fail("expected true or false") }
@@ -114,7 +118,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 case let other: throw fail("unknown segmentation '\(other)'; use hybrid or words")
                 }
             default:
-                throw fail("unknown key; known keys: roots, index, socket, log_level, extensions, exclude, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
+                throw fail("unknown key; known keys: roots, index, socket, log_level, extensions, exclude, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
             }
         }
     }

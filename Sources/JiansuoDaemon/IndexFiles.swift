@@ -39,6 +39,16 @@ struct IndexFiles {
         if dir >= 0 { fsync(dir); close(dir) }
     }
 
+    /// Removes databases left by a rebuild that never finished (the daemon was killed): every
+    /// `jiansuo*.sqlite` other than the current one.
+    func removeStaleDatabases() {
+        let current = (currentDatabase as NSString).lastPathComponent
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix("jiansuo") && name.hasSuffix(".sqlite") && name != current {
+            Self.remove(directory + "/" + name)
+        }
+    }
+
     /// Removes a database and its -wal and -shm files.
     static func remove(_ database: String) {
         for suffix in ["", "-wal", "-shm"] { unlink(database + suffix) }

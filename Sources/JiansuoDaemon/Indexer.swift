@@ -38,6 +38,10 @@ public final class Indexer: Sendable {
     private let batchSize: Int
     private let state: Mutex<State>
     private let wakeup = DispatchSemaphore(value: 0)
+    private let extractions = Atomic<Int>(0)
+
+    /// Files read and extracted since start (for `status`).
+    public var extractionCount: Int { extractions.load(ordering: .relaxed) }
     private let finished = DispatchSemaphore(value: 0)
     /// Serializes batches with index swaps (rebuild): held while a batch is processed.
     let batchLock = Mutex<Void>(())
@@ -186,11 +190,20 @@ public final class Indexer: Sendable {
 
     private func process(_ batch: [Work]) {
         var changes: [IndexChange] = []
-        for work in batch {
+        for (n, work) in batch.enumerated() {
             switch work {
             case .removeTree(let path): changes.append(.deleteTree(path: path))
             case .rename(let from, let to, let isDirectory):
                 changes.append(isDirectory ? .renameTree(from: from, to: to) : .rename(from: from, to: to))
+                // Apply it now: the checks after it must see the document at its new path.
+                if n + 1 < batch.count {
+                    do {
+                        try index.apply(changes)
+                        changes = []
+                    } catch {
+                        logger.error("cannot write to the index", metadata: ["error": "\(error)"])
+                    }
+                }
             case .check(let path): if let change = check(path, verify: false) { changes.append(change) }
             case .verify(let path): if let change = check(path, verify: true) { changes.append(change) }
             }
@@ -221,15 +234,24 @@ public final class Indexer: Sendable {
         let stored = try? index.storedState(path: path)
         if let stored, stored.state == state, !verify { return nil }
         if info.size > Int64(extractor.maxFileBytes) {
-            return .failure(path: path, message: ExtractionError.tooLarge(size: Int(info.size), limit: extractor.maxFileBytes).description)
+            let message = ExtractionError.tooLarge(size: Int(info.size), limit: extractor.maxFileBytes).description
+            logger.warning("file not indexed: \(message)", metadata: ["doc.path": "\(path)"])
+            return .failure(path: path, message: message)
         }
         let bytes: [UInt8]
         do {
             bytes = try Self.read(path, limit: extractor.maxFileBytes + 1)
         } catch {
+            if error.isTransient {
+                // Out of descriptors or memory: not the file's fault; try again shortly.
+                logger.warning("cannot read file now; retrying", metadata: ["doc.path": "\(path)", "error": "\(error)"])
+                retryLater(.check(path))
+                return nil
+            }
             logger.warning("cannot read file", metadata: ["doc.path": "\(path)", "error": "\(error)"])
             return .failure(path: path, message: "\(error)")
         }
+        extractions.add(1, ordering: .relaxed)
         let hash = ContentHash.of(bytes)
         if let stored, stored.state == state, stored.contentHash == hash { return nil }
         do {
@@ -243,6 +265,10 @@ public final class Indexer: Sendable {
             logger.warning("cannot extract text", metadata: ["doc.path": "\(path)", "error": "\(error)"])
             return .failure(path: path, message: error.description)
         }
+    }
+
+    private func retryLater(_ work: Work) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [self] in enqueue([work]) }
     }
 
     static func state(_ info: FileInfo) -> FileState {
@@ -273,5 +299,7 @@ public final class Indexer: Sendable {
 /// A file that could not be opened or read.
 struct FileReadError: Error, CustomStringConvertible {
     var errno: Int32
+    /// Out of file descriptors or memory: the process's state, not the file's.
+    var isTransient: Bool { errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == EAGAIN }
     var description: String { "cannot read: \(String(cString: strerror(errno)))" }
 }

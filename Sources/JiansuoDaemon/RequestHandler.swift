@@ -60,6 +60,12 @@ struct RequestHandler: Sendable {
         }
     }
 
+    /// The response to a client over ``WireProtocol/maxClients``.
+    func busy() -> [UInt8] {
+        encode(ResponseEnvelope<EmptyResult>(id: nil, error: ProtocolError(
+            .busy, "too many clients (\(WireProtocol.maxClients)) are connected; try again")))
+    }
+
     /// The response to a line longer than ``WireProtocol/maxRequestBytes``.
     func tooLong() -> [UInt8] {
         encode(ResponseEnvelope<EmptyResult>(id: nil, error: ProtocolError(
@@ -86,7 +92,7 @@ struct RequestHandler: Sendable {
             recentErrors: failures.recent.map { FileErrorMessage(path: $0.path, message: $0.message) },
             version: DaemonVersion.current, watchedDirectories: watcher?.watchCount ?? 0,
             unwatchedDirectories: unwatched, overflows: watcher?.overflowCount ?? 0, missingRoots: missing,
-            rebuild: rebuild, lastRebuild: state.lastRebuild.withLock { $0 })
+            rebuild: rebuild, lastRebuild: state.lastRebuild.withLock { $0 }, extractions: state.indexer.extractionCount)
     }
 
     private func search(_ params: SearchParams) throws -> SearchResult {

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// Serves the protocol on a Unix domain socket with SwiftNIO: one task per connection, one
 /// response line per request line, in order. Malformed, over-long or abandoned requests only
@@ -12,18 +13,34 @@ struct SocketServer: Service {
     let path: String
     let handler: RequestHandler
     let logger: Logger
+    private let clients = ClientCount()
+
+    init(path: String, handler: RequestHandler, logger: Logger) {
+        self.path = path
+        self.handler = handler
+        self.logger = logger
+    }
 
     func run() async throws {
         try SocketPath.prepare(path)
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false) { channel in
+            // A client may send its last request and shut down its write side: still answered.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+        let server: NIOAsyncChannel<NIOAsyncChannel<LineFrame, ByteBuffer>, Never>
+        do {
+          server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(WireProtocol.idleTimeoutSeconds)))
+                    try channel.pipeline.syncOperations.addHandler(CloseOnIdle())
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLength: WireProtocol.maxRequestBytes)))
                     return try NIOAsyncChannel<LineFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
+        } catch {
+            throw ConfigError(file: nil, key: "socket", message: "cannot listen on '\(path)': \(error)")
+        }
         logger.info("listening", metadata: ["socket.path": "\(path)"])
         defer { unlink(path) }
         do {
@@ -31,13 +48,28 @@ struct SocketServer: Service {
                 try await withThrowingDiscardingTaskGroup { group in
                     try await server.executeThenClose { connections in
                         for try await connection in connections {
-                            group.addTask { await serve(connection) }
+                            if clients.value.add(1, ordering: .relaxed).newValue > WireProtocol.maxClients {
+                                clients.value.subtract(1, ordering: .relaxed)
+                                group.addTask { await refuse(connection) }
+                                continue
+                            }
+                            group.addTask {
+                                await serve(connection)
+                                clients.value.subtract(1, ordering: .relaxed)
+                            }
                         }
                     }
                 }
             }
         } catch is CancellationError {
             logger.info("socket server stopped")
+        }
+    }
+
+    /// Answers one `busy` error and closes: the daemon keeps descriptors for indexing.
+    private func refuse(_ connection: NIOAsyncChannel<LineFrame, ByteBuffer>) async {
+        try? await connection.executeThenClose { _, outbound in
+            try await outbound.write(ByteBuffer(bytes: handler.busy() + [UInt8(ascii: "\n")]))
         }
     }
 
@@ -57,6 +89,24 @@ struct SocketServer: Service {
         } catch {
             // A client that vanished mid-request: nothing to answer.
             logger.debug("connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The number of connected clients.
+final class ClientCount: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+/// Closes a connection that sent nothing for the idle timeout (IdleStateHandler's read event).
+final class CloseOnIdle: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
     }
 }

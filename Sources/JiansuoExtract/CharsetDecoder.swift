@@ -20,6 +20,7 @@ public enum CharsetDecoder {
         if bytes.starts(with: [0xFE, 0xFF]) { return try convert(bytes, from: "UTF-16BE") }
         if bytes.contains(0) { throw .binary }
         if let text = String(validating: bytes, as: UTF8.self) { return (text, "UTF-8") }
+        if let text = mostlyUTF8(bytes) { return (text, "UTF-8") }
 
         // Candidates from ucsdet, best first. UTF-16/32 without a byte order mark is not
         // trusted: short CJK texts in legacy encodings are often mistaken for it.
@@ -33,6 +34,31 @@ public enum CharsetDecoder {
             }
         }
         throw .undecodable(reason: failures.isEmpty ? "no charset detected with confidence" : failures.joined(separator: "; "))
+    }
+
+    /// UTF-8 with a few damaged bytes (a truncated last character, one stray byte): the valid
+    /// text with the invalid bytes dropped, when at most 1 byte in 1,000 is invalid and the
+    /// text has multi-byte characters. Charset detection would otherwise pick a single-byte
+    /// charset and turn the whole file into mojibake.
+    static func mostlyUTF8(_ bytes: [UInt8]) -> String? {
+        var scalars = String.UnicodeScalarView()
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var invalid = 0, multibyte = 0
+        loop: while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                if encoded.count > 1 { multibyte += 1 }
+                scalars.append(Unicode.UTF8.decode(encoded))
+            case .error(let length):
+                invalid += length
+                if invalid * 1000 > bytes.count + 1000 { return nil }
+            case .emptyInput:
+                break loop
+            }
+        }
+        guard multibyte > 0, invalid * 1000 <= max(bytes.count, 1000) else { return nil }
+        return String(scalars)
     }
 
     /// ucsdet's candidates, best first, with their confidence 0–100.

@@ -11,6 +11,10 @@ public enum WireProtocol {
     public static let version = 1
     /// Longest request line accepted, in bytes (newline excluded).
     public static let maxRequestBytes = 1 << 20
+    /// Most clients connected at once; more are answered `busy` and closed.
+    public static let maxClients = 64
+    /// A connection with no request for this many seconds is closed.
+    public static let idleTimeoutSeconds: Int64 = 60
 }
 
 /// A request: what the client asks for.

@@ -12,6 +12,8 @@ public struct ProtocolError: Error, Codable, Sendable, Equatable, CustomStringCo
         case invalidParams = "invalid_params"
         /// The named document is not in the index.
         case notFound = "not_found"
+        /// Too many clients are connected; try again shortly.
+        case busy = "busy"
         /// The query ran over its time budget and was stopped.
         case timeout = "timeout"
         /// The request line is longer than ``WireProtocol/maxRequestBytes``.
@@ -40,7 +42,9 @@ public struct ProtocolError: Error, Codable, Sendable, Equatable, CustomStringCo
         case .keyNotFound(let key, let context): return "missing key '\(key.stringValue)'\(path(context))"
         case .typeMismatch(_, let context): return "wrong type\(path(context)): \(context.debugDescription)"
         case .valueNotFound(_, let context): return "missing value\(path(context))"
-        case .dataCorrupted(let context): return "malformed JSON\(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            let underlying = context.underlyingError.map { " (\($0))" } ?? ""
+            return "malformed JSON\(path(context)): \(context.debugDescription)\(underlying)"
         @unknown default: return "\(error)"
         }
     }

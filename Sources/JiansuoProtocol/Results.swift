@@ -97,11 +97,14 @@ public struct StatusResult: Codable, Sendable, Equatable {
     public var rebuild: RebuildStatus?
     /// How the last rebuild ended, or nil.
     public var lastRebuild: String?
+    /// Files read and extracted since the daemon started.
+    public var extractions: Int
 
     public init(state: String, documents: Int, pending: Int, roots: [String], index: String,
                 errors: Int, recentErrors: [FileErrorMessage], version: String,
                 watchedDirectories: Int = 0, unwatchedDirectories: Int = 0, overflows: Int = 0,
-                missingRoots: [String] = [], rebuild: RebuildStatus? = nil, lastRebuild: String? = nil) {
+                missingRoots: [String] = [], rebuild: RebuildStatus? = nil, lastRebuild: String? = nil, extractions: Int = 0) {
+        self.extractions = extractions
         self.watchedDirectories = watchedDirectories
         self.unwatchedDirectories = unwatchedDirectories
         self.overflows = overflows

@@ -144,7 +144,10 @@ public struct QueryCompiler {
                 parts[0] = "(\(parts[0]) OR NEAR(\(phrases.joined(separator: " ")), \(Self.nearDistance)))"
             }
             var result = parts.count == 1 ? parts[0] : "(" + parts.joined(separator: " AND ") + ")"
-            for n in negative { result = "(\(result) NOT \(n))" }
+            // One NOT with an OR group: a chain of NOTs nests and overflows FTS5's parser stack.
+            if !negative.isEmpty {
+                result = "(\(result) NOT " + (negative.count == 1 ? negative[0] : "(" + negative.joined(separator: " OR ") + ")") + ")"
+            }
             return Compiled(text: result)
         }
     }

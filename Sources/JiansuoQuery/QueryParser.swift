@@ -5,7 +5,8 @@
 /// | `知识 产权` | both terms (AND) |
 /// | `"知识产权 保险"` | phrase: tokens adjacent, in order |
 /// | `保险 OR 证券` | either term; binds tighter than AND |
-/// | `-广告` | exclude documents with the term |
+/// | `-广告`, `NOT 广告` | exclude documents with the term |
+/// | `a AND b` | the same as `a b` |
 /// | `swif*` | prefix |
 /// | `title:专利`, `body:"…"` | limit a term or phrase to a field |
 /// | `path:新闻/2023`, `ext:md` | path contains a folder; file extension |
@@ -17,7 +18,11 @@
 /// ignored.
 public enum QueryParser {
     public static func parse(_ input: String) -> ParsedQuery {
-        var lexer = Lexer(input)
+        // Control characters (a NUL included) are never text: they become spaces.
+        let cleaned = String(String.UnicodeScalarView(input.unicodeScalars.map {
+            $0.properties.generalCategory == .control ? " " : $0
+        }))
+        var lexer = Lexer(cleaned)
         var hints: [String] = []
         var groups: [[QueryNode]] = []   // AND of ORs
         var pendingOr = false
@@ -117,6 +122,21 @@ private struct Lexer {
                 while i < chars.count, !chars[i].isWhitespace { i += 1 }
                 var word = String(chars[start..<i])
                 if !negated, field == nil, word == "OR" { return .or }
+                if !negated, field == nil, word == "AND" { continue }  // AND is what spaces mean
+                if !negated, field == nil, word == "NOT" {
+                    // NOT x is -x.
+                    if case .node(let next)? = self.next(hints: &hints) {
+                        if case .not = next { return .node(next) }
+                        return .node(.not(next))
+                    }
+                    hints.append("ignored NOT without a term after it")
+                    return nil
+                }
+                if field == nil, word.hasSuffix(":"), let name = Optional(String(word.dropLast()).lowercased()),
+                   Filter.names.contains(name) || Field.allCases.map(\.rawValue).contains(name) {
+                    hints.append("ignored an empty \(name): filter")
+                    continue
+                }
                 var prefix = false
                 while word.hasSuffix("*") {
                     word.removeLast()

@@ -55,7 +55,11 @@ public final class InotifyWatcher: Sendable {
     /// Opens an inotify instance. `handler` is called on the reader thread, in event order.
     /// - Throws: ``WatchError/inotifyUnavailable(errno:)`` when inotify_init1 fails (e.g. the
     ///   `fs.inotify.max_user_instances` limit).
-    public init(rules: IndexingRules, logger: Logger, handler: @escaping @Sendable (WatchEvent) -> Void) throws {
+    /// Most watches this watcher adds (0: only the kernel's `fs.inotify.max_user_watches`).
+    private let maxWatches: Int
+
+    public init(rules: IndexingRules, logger: Logger, maxWatches: Int = 0, handler: @escaping @Sendable (WatchEvent) -> Void) throws {
+        self.maxWatches = maxWatches
         let fd = inotify_init1(Int32(IN_CLOEXEC))
         guard fd >= 0 else { throw WatchError.inotifyUnavailable(errno: errno) }
         self.fd = fd
@@ -100,7 +104,10 @@ public final class InotifyWatcher: Sendable {
     }
 
     private func addWatch(_ dir: String) {
-        let wd = RawPath.withCString(dir) { inotify_add_watch(fd, $0, Self.mask) }
+        let known = watches.withLock { $0.values.contains(dir) }
+        let overBudget = maxWatches > 0 && !known && watchCount >= maxWatches
+        let wd = overBudget ? -1 : RawPath.withCString(dir) { inotify_add_watch(fd, $0, Self.mask) }
+        if overBudget { errno = ENOSPC }
         if wd >= 0 {
             watches.withLock { $0[wd] = dir }
             unwatched.withLock { _ = $0.remove(dir) }

@@ -24,7 +24,7 @@ struct Jiansuo: ParsableCommand {
             Exit codes: 0 success (hits found), 1 no hits, 2 usage or query error, 3 daemon unreachable.
             The socket is --socket, else $JIANSUO_SOCKET, else index/jiansuod.sock in the current directory.
             """,
-        subcommands: [Search.self, Status.self, Show.self, Segment.self])
+        subcommands: [Search.self, Status.self, Show.self, Segment.self, Reconcile.self, Rebuild.self, Optimize.self])
 
     // Declared here too so that `jiansuo --socket PATH search …` parses; subcommands read it
     // through their own @OptionGroup.
@@ -86,6 +86,9 @@ struct Search: ParsableCommand {
     @Flag(name: [.customShort("l"), .long], help: "Print only the paths of the hits, one per line (no snippets: faster).")
     var filesWithMatches = false
 
+    @Flag(name: [.customShort("0"), .long], help: "With -l, end each path with a NUL byte instead of a newline (for xargs -0).")
+    var null = false
+
     func validate() throws {
         guard (1...SearchParams.maxLimit).contains(limit) else {
             throw ValidationError("--limit must be between 1 and \(SearchParams.maxLimit)")
@@ -101,7 +104,7 @@ struct Search: ParsableCommand {
         let result = try call(connection, .search(params), SearchResult.self)
         if filesWithMatches {
             // The exact bytes, also for names that are not valid UTF-8.
-            for hit in result.hits { FileHandle.standardOutput.write(Data(RawPath.bytes(of: hit.path) + [0x0A])) }
+            for hit in result.hits { FileHandle.standardOutput.write(Data(RawPath.bytes(of: hit.path) + [null ? 0 : 0x0A])) }
         } else if json {
             try printJSON(result)
         } else {
@@ -233,6 +236,88 @@ struct Segment: ParsableCommand {
             let kind = t.kind.padding(toLength: 8, withPad: " ", startingAt: 0)
             print("\(pos) \(kind) \(t.text)\(original == t.text ? "" : "  ← \(original)")  [\(t.start), \(t.end))")
         }
+    }
+}
+
+/// Waits until the daemon is idle, showing progress: a bar on a terminal, lines otherwise.
+func waitUntilIdle(_ connection: ConnectionOptions, what: String) throws {
+    let tty = isatty(STDERR_FILENO) == 1
+    var lastLine = Date.distantPast
+    var sawWork = false
+    while true {
+        let status = try call(connection, .status, StatusResult.self)
+        if let r = status.rebuild {
+            sawWork = true
+            let rate = r.elapsedSeconds > 0 ? Double(r.done) / r.elapsedSeconds : 0
+            let eta = rate > 0 ? Double(r.total - r.done) / rate : 0
+            let fraction = r.total > 0 ? Double(r.done) / Double(r.total) : 0
+            if tty {
+                let width = 30, filled = Int(fraction * Double(width))
+                let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+                FileHandle.standardError.write(Data(String(format: "\r%@ %@ %d/%d files  %.0f files/s  ETA %.0f s ", what, bar, r.done, r.total, rate, eta).utf8))
+            } else if Date().timeIntervalSince(lastLine) >= 1 {
+                FileHandle.standardError.write(Data(String(format: "%@: %d/%d files, %.0f files/s, ETA %.0f s\n", what, r.done, r.total, rate, eta).utf8))
+                lastLine = Date()
+            }
+        } else if status.state == "idle" || status.state == "polling" || status.state == "missing-root" {
+            if tty && sawWork { FileHandle.standardError.write(Data("\n".utf8)) }
+            print("\(what): done; \(status.documents) documents, \(status.errors) errors")
+            return
+        } else if !tty && Date().timeIntervalSince(lastLine) >= 1 {
+            FileHandle.standardError.write(Data("\(what): \(status.state), \(status.pending) pending\n".utf8))
+            lastLine = Date()
+        }
+        usleep(200_000)
+    }
+}
+
+struct Reconcile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare the index with the files on disk and apply the differences.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Wait until the index matches the files.")
+    var wait = false
+
+    func run() throws {
+        let result = try call(connection, .reconcile, ActionResult.self)
+        print(result.message)
+        if wait {
+            usleep(300_000)
+            try waitUntilIdle(connection, what: "reconcile")
+        }
+    }
+}
+
+struct Rebuild: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build a fresh index from the files on disk (after bulk imports), then swap it in.",
+        discussion: "The old index keeps answering searches until the new one is ready.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Wait for the rebuild, showing progress (a bar on a terminal, lines otherwise).")
+    var wait = false
+
+    func run() throws {
+        let result = try call(connection, .rebuild, ActionResult.self)
+        print(result.message)
+        if wait {
+            usleep(300_000)
+            try waitUntilIdle(connection, what: "rebuild")
+        }
+    }
+}
+
+struct Optimize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Merge the index's segments after bulk work (smaller, faster to search).")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() throws {
+        print(try call(connection, .optimize, ActionResult.self).message)
     }
 }
 

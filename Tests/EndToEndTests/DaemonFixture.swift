@@ -89,6 +89,13 @@ final class DaemonFixture {
         return p.terminationStatus
     }
 
+    /// SIGKILL, then waits for the process to be gone.
+    func kill() {
+        guard let p = process, p.isRunning else { return }
+        Glibc.kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+    }
+
     var daemonLog: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
     /// Runs the real `jiansuo` with `--socket` and `arguments`.

@@ -32,7 +32,8 @@ import Testing
     @Test func userTextOnlyAppearsInsideStringLiterals() {
         #expect(compile(#"a"b"#).match == #""a""b""#)
         #expect(compile("swif*").match == #""swif" *"#)
-        #expect(compile("NEAR(a b) AND c").match == #"(("NEAR(a" OR NEAR("NEAR(a" "b)" "AND" "c", 12)) AND "b)" AND "AND" AND "c")"#)
+        #expect(compile("NEAR(a b) AND c").match == #"(("NEAR(a" OR NEAR("NEAR(a" "b)" "c", 12)) AND "b)" AND "c")"#)
+        #expect(compile("知识\u{0}产权").match == compile("知识 产权").match)
         #expect(compile("ｘ -y").match == #"("ｘ" NOT "y")"#)
     }
 
@@ -60,6 +61,18 @@ import Testing
     func hostileInputIsLenient(query: String) {
         let result = compile(query)
         if result.match == nil { #expect(!result.hints.isEmpty, "no match and no hint for \(query)") }
+    }
+
+    @Test func andAndNotKeywords() {
+        #expect(compile("apple AND pie").match == compile("apple pie").match)
+        #expect(compile("apple NOT pie").match == compile("apple -pie").match)
+        #expect(compile("ext:").hints.contains { $0.contains("empty ext:") })
+    }
+
+    @Test func manyExclusionsDoNotNest() {
+        let query = "apple " + (0..<100).map { "-x\($0)" }.joined(separator: " ")
+        let match = compile(query).match!
+        #expect(match.filter { $0 == "(" }.count <= 3)
     }
 
     @Test func exclusionsAloneAreExplained() {
