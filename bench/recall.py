@@ -56,16 +56,17 @@ def read_queries(path):
 
 
 class Daemon:
-    def __init__(self, binary, root, work, mode):
-        self.dir = os.path.join(work, "idx-" + mode)
-        shutil.rmtree(self.dir, ignore_errors=True)
-        os.makedirs(self.dir)
+    def __init__(self, binary, root, work, mode, fresh=True, name=None):
+        self.dir = os.path.join(work, "idx-" + (name or mode))
+        if fresh:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir, exist_ok=True)
         self.socket = os.path.join(self.dir, "s.sock")
         config = os.path.join(self.dir, "jiansuod.yaml")
         with open(config, "w") as f:
             f.write(f"roots: [{json.dumps(root)}]\nindex: {json.dumps(self.dir)}\nsocket: {json.dumps(self.socket)}\n"
                     f"log_level: warning\nsegmentation: {mode}\n")
-        self.log = open(os.path.join(self.dir, "daemon.log"), "w")
+        self.log = open(os.path.join(self.dir, "daemon.log"), "a")
         self.started = time.time()
         self.process = subprocess.Popen([binary, "--config", config], stdout=self.log, stderr=self.log)
         self.conn = None
@@ -113,6 +114,32 @@ class Daemon:
             self.conn.close()
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=30)
+
+    def kill(self):
+        if self.conn:
+            self.conn.close()
+            self.conn = None
+        self.process.kill()
+        self.process.wait()
+
+    def wait_ping(self):
+        while True:
+            try:
+                return self.call("ping")
+            except (OSError, ValueError):
+                self.conn = None
+                if self.process.poll() is not None:
+                    raise RuntimeError("jiansuod exited; see " + self.log.name)
+                time.sleep(0.05)
+
+    def indexed_paths(self):
+        found, offset = set(), 0
+        while True:
+            result = self.call("search", {"query": "path:/", "limit": 1000, "offset": offset, "snippets": False})
+            found.update(hit["path"] for hit in result["hits"])
+            offset += len(result["hits"])
+            if not result["hits"] or offset >= result["total"]:
+                return found
 
 
 def fts5_string(text):
