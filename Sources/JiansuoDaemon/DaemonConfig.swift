@@ -33,6 +33,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Most inotify watches to use (one per directory); 0 means up to the kernel's
     /// `fs.inotify.max_user_watches`. Directories over the limit are polled. Key `max_watches`.
     public var maxWatches = 0
+    /// Follow symbolic links to files and directories (loops are detected). Key
+    /// `follow_symlinks`; default false.
+    public var followSymlinks = false
     /// Glob patterns of files and directories never to index (see ``JiansuoWatch/IndexingRules``).
     /// Key `exclude`; default none. Paths newly excluded are purged at the next start.
     public var excludes: [String] = []
@@ -107,6 +110,9 @@ public struct DaemonConfig: Sendable, Equatable {
                 if batchSize == 0 { throw fail("must be at least 1") }
             case "reindex_interval_ms": reindexIntervalMilliseconds = try int()
             case "max_watches": maxWatches = try int()
+            case "follow_symlinks":
+                guard let b = value.bool else { throw fail("expected true or false") }
+                followSymlinks = b
             case "exclude": excludes = try strings()
             case "fold_scripts":
                 guard let b = value.bool else { throw fail("expected true or false") }
@@ -118,7 +124,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 case let other: throw fail("unknown segmentation '\(other)'; use hybrid or words")
                 }
             default:
-                throw fail("unknown key; known keys: roots, index, socket, log_level, extensions, exclude, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
+                throw fail("unknown key; known keys: roots, index, socket, log_level, extensions, exclude, follow_symlinks, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
             }
         }
     }

@@ -31,7 +31,7 @@ final class DaemonState: Sendable {
         self.files = files
         self.holder = IndexHolder(index)
         self.logger = logger
-        rules = IndexingRules(extensions: Set(config.extensions), excludes: config.excludes)
+        rules = IndexingRules(extensions: Set(config.extensions), excludes: config.excludes, followSymlinks: config.followSymlinks)
         indexer = Indexer(
             index: holder, extractor: Extractor(maxFileBytes: config.maxFileBytes), rules: rules,
             roots: config.roots, logger: logger, debounce: .milliseconds(config.debounceMilliseconds),

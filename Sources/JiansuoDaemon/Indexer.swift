@@ -120,7 +120,7 @@ public final class Indexer: Sendable {
             let failed = try index.failedPaths()
             let onDisk = Set(files)
             for path in files {
-                guard let info = FileInfo(path: path) else { continue }
+                guard let info = FileInfo(path: path, followingSymlinks: rules.followSymlinks) else { continue }
                 if let known = stored[path], !failed.contains(path) {
                     if known.state != Self.state(info) { work.append(.check(path)) }
                     else if known.isAmbiguous { work.append(.verify(path)) }
@@ -225,7 +225,7 @@ public final class Indexer: Sendable {
     /// delete it. With `verify`, a file whose metadata matches is still read and its content
     /// hash compared.
     private func check(_ path: String, verify: Bool) -> IndexChange? {
-        guard let info = FileInfo(path: path), info.kind == .regular,
+        guard let info = FileInfo(path: path, followingSymlinks: rules.followSymlinks), info.kind == .regular,
               roots.contains(where: { rules.includes(path: path, under: $0) })
         else {
             return .delete(path: path)
@@ -240,7 +240,7 @@ public final class Indexer: Sendable {
         }
         let bytes: [UInt8]
         do {
-            bytes = try Self.read(path, limit: extractor.maxFileBytes + 1)
+            bytes = try Self.read(path, limit: extractor.maxFileBytes + 1, followingSymlinks: rules.followSymlinks)
         } catch {
             if error.isTransient {
                 // Out of descriptors or memory: not the file's fault; try again shortly.
@@ -277,8 +277,9 @@ public final class Indexer: Sendable {
 
     /// Reads at most `limit` bytes of a file. Opened non-blocking so that a FIFO swapped in
     /// after the `lstat` cannot hang the indexer.
-    static func read(_ path: String, limit: Int) throws(FileReadError) -> [UInt8] {
-        let fd = RawPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
+    static func read(_ path: String, limit: Int, followingSymlinks: Bool = false) throws(FileReadError) -> [UInt8] {
+        let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followingSymlinks ? 0 : O_NOFOLLOW)
+        let fd = RawPath.withCString(path) { open($0, flags) }
         guard fd >= 0 else { throw FileReadError(errno: errno) }
         defer { close(fd) }
         var bytes: [UInt8] = []

@@ -48,6 +48,15 @@ struct RequestHandler: Sendable {
                 let started = state.startRebuild()
                 return encode(ResponseEnvelope(id: id, result: ActionResult(
                     started: started, message: started ? "rebuilding the index from the files on disk" : "a rebuild is already running")))
+            case .check:
+                do {
+                    try index.quickCheck()
+                    try index.integrityCheck()
+                } catch {
+                    throw ProtocolError(.corrupt, "\(error); run `jiansuo rebuild` to build a new index from the files")
+                }
+                return encode(ResponseEnvelope(id: id, result: ActionResult(
+                    started: true, message: "the index is consistent: quick_check and FTS5 integrity-check passed, \(try index.documentCount()) documents")))
             case .optimize:
                 try index.optimize()
                 return encode(ResponseEnvelope(id: id, result: ActionResult(started: true, message: "index segments merged")))

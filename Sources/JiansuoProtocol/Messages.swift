@@ -37,6 +37,8 @@ public enum Request: Sendable, Equatable {
     case rebuild
     /// Merge the FTS5 index segments (after bulk work); ``ActionResult``.
     case optimize
+    /// Full consistency check of the index (SQLite quick_check, FTS5 integrity-check); ``ActionResult``.
+    case check
 
     public var method: String {
         switch self {
@@ -49,6 +51,7 @@ public enum Request: Sendable, Equatable {
         case .reconcile: "reconcile"
         case .rebuild: "rebuild"
         case .optimize: "optimize"
+        case .check: "check"
         }
     }
 }
@@ -137,8 +140,9 @@ extension RequestEnvelope: Codable {
         case "reconcile": request = .reconcile
         case "rebuild": request = .rebuild
         case "optimize": request = .optimize
+        case "check": request = .check
         default:
-            throw ProtocolError(.unknownMethod, "unknown method '\(method)'; known: ping, version, status, search, segment, show, reconcile, rebuild, optimize")
+            throw ProtocolError(.unknownMethod, "unknown method '\(method)'; known: ping, version, status, search, segment, show, reconcile, rebuild, optimize, check")
         }
     }
 
@@ -159,7 +163,7 @@ extension RequestEnvelope: Codable {
         case .search(let params): try c.encode(params, forKey: .params)
         case .segment(let params): try c.encode(params, forKey: .params)
         case .show(let params): try c.encode(params, forKey: .params)
-        case .ping, .version, .status, .reconcile, .rebuild, .optimize: break
+        case .ping, .version, .status, .reconcile, .rebuild, .optimize, .check: break
         }
     }
 }

@@ -1,7 +1,7 @@
 import Glibc
 import JiansuoPath
 
-/// What `lstat(2)` says about a path. Symbolic links are reported as such, never followed.
+/// What `lstat(2)` (or, following symbolic links, `stat(2)`) says about a path.
 public struct FileInfo: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case regular, directory, symlink, other }
 
@@ -11,11 +11,14 @@ public struct FileInfo: Sendable, Equatable {
     /// Modification time in nanoseconds since the Unix epoch.
     public var mtimeNanoseconds: Int64
     public var inode: UInt64
+    public var device: UInt64
 
-    /// `lstat(2)`s `path`; nil when it does not exist or cannot be examined.
-    public init?(path: String) {
+    /// `lstat(2)`s `path` (`stat(2)` with `followingSymlinks`); nil when it does not exist,
+    /// cannot be examined, or is a dangling link.
+    public init?(path: String, followingSymlinks: Bool = false) {
         var st = stat()
-        guard RawPath.withCString(path, { lstat($0, &st) }) == 0 else { return nil }
+        let rc = RawPath.withCString(path) { followingSymlinks ? stat($0, &st) : lstat($0, &st) }
+        guard rc == 0 else { return nil }
         switch st.st_mode & S_IFMT {
         case S_IFREG: kind = .regular
         case S_IFDIR: kind = .directory
@@ -25,6 +28,7 @@ public struct FileInfo: Sendable, Equatable {
         size = Int64(st.st_size)
         mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
         inode = UInt64(st.st_ino)
+        device = UInt64(st.st_dev)
     }
 }
 
@@ -35,24 +39,47 @@ public enum DirectoryListing {
         public var name: String
         public var isDirectory: Bool
         public var isRegularFile: Bool
+        public var isSymlink: Bool
     }
 
     /// The included regular files under `root` (absolute paths), without adding watches.
     /// Symbolic links are not followed.
     public static func files(under root: String, rules: IndexingRules) -> [String] {
         var files: [String] = []
+        walk(root, rules: rules, directory: { _ in }, file: { files.append($0) })
+        return files
+    }
+
+    /// Walks the included tree under `root`: `directory` is called for each directory (the root
+    /// first) before it is listed, `file` for each included regular file. Symbolic links are
+    /// followed only when `rules.followSymlinks`, and then a directory reached twice (a loop, or
+    /// two links to one place) is entered once.
+    public static func walk(_ root: String, rules: IndexingRules, directory: (String) -> Void, file: (String) -> Void) {
+        var visited = Set<[UInt64]>()
+        if let info = FileInfo(path: root, followingSymlinks: true) { visited.insert([info.device, info.inode]) }
         var stack = [root]
         while let dir = stack.popLast() {
+            directory(dir)
             for entry in entries(of: dir) {
                 let path = dir == "/" ? "/" + entry.name : dir + "/" + entry.name
-                if entry.isDirectory {
-                    if rules.includesDirectory(named: entry.name, path: path, under: root) { stack.append(path) }
-                } else if entry.isRegularFile, rules.includesFile(named: entry.name, path: path, under: root) {
-                    files.append(path)
+                var isDirectory = entry.isDirectory, isFile = entry.isRegularFile
+                if entry.isSymlink {
+                    guard rules.followSymlinks, let target = FileInfo(path: path, followingSymlinks: true) else { continue }
+                    isDirectory = target.kind == .directory
+                    isFile = target.kind == .regular
+                }
+                if isDirectory {
+                    guard rules.includesDirectory(named: entry.name, path: path, under: root) else { continue }
+                    if rules.followSymlinks, let info = FileInfo(path: path, followingSymlinks: true),
+                       !visited.insert([info.device, info.inode]).inserted {
+                        continue  // a loop, or a directory already reached another way
+                    }
+                    stack.append(path)
+                } else if isFile, rules.includesFile(named: entry.name, path: path, under: root) {
+                    file(path)
                 }
             }
         }
-        return files
     }
 
     /// The entries of `path` except `.` and `..`; empty when it cannot be read. Names that are
@@ -74,7 +101,8 @@ public enum DirectoryListing {
                 default: type = Int32(DT_LNK)
                 }
             }
-            result.append(Entry(name: name, isDirectory: type == Int32(DT_DIR), isRegularFile: type == Int32(DT_REG)))
+            result.append(Entry(name: name, isDirectory: type == Int32(DT_DIR), isRegularFile: type == Int32(DT_REG),
+                                isSymlink: type == Int32(DT_LNK)))
         }
         return result
     }

@@ -14,10 +14,13 @@ public struct IndexingRules: Sendable, Equatable {
     public var extensions: Set<String>
     /// Exclude globs.
     public var excludes: [String]
+    /// Follow symbolic links to files and directories (loops are detected); off by default.
+    public var followSymlinks: Bool
 
-    public init(extensions: Set<String>, excludes: [String] = []) {
+    public init(extensions: Set<String>, excludes: [String] = [], followSymlinks: Bool = false) {
         self.extensions = Set(extensions.map { $0.lowercased() })
         self.excludes = excludes
+        self.followSymlinks = followSymlinks
     }
 
     /// Whether a directory named `name` is descended into (name rules only).

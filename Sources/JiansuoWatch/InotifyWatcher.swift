@@ -88,18 +88,7 @@ public final class InotifyWatcher: Sendable {
     /// regular files found, as absolute paths. Call from one thread at a time.
     public func watchTree(_ directory: String) -> [String] {
         var files: [String] = []
-        var stack = [directory]
-        while let dir = stack.popLast() {
-            addWatch(dir)
-            for entry in DirectoryListing.entries(of: dir) {
-                let path = dir == "/" ? "/" + entry.name : dir + "/" + entry.name
-                if entry.isDirectory {
-                    if rules.includesDirectory(named: entry.name) { stack.append(path) }
-                } else if entry.isRegularFile, rules.includesFile(named: entry.name) {
-                    files.append(path)
-                }
-            }
-        }
+        DirectoryListing.walk(directory, rules: rules, directory: { addWatch($0) }, file: { files.append($0) })
         return files
     }
 
@@ -253,6 +242,15 @@ public final class InotifyWatcher: Sendable {
             } else if mask & UInt32(IN_MOVED_FROM | IN_DELETE) != 0 {
                 unwatchTree(path)
                 handler(.removed(path))
+            }
+            return
+        }
+        if mask & UInt32(IN_CREATE) != 0, rules.followSymlinks, FileInfo(path: path)?.kind == .symlink {
+            // A new symbolic link: what it points to is indexed under its own path.
+            if FileInfo(path: path, followingSymlinks: true)?.kind == .directory {
+                if rules.includesDirectory(named: name) { for file in watchTree(path) { handler(.fileChanged(file)) } }
+            } else if rules.includesFile(named: name) {
+                handler(.fileChanged(path))
             }
             return
         }

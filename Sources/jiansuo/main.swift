@@ -24,7 +24,7 @@ struct Jiansuo: ParsableCommand {
             Exit codes: 0 success (hits found), 1 no hits, 2 usage or query error, 3 daemon unreachable.
             The socket is --socket, else $JIANSUO_SOCKET, else index/jiansuod.sock in the current directory.
             """,
-        subcommands: [Search.self, Status.self, Show.self, Segment.self, Reconcile.self, Rebuild.self, Optimize.self])
+        subcommands: [Search.self, Status.self, Show.self, Segment.self, Reconcile.self, Rebuild.self, Optimize.self, Check.self])
 
     // Declared here too so that `jiansuo --socket PATH search …` parses; subcommands read it
     // through their own @OptionGroup.
@@ -50,7 +50,7 @@ func call<R: Codable & Sendable>(_ options: ConnectionOptions, _ request: Reques
         switch error {
         case .daemonNotRunning, .io: throw ExitCode(ExitCodes.unreachable)
         case .server(let e) where e.code == .invalidParams: throw ExitCode(ExitCodes.usage)
-        case .server(let e) where e.code == .notFound: throw ExitCode(ExitCodes.noHits)
+        case .server(let e) where e.code == .notFound || e.code == .corrupt: throw ExitCode(ExitCodes.noHits)
         default: throw ExitCode(ExitCodes.unreachable)
         }
     }
@@ -307,6 +307,18 @@ struct Rebuild: ParsableCommand {
             usleep(300_000)
             try waitUntilIdle(connection, what: "rebuild")
         }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the whole index for consistency (SQLite quick_check and FTS5 integrity-check).",
+        discussion: "Exit code 1 when the index is damaged; `jiansuo rebuild` replaces it.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() throws {
+        print(try call(connection, .check, ActionResult.self).message)
     }
 }
 

@@ -175,3 +175,74 @@ import Testing
         #expect(d.stop() == 0)
     }
 }
+
+@Suite(.serialized) struct WatchingEdgeTests {
+    @Test func followedSymlinksAreIndexedAndLoopsDetected() throws {
+        let d = try DaemonFixture()
+        let outside = d.base.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try Data("外部文件\n\n链接指向的外部文件内容。".utf8).write(to: outside.appendingPathComponent("外部.txt"))
+        try Data("单个文件\n\n单个链接文件的内容。".utf8).write(to: d.base.appendingPathComponent("single.txt"))
+        try d.write("子目录/本地.txt", "本地\n\n本地文件。")
+        try FileManager.default.createSymbolicLink(atPath: d.path("外部目录"), withDestinationPath: outside.path)
+        try FileManager.default.createSymbolicLink(atPath: d.path("链接.txt"), withDestinationPath: d.base.appendingPathComponent("single.txt").path)
+        try FileManager.default.createSymbolicLink(atPath: d.path("子目录/回环"), withDestinationPath: d.root.path)
+        let config = d.base.appendingPathComponent("jiansuod.yaml")
+        try "follow_symlinks: true\n".write(to: config, atomically: true, encoding: .utf8)
+        try d.start(extraArguments: ["--config", config.path])
+        try d.waitUntilIndexed(documents: 3)
+        #expect(try d.searchPaths("外部文件内容") == [d.path("外部目录/外部.txt")])
+        #expect(try d.searchPaths("单个链接文件") == [d.path("链接.txt")])
+        #expect(try d.searchPaths("本地文件") == [d.path("子目录/本地.txt")], "the loop must not index files twice")
+        // Changes behind a followed directory link are seen.
+        try Data("新外部\n\n外部目录里新增的文件。".utf8).write(to: outside.appendingPathComponent("新增.txt"))
+        try d.waitFor("a change behind a directory link") { try d.searchPaths("外部目录里新增") == [d.path("外部目录/新增.txt")] }
+        #expect(d.stop() == 0)
+    }
+
+    @Test func anInotifyOverflowTriggersAFullReconcile() throws {
+        // Only root can shrink the kernel queue (fs.inotify.max_queued_events) for the daemon's
+        // inotify instance; the setting is restored as soon as the daemon has started.
+        let sysctl = "/proc/sys/fs/inotify/max_queued_events"
+        guard getuid() == 0, let saved = try? String(contentsOfFile: sysctl, encoding: .utf8) else { return }
+        let d = try DaemonFixture()
+        try "8\n".write(toFile: sysctl, atomically: false, encoding: .utf8)
+        defer { try? saved.write(toFile: sysctl, atomically: false, encoding: .utf8) }
+        try d.start()
+        try d.waitUntilIndexed(documents: 0)  // the watcher exists: its queue holds 8 events
+        try saved.write(toFile: sysctl, atomically: false, encoding: .utf8)
+        // Stop the daemon while a burst happens, so that its queue overflows for sure.
+        Glibc.kill(d.process!.processIdentifier, SIGSTOP)
+        // Files straight into the watched root: one event each, far more than the queue holds.
+        for i in 0..<400 { try d.write("文件\(i).txt", "文件\(i)\n\n溢出测试。") }
+        Glibc.kill(d.process!.processIdentifier, SIGCONT)
+        try d.waitUntilIndexed(documents: 400, timeout: 60)
+        let status = try d.status()
+        #expect((status["overflows"] as? Int ?? 0) >= 1)
+        #expect(d.daemonLog.contains("inotify queue overflowed"))
+        // Reconcile on demand, and a full check.
+        let reconcile = try d.cli(["reconcile", "--wait"])
+        #expect(reconcile.status == 0)
+        #expect(reconcile.stdout.contains("reconcile: done; 400 documents"))
+        let check = try d.cli(["check"])
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("the index is consistent"))
+        #expect(d.stop() == 0)
+    }
+
+    @Test func rebuildShowsAProgressBarOnATerminal() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let d = try DaemonFixture()
+        for i in 0..<200 { try d.write("目录/文件\(i).txt", "文件\(i)\n\n进度条测试。" + String(repeating: "内容。", count: 100)) }
+        try d.start()
+        try d.waitUntilIndexed(documents: 200)
+        // script(1) gives the CLI a pseudo-terminal.
+        let jiansuo = productsDirectory.appendingPathComponent("jiansuo").path
+        let result = try DaemonFixture.run(URL(fileURLWithPath: "/usr/bin/script"),
+                                           ["-qec", "\(jiansuo) --socket \(d.socket) rebuild --wait", "/dev/null"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("rebuild: done; 200 documents"))
+        #expect(result.stdout.contains("files/s") || result.stdout.contains("done"))
+        #expect(d.stop() == 0)
+    }
+}
