@@ -49,11 +49,14 @@ import Testing
         for i in 0..<300 { try d.write("目录\(i % 10)/文件\(i).txt", "文件\(i)\n\n重建测试的第\(i)个文件。" + String(repeating: "内容。", count: 50)) }
         try d.start()
         try d.waitUntilIndexed(documents: 300, timeout: 60)
-        #expect(try d.cli(["rebuild"]).status == 0)
-        usleep(100_000)
-        d.kill()
-        try d.start()
-        try d.waitUntilIndexed(documents: 300, timeout: 60)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3 {
+            #expect(try d.cli(["rebuild"]).status == 0)
+            usleep(UInt32.random(in: 10_000...400_000, using: &generator))
+            d.kill()
+            try d.start()
+            try d.waitUntilIndexed(documents: 300, timeout: 60)
+        }
         #expect(try indexedPaths(d) == filesOnDisk(d))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: d.indexDirectory.path).filter { $0.hasPrefix("jiansuo-") }
         #expect(leftovers.isEmpty, "an unfinished rebuild left \(leftovers)")
