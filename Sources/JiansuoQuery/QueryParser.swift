@@ -110,17 +110,10 @@ private struct Lexer {
                 return .node(negated ? .not(.filter(filter)) : .filter(filter))
             }
             let node: QueryNode
-            if i < chars.count, chars[i] == "\"" {
-                i += 1
-                let start = i
-                while i < chars.count, chars[i] != "\"" { i += 1 }
-                let text = String(chars[start..<i])
-                if i < chars.count { i += 1 } else { hints.append("closed the unterminated quote at the end") }
+            if let text = readQuoted(hints: &hints) {
                 node = .phrase(text, field: field)
             } else {
-                let start = i
-                while i < chars.count, !chars[i].isWhitespace { i += 1 }
-                var word = String(chars[start..<i])
+                var word = readWord()
                 if !negated, field == nil, word == "OR" { return .or }
                 if !negated, field == nil, word == "AND" { continue }  // AND is what spaces mean
                 if !negated, field == nil, word == "NOT" {
@@ -180,14 +173,23 @@ private struct Lexer {
 
     /// A filter value: a quoted string or the rest of the word.
     mutating func readValue(hints: inout [String]) -> String {
-        if i < chars.count, chars[i] == "\"" {
-            i += 1
-            let start = i
-            while i < chars.count, chars[i] != "\"" { i += 1 }
-            let value = String(chars[start..<i])
-            if i < chars.count { i += 1 } else { hints.append("closed the unterminated quote at the end") }
-            return value
-        }
+        readQuoted(hints: &hints) ?? readWord()
+    }
+
+    /// The text of a `"…"` at the cursor (a missing closing quote closes at the end), or nil
+    /// when the cursor is not on a quote.
+    mutating func readQuoted(hints: inout [String]) -> String? {
+        guard i < chars.count, chars[i] == "\"" else { return nil }
+        i += 1
+        let start = i
+        while i < chars.count, chars[i] != "\"" { i += 1 }
+        let text = String(chars[start..<i])
+        if i < chars.count { i += 1 } else { hints.append("closed the unterminated quote at the end") }
+        return text
+    }
+
+    /// The characters up to the next whitespace.
+    mutating func readWord() -> String {
         let start = i
         while i < chars.count, !chars[i].isWhitespace { i += 1 }
         return String(chars[start..<i])

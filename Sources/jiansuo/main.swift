@@ -271,6 +271,16 @@ func waitUntilIdle(_ connection: ConnectionOptions, what: String) throws {
     }
 }
 
+/// Sends a write command and, with `wait`, follows its progress until the daemon is idle.
+func runAction(_ connection: ConnectionOptions, _ request: Request, wait: Bool, what: String) throws {
+    let result = try call(connection, request, ActionResult.self)
+    print(result.message)
+    if wait {
+        usleep(300_000)
+        try waitUntilIdle(connection, what: what)
+    }
+}
+
 struct Reconcile: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare the index with the files on disk and apply the differences.")
@@ -280,14 +290,7 @@ struct Reconcile: ParsableCommand {
     @Flag(help: "Wait until the index matches the files.")
     var wait = false
 
-    func run() throws {
-        let result = try call(connection, .reconcile, ActionResult.self)
-        print(result.message)
-        if wait {
-            usleep(300_000)
-            try waitUntilIdle(connection, what: "reconcile")
-        }
-    }
+    func run() throws { try runAction(connection, .reconcile, wait: wait, what: "reconcile") }
 }
 
 struct Rebuild: ParsableCommand {
@@ -300,14 +303,7 @@ struct Rebuild: ParsableCommand {
     @Flag(help: "Wait for the rebuild, showing progress (a bar on a terminal, lines otherwise).")
     var wait = false
 
-    func run() throws {
-        let result = try call(connection, .rebuild, ActionResult.self)
-        print(result.message)
-        if wait {
-            usleep(300_000)
-            try waitUntilIdle(connection, what: "rebuild")
-        }
-    }
+    func run() throws { try runAction(connection, .rebuild, wait: wait, what: "rebuild") }
 }
 
 struct Check: ParsableCommand {
