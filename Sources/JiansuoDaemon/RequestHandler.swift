@@ -137,7 +137,8 @@ struct RequestHandler: Sendable {
         do {
             results = try index.search(SearchRequest(
             match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
-            titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true))
+            titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true,
+            order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance))
         } catch IndexError.invalidQuery(let message) {
             if timedOut.load(ordering: .relaxed) {
                 throw ProtocolError(.timeout, "the search took longer than \(Int(Self.searchTimeBudget)) s and was stopped; try a more specific query, or -l (no snippets)")

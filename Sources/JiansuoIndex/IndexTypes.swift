@@ -77,15 +77,29 @@ public struct SearchRequest: Sendable {
     public var titleKey: String?
     /// Whether to compute snippets (the costliest part of a large page).
     public var snippets: Bool
+    /// The order of hits.
+    public var order: ResultOrder
 
-    public init(match: String?, filters: [DocumentFilter] = [], limit: Int, offset: Int, titleKey: String? = nil, snippets: Bool = true) {
+    public init(match: String?, filters: [DocumentFilter] = [], limit: Int, offset: Int, titleKey: String? = nil,
+                snippets: Bool = true, order: ResultOrder = .relevance) {
         self.snippets = snippets
+        self.order = order
         self.match = match
         self.filters = filters
         self.limit = limit
         self.offset = offset
         self.titleKey = titleKey
     }
+}
+
+/// The order of search hits.
+public enum ResultOrder: String, Sendable {
+    /// Exact title, then title matches, then BM25.
+    case relevance
+    /// Newest document day first (ties by relevance).
+    case date
+    /// By path (byte order).
+    case path
 }
 
 /// One ranked hit.

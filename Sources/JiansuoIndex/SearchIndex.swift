@@ -307,7 +307,7 @@ public final class SearchIndex: Sendable {
                     SELECT d.path, d.title, fts.rank, \(request.snippets ? "snippet(fts, 1, char(1), char(2), '…', 40)" : "''")
                     FROM fts JOIN documents d ON d.id = fts.rowid
                     WHERE fts MATCH ?\(filterSQL)
-                    ORDER BY d.title_key = ? DESC,
+                    ORDER BY \(Self.orderPrefix(request.order))d.title_key = ? DESC,
                              fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) DESC,
                              fts.rank
                     LIMIT ? OFFSET ?
@@ -323,6 +323,15 @@ public final class SearchIndex: Sendable {
         }
     }
 
+    /// The ORDER BY terms that come before relevance for `order`.
+    static func orderPrefix(_ order: ResultOrder) -> String {
+        switch order {
+        case .relevance: ""
+        case .date: "d.date_key DESC, "
+        case .path: "d.path, "
+        }
+    }
+
     /// Documents passing the filters alone, newest first, with the start of the body as snippet.
     private func listFiltered(_ db: Database, _ filterSQL: String, _ arguments: StatementArguments, _ request: SearchRequest) throws -> SearchResults {
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM documents d WHERE 1\(filterSQL)", arguments: arguments) ?? 0
@@ -330,7 +339,7 @@ public final class SearchIndex: Sendable {
             SELECT d.path, d.title, substr(fts.body, 1, 160)
             FROM documents d JOIN fts ON fts.rowid = d.id
             WHERE 1\(filterSQL)
-            ORDER BY d.date_key DESC, d.path
+            ORDER BY \(request.order == .path ? "d.path" : "d.date_key DESC, d.path")
             LIMIT ? OFFSET ?
             """, arguments: arguments + [request.limit, request.offset])
         return SearchResults(total: total, hits: rows.map { row in

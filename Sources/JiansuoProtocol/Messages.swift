@@ -75,11 +75,54 @@ public struct SearchParams: Codable, Sendable, Equatable {
     /// no `highlights`, and large pages are much cheaper.
     public var snippets: Bool?
 
-    public init(query: String, limit: Int? = nil, offset: Int? = nil, snippets: Bool? = nil) {
+    /// Order of hits; default ``HitOrder/relevance``.
+    public var sort: HitOrder?
+
+    public init(query: String, limit: Int? = nil, offset: Int? = nil, snippets: Bool? = nil, sort: HitOrder? = nil) {
         self.query = query
         self.limit = limit
         self.offset = offset
         self.snippets = snippets
+        self.sort = sort
+    }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case query, limit, offset, snippets, sort }
+
+    public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        query = try c.decode(String.self, forKey: .query)
+        limit = try c.decodeIfPresent(Int.self, forKey: .limit)
+        offset = try c.decodeIfPresent(Int.self, forKey: .offset)
+        snippets = try c.decodeIfPresent(Bool.self, forKey: .snippets)
+        sort = try c.decodeIfPresent(HitOrder.self, forKey: .sort)
+    }
+}
+
+/// The order of search hits.
+public enum HitOrder: String, Codable, Sendable, CaseIterable {
+    /// Exact title first, then title matches, then BM25 (the default).
+    case relevance
+    /// Newest document date first (front matter date, else modification time).
+    case date
+    /// By path.
+    case path
+}
+
+/// Rejects keys a message does not define: a misspelt parameter is an error, not ignored.
+enum StrictKeys {
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    static func check(_ decoder: any Decoder, _ known: [String]) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        if let unknown = c.allKeys.map(\.stringValue).first(where: { !known.contains($0) }) {
+            throw ProtocolError(.invalidParams, "unknown field '\(unknown)'; known: \(known.joined(separator: ", "))")
+        }
     }
 }
 
@@ -97,6 +140,15 @@ public struct SegmentParams: Codable, Sendable, Equatable {
         self.text = text
         self.purpose = purpose
     }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case text, purpose }
+
+    public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        text = try c.decode(String.self, forKey: .text)
+        purpose = try c.decodeIfPresent(String.self, forKey: .purpose)
+    }
 }
 
 /// Parameters of `show`.
@@ -105,6 +157,13 @@ public struct ShowParams: Codable, Sendable, Equatable {
     public var path: String
 
     public init(path: String) { self.path = path }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case path }
+
+    public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, CodingKeys.allCases.map(\.rawValue))
+        path = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .path)
+    }
 }
 
 /// A request line with its envelope.
@@ -123,6 +182,7 @@ extension RequestEnvelope: Codable {
     private enum Keys: String, CodingKey { case v, id, method, params }
 
     public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, ["v", "id", "method", "params"])
         let c = try decoder.container(keyedBy: Keys.self)
         let v = try c.decodeIfPresent(Int.self, forKey: .v) ?? WireProtocol.version
         guard v == WireProtocol.version else {
@@ -149,6 +209,8 @@ extension RequestEnvelope: Codable {
     private static func params<P: Decodable>(_ c: KeyedDecodingContainer<Keys>, _ method: String) throws -> P {
         do {
             return try c.decode(P.self, forKey: .params)
+        } catch let error as ProtocolError {
+            throw ProtocolError(error.code, "\(method) params: \(error.message)")
         } catch let error as DecodingError {
             throw ProtocolError(.invalidParams, "\(method) params: \(ProtocolError.describe(error))")
         }

@@ -80,6 +80,9 @@ struct Search: ParsableCommand {
     @Option(help: "Number of hits to skip.")
     var offset: Int = 0
 
+    @Option(help: "Order of hits: relevance (default), date (newest first) or path.")
+    var sort: HitOrder = .relevance
+
     @Flag(help: "Print one JSON object: {total, hits: [{path, title, score, snippet, highlights}], hints}.")
     var json = false
 
@@ -100,7 +103,8 @@ struct Search: ParsableCommand {
     }
 
     func run() throws {
-        let params = SearchParams(query: query.joined(separator: " "), limit: limit, offset: offset, snippets: filesWithMatches ? false : nil)
+        let params = SearchParams(query: query.joined(separator: " "), limit: limit, offset: offset,
+                                  snippets: filesWithMatches ? false : nil, sort: sort == .relevance ? nil : sort)
         let result = try call(connection, .search(params), SearchResult.self)
         if filesWithMatches {
             // The exact bytes, also for names that are not valid UTF-8.
@@ -328,6 +332,8 @@ struct Optimize: ParsableCommand {
         print(try call(connection, .optimize, ActionResult.self).message)
     }
 }
+
+extension HitOrder: ExpressibleByArgument {}
 
 // Like `Jiansuo.main()`, but usage errors exit with 2 (as documented) instead of 64.
 do {
