@@ -64,6 +64,36 @@ final class DaemonState: Sendable {
         Thread.detachNewThread { [self] in indexer.reconcile(crawled: crawlRoots()) }
     }
 
+    /// Tells systemd what the daemon is doing (STATUS=) every second, and pets the watchdog
+    /// when one is configured (WatchdogSec=).
+    func reportToSystemd() {
+        guard ProcessInfo.processInfo.environment["NOTIFY_SOCKET"] != nil else { return }
+        let watchdog = Systemd.watchdogPeriod
+        var last = ""
+        var lastPet = Date.distantPast
+        while !stopping.load(ordering: .relaxed) {
+            let (phase, pending) = indexer.progress
+            let documents = (try? holder.current.documentCount()) ?? 0
+            var status: String
+            if let r = rebuild.withLock({ $0 }) {
+                status = "rebuilding \(r.done)/\(r.total)"
+            } else if phase == .idle {
+                status = "idle, \(documents) documents"
+            } else {
+                status = "\(phase.rawValue) \(pending) pending, \(documents) documents"
+            }
+            if status != last {
+                Systemd.notify("STATUS=" + status)
+                last = status
+            }
+            if let watchdog, Date().timeIntervalSince(lastPet) >= watchdog {
+                Systemd.notify("WATCHDOG=1")
+                lastPet = Date()
+            }
+            Thread.sleep(forTimeInterval: min(1, watchdog ?? 1))
+        }
+    }
+
     /// Polls what inotify cannot watch: directories over the watch limit, and missing roots.
     func poll() {
         while !stopping.load(ordering: .relaxed) {

@@ -22,14 +22,13 @@ struct SocketServer: Service {
     }
 
     func run() async throws {
-        try SocketPath.prepare(path)
+        let activated = Systemd.activatedSocket()
+        if activated == nil { try SocketPath.prepare(path) }
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             // A client may send its last request and shut down its write side: still answered.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-        let server: NIOAsyncChannel<NIOAsyncChannel<LineFrame, ByteBuffer>, Never>
-        do {
-          server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false) { channel in
+        let initializer: @Sendable (Channel) -> EventLoopFuture<NIOAsyncChannel<LineFrame, ByteBuffer>> = { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(WireProtocol.idleTimeoutSeconds)))
                     try channel.pipeline.syncOperations.addHandler(CloseOnIdle())
@@ -38,11 +37,20 @@ struct SocketServer: Service {
                     return try NIOAsyncChannel<LineFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
+        let server: NIOAsyncChannel<NIOAsyncChannel<LineFrame, ByteBuffer>, Never>
+        do {
+            if let fd = activated {
+                server = try await bootstrap.bind(fd, childChannelInitializer: initializer)
+            } else {
+                server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false, childChannelInitializer: initializer)
+            }
         } catch {
             throw ConfigError(file: nil, key: "socket", message: "cannot listen on '\(path)': \(error)")
         }
-        logger.info("listening", metadata: ["socket.path": "\(path)"])
-        defer { unlink(path) }
+        logger.info("listening", metadata: ["socket.path": "\(path)", "socket.activated": "\(activated != nil)"])
+        Systemd.notify("READY=1\nSTATUS=listening; indexing")
+        // A socket systemd passed belongs to systemd: it stays.
+        defer { if activated == nil { unlink(path) } }
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingDiscardingTaskGroup { group in

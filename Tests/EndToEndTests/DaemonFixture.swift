@@ -62,7 +62,7 @@ final class DaemonFixture {
 
     /// Starts the daemon and waits until its socket answers `ping`.
     /// `launcher` runs the daemon through another program, e.g. setpriv to drop privileges.
-    func start(extraArguments: [String] = [], socket: String? = nil, launcher: [String] = []) throws {
+    func start(extraArguments: [String] = [], socket: String? = nil, launcher: [String] = [], environment: [String: String] = [:]) throws {
         let socket = socket ?? self.socket
         let daemon = [productsDirectory.appendingPathComponent("jiansuod").path] + extraArguments
             + ["--root", root.path, "--index", indexDirectory.path, "--socket", socket, "--log-level", "debug"]
@@ -70,6 +70,7 @@ final class DaemonFixture {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: command[0])
         p.arguments = Array(command.dropFirst())
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()

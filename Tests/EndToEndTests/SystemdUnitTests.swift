@@ -8,15 +8,24 @@ import Testing
     static let analyze = "/usr/bin/systemd-analyze"
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: analyze)))
-    func serviceUnitVerifies() throws {
+    func unitsVerifyAndAreHardened() throws {
         let unit = try String(contentsOf: repoRoot.appendingPathComponent("systemd/jiansuod.service"), encoding: .utf8)
         #expect(unit.contains("ExecStart=/usr/local/bin/jiansuod "))
+        #expect(unit.contains("Type=notify"))
         let d = try DaemonFixture()
         let copy = d.base.appendingPathComponent("jiansuod.service")
         try unit.replacingOccurrences(of: "/usr/local/bin/jiansuod", with: productsDirectory.appendingPathComponent("jiansuod").path)
             .write(to: copy, atomically: true, encoding: .utf8)
-        let result = try DaemonFixture.run(URL(fileURLWithPath: Self.analyze), ["verify", "--man=no", copy.path])
-        #expect(result.status == 0)
-        #expect(result.stdout.isEmpty && result.stderr.isEmpty, "systemd-analyze verify said: \(result.stdout)\(result.stderr)")
+        try FileManager.default.copyItem(at: repoRoot.appendingPathComponent("systemd/jiansuod.socket"),
+                                         to: d.base.appendingPathComponent("jiansuod.socket"))
+        let verify = try DaemonFixture.run(URL(fileURLWithPath: Self.analyze),
+                                           ["verify", "--man=no", copy.path, d.base.appendingPathComponent("jiansuod.socket").path])
+        #expect(verify.status == 0)
+        #expect(verify.stdout.isEmpty && verify.stderr.isEmpty, "systemd-analyze verify said: \(verify.stdout)\(verify.stderr)")
+        let security = try DaemonFixture.run(URL(fileURLWithPath: Self.analyze), ["security", "--offline=yes", copy.path])
+        let line = (security.stdout + security.stderr).split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
+        print("systemd-analyze security: \(line)")
+        let score = line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) }
+        #expect(score != nil && score! <= 1.0, "exposure: \(line)")
     }
 }

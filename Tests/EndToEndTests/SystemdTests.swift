@@ -1,0 +1,76 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Readiness notification (sd_notify) and socket activation, tested with a NOTIFY_SOCKET
+/// listener of our own and with systemd-socket-activate(1); neither needs systemd as PID 1.
+@Suite(.serialized) struct SystemdTests {
+    /// A datagram socket collecting sd_notify messages.
+    final class NotifyListener {
+        let path: String
+        let fd: Int32
+
+        init(path: String) throws {
+            self.path = path
+            fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+            let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            try #require(rc == 0)
+            var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit { close(fd) }
+
+        /// Messages received so far (waits up to 100 ms for each).
+        func drain() -> [String] {
+            var messages: [String] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { return messages }
+                messages.append(String(decoding: buffer[0..<n], as: UTF8.self))
+            }
+        }
+    }
+
+    @Test func notifiesReadinessStatusWatchdogAndStopping() throws {
+        let d = try DaemonFixture(copying: repoRoot.appendingPathComponent("samples"))
+        let listener = try NotifyListener(path: d.base.appendingPathComponent("notify.sock").path)
+        try d.start(environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
+        try d.waitUntilIndexed(documents: 6)
+        var messages: [String] = []
+        try d.waitFor("READY, an idle STATUS and WATCHDOG") {
+            messages += listener.drain()
+            let all = messages.joined(separator: "\n")
+            return all.contains("READY=1") && all.contains("STATUS=idle, 6 documents") && all.contains("WATCHDOG=1")
+        }
+        #expect(d.stop() == 0)
+        messages += listener.drain()
+        #expect(messages.joined(separator: "\n").contains("STOPPING=1"))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-socket-activate")))
+    func usesTheSocketSystemdPasses() throws {
+        let d = try DaemonFixture(copying: repoRoot.appendingPathComponent("samples"))
+        // systemd-socket-activate binds the socket and starts the daemon on the first connection.
+        // It closes inherited descriptors, which confuses Foundation's Process, so it is started
+        // detached through sh and followed by pid.
+        let daemon = productsDirectory.appendingPathComponent("jiansuod").path
+        let command = "/usr/bin/systemd-socket-activate -l '\(d.socket)' -- '\(daemon)' --root '\(d.root.path)' "
+            + "--index '\(d.indexDirectory.path)' --socket '\(d.socket)' >'\(d.log.path)' 2>&1 </dev/null & echo $!"
+        let spawned = try DaemonFixture.run(URL(fileURLWithPath: "/bin/sh"), ["-c", command])
+        let pid = try #require(Int32(spawned.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { Glibc.kill(pid, SIGKILL) }
+        try d.waitFor("the socket") { FileManager.default.fileExists(atPath: d.socket) }
+        try d.waitUntilIndexed(documents: 6)
+        #expect(try d.searchPaths("知识产权").count == 4)
+        #expect(d.daemonLog.contains("socket.activated=true"))
+        Glibc.kill(pid, SIGTERM)
+        try d.waitFor("the daemon to exit") { Glibc.kill(pid, 0) != 0 }
+        // The socket belongs to whoever passed it: the daemon leaves it in place.
+        #expect(FileManager.default.fileExists(atPath: d.socket))
+    }
+}
