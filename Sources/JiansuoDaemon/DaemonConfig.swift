@@ -59,6 +59,48 @@ public struct DaemonConfig: Sendable, Equatable {
         } catch {
             throw ConfigError(file: path, key: nil, message: "cannot read: \(error.localizedDescription)")
         }
+        try load(yaml: text, source: path)
+    }
+
+    /// The environment variable for each key: `JIANSUOD_` and the key in upper case
+    /// (`JIANSUOD_ROOTS`, `JIANSUOD_LOG_LEVEL` …). List values are separated by `:` for
+    /// `roots` and by `,` otherwise.
+    public static func environmentName(_ key: String) -> String { "JIANSUOD_" + key.uppercased() }
+
+    static let keys = ["roots", "index", "socket", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
+                       "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "fold_scripts", "segmentation"]
+    static let listKeys: [String: Character] = ["roots": ":", "extensions": ",", "exclude": ","]
+
+    /// Reads `JIANSUOD_*` variables over these values (after the file, before the flags).
+    /// - Throws: ``ConfigError`` naming the variable.
+    public mutating func load(environment: [String: String]) throws {
+        var yaml = ""
+        for key in Self.keys {
+            guard let value = environment[Self.environmentName(key)] else { continue }
+            let encoded: String
+            if let separator = Self.listKeys[key] {
+                let items = value.split(separator: separator).map { String($0) }
+                encoded = "[" + items.map(Self.yamlString).joined(separator: ", ") + "]"
+            } else {
+                encoded = ["max_watches", "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "follow_symlinks", "fold_scripts"].contains(key)
+                    ? value : Self.yamlString(value)
+            }
+            yaml += "\(key): \(encoded)\n"
+        }
+        guard !yaml.isEmpty else { return }
+        do {
+            try load(yaml: yaml, source: "the environment")
+        } catch var error as ConfigError {
+            error.key = error.key.map(Self.environmentName)
+            throw error
+        }
+    }
+
+    private static func yamlString(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    mutating func load(yaml text: String, source path: String) throws {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

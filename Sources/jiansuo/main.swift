@@ -23,6 +23,13 @@ struct Jiansuo: ParsableCommand {
         discussion: """
             Exit codes: 0 success (hits found), 1 no hits, 2 usage or query error, 3 daemon unreachable.
             The socket is --socket, else $JIANSUO_SOCKET, else index/jiansuod.sock in the current directory.
+
+            Examples / 示例:
+              jiansuo search 知识产权                 search / 搜索
+              jiansuo search '"知识产权 质押"' -l       a phrase, paths only / 短语，只列路径
+              jiansuo status                          what the daemon is doing / 守护进程状态
+              jiansuo segment 北京市知識產權           how text is tokenized / 查看分词
+              jiansuo rebuild --wait                  after a bulk import / 批量导入后重建索引
             """,
         subcommands: [Search.self, Status.self, Show.self, Segment.self, Reconcile.self, Rebuild.self, Optimize.self, Check.self])
 
@@ -66,7 +73,15 @@ struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Search the index.",
         discussion: """
-            Syntax: words are ANDed; "a phrase"; a OR b; -excluded; prefix*; title:word, body:word.
+            Syntax: words are ANDed; "a phrase"; a OR b; -excluded (quote the query or put -- first); \
+            prefix*; title: body: path: ext: after: before: category: tag: author:.
+
+            Examples / 示例:
+              jiansuo search 北京                        finds 北京市 too / 也能找到"北京市"
+              jiansuo search 知識產權                    traditional finds simplified / 繁简互通
+              jiansuo search '专利 -银行' --limit 5       exclude a word / 排除词语
+              jiansuo search 'title:专利 after:2021'      title and date filters / 标题与日期过滤
+              jiansuo search swif* --json                prefix, JSON for scripts / 前缀，JSON 输出
             """)
 
     @OptionGroup var connection: ConnectionOptions

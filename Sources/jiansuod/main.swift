@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JiansuoDaemon
 import Logging
 
@@ -8,8 +9,13 @@ struct Jiansuod: AsyncParsableCommand {
         commandName: "jiansuod",
         abstract: "Index folders of Chinese documents and answer searches on a Unix socket.",
         discussion: """
-            Settings come from the built-in defaults, then the --config file, then these flags.
-            See etc/jiansuod.yaml for every key.
+            Settings come from the built-in defaults, then the --config file, then JIANSUOD_*
+            environment variables (JIANSUOD_ROOTS=dir1:dir2, JIANSUOD_LOG_LEVEL=debug …), then
+            these flags. See etc/jiansuod.yaml for every key.
+
+            Examples / 示例:
+              jiansuod --root ~/文档 --index ~/.local/share/jiansuo --socket ~/.local/share/jiansuo/jiansuod.sock
+              jiansuod --config /etc/jiansuo/jiansuod.yaml
             """)
 
     @Option(name: .long, help: "A YAML config file (see etc/jiansuod.yaml).")
@@ -31,6 +37,7 @@ struct Jiansuod: AsyncParsableCommand {
         var settings = DaemonConfig()
         do {
             if let config { try settings.load(file: config) }
+            try settings.load(environment: ProcessInfo.processInfo.environment)
             if !root.isEmpty { settings.roots = root }
             if let index { settings.indexDirectory = index }
             if let socket { settings.socketPath = socket }
@@ -45,11 +52,7 @@ struct Jiansuod: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let level = settings.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in JournalLogHandler(label: label, level: level) }
         let logger = Logger(label: "jiansuod")
         do {
             try await Daemon.run(config: settings, logger: logger)

@@ -74,3 +74,39 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: d.socket))
     }
 }
+
+@Suite(.serialized) struct ServiceConventionsTests {
+    @Test func journaldLinesCarrySyslogPrioritiesAndNoTimestamps() throws {
+        let d = try DaemonFixture(copying: repoRoot.appendingPathComponent("samples"))
+        try d.start(environment: ["JOURNAL_STREAM": "8:12345"])
+        try d.waitUntilIndexed(documents: 6)
+        #expect(d.stop() == 0)
+        let lines = d.daemonLog.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("<6>starting") })
+        #expect(lines.contains { $0.hasPrefix("<7>") })  // debug
+        #expect(!lines.contains { $0.contains("+0000") || $0.contains("T2") && $0.contains("Z ") })
+    }
+
+    @Test func environmentSitsBetweenTheConfigFileAndTheFlags() throws {
+        let d = try DaemonFixture(copying: repoRoot.appendingPathComponent("samples"))
+        let config = d.base.appendingPathComponent("jiansuod.yaml")
+        try "extensions: [txt]\nlog_level: info\n".write(to: config, atomically: true, encoding: .utf8)
+        // The environment overrides the file (md files too); the flag overrides the environment.
+        try d.start(extraArguments: ["--config", config.path],
+                    environment: ["JIANSUOD_EXTENSIONS": "txt,md", "JIANSUOD_LOG_LEVEL": "error"])
+        try d.waitUntilIndexed(documents: 5)
+        #expect(d.stop() == 0)
+        #expect(d.daemonLog.contains("debug jiansuod"))  // --log-level debug from the fixture wins over JIANSUOD_LOG_LEVEL
+        let bad = try DaemonFixture.run(productsDirectory.appendingPathComponent("jiansuod"),
+                                        ["--root", d.root.path, "--socket", d.socket, "--index", d.indexDirectory.path],
+                                        environment: ["JIANSUOD_BATCH_SIZE": "many", "PATH": "/usr/bin:/bin"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("JIANSUOD_BATCH_SIZE"))
+    }
+
+    @Test func helpShowsExamplesInChineseAndEnglish() throws {
+        let help = try DaemonFixture.run(productsDirectory.appendingPathComponent("jiansuo"), ["search", "--help"])
+        #expect(help.stdout.contains("Examples / 示例"))
+        #expect(help.stdout.contains("繁简互通"))
+    }
+}
