@@ -28,7 +28,9 @@ public enum Daemon {
         let server = SocketServer(
             path: config.effectiveSocketPath,
             handler: RequestHandler(state: state, logger: logger),
-            logger: logger)
+            logger: logger,
+            access: try AccessPolicy.from(allowedUsers: config.allowedUsers, writers: config.writers),
+            group: config.socketGroup)
         logger.info("starting", metadata: ["roots": "\(config.roots)", "index.path": "\(files.currentDatabase)"])
         let group = ServiceGroup(
             configuration: .init(

@@ -36,6 +36,15 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Follow symbolic links to files and directories (loops are detected). Key
     /// `follow_symlinks`; default false.
     public var followSymlinks = false
+    /// Users (names or uids) who may connect; nil: anyone the socket's mode lets in. Key
+    /// `allowed_users`.
+    public var allowedUsers: [String]?
+    /// Users who may run write commands (reconcile, rebuild, optimize, check); default: the
+    /// daemon's own user. Key `writers`.
+    public var writers: [String]?
+    /// The socket's group, to let its members connect (the socket becomes 0660). Key
+    /// `socket_group`; default none (0600).
+    public var socketGroup: String?
     /// Glob patterns of files and directories never to index (see ``JiansuoWatch/IndexingRules``).
     /// Key `exclude`; default none. Paths newly excluded are purged at the next start.
     public var excludes: [String] = []
@@ -67,9 +76,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `roots` and by `,` otherwise.
     public static func environmentName(_ key: String) -> String { "JIANSUOD_" + key.uppercased() }
 
-    static let keys = ["roots", "index", "socket", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
+    static let keys = ["roots", "index", "socket", "socket_group", "allowed_users", "writers", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
                        "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "fold_scripts", "segmentation"]
-    static let listKeys: [String: Character] = ["roots": ":", "extensions": ",", "exclude": ","]
+    static let listKeys: [String: Character] = ["roots": ":", "extensions": ",", "exclude": ",", "allowed_users": ",", "writers": ","]
 
     /// Reads `JIANSUOD_*` variables over these values (after the file, before the flags).
     /// - Throws: ``ConfigError`` naming the variable.
@@ -152,6 +161,9 @@ public struct DaemonConfig: Sendable, Equatable {
                 if batchSize == 0 { throw fail("must be at least 1") }
             case "reindex_interval_ms": reindexIntervalMilliseconds = try int()
             case "max_watches": maxWatches = try int()
+            case "allowed_users": allowedUsers = try strings()
+            case "writers": writers = try strings()
+            case "socket_group": socketGroup = try string()
             case "follow_symlinks":
                 guard let b = value.bool else { throw fail("expected true or false") }
                 followSymlinks = b
@@ -166,7 +178,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 case let other: throw fail("unknown segmentation '\(other)'; use hybrid or words")
                 }
             default:
-                throw fail("unknown key; known keys: roots, index, socket, log_level, extensions, exclude, follow_symlinks, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
+                throw fail("unknown key; known keys: roots, index, socket, socket_group, allowed_users, writers, log_level, extensions, exclude, follow_symlinks, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
             }
         }
     }

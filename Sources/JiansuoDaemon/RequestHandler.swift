@@ -18,7 +18,7 @@ struct RequestHandler: Sendable {
     private var index: SearchIndex { state.holder.current }
 
     /// The response line (without `\n`) for one request line.
-    func respond(to line: [UInt8]) -> [UInt8] {
+    func respond(to line: [UInt8], mayWrite: Bool = true) -> [UInt8] {
         let envelope: RequestEnvelope
         do {
             envelope = try JSONDecoder().decode(RequestEnvelope.self, from: Data(line))
@@ -30,6 +30,10 @@ struct RequestHandler: Sendable {
             return encode(ResponseEnvelope<EmptyResult>(id: nil, error: ProtocolError(.badRequest, "\(error)")))
         }
         let id = envelope.id
+        if !mayWrite, [Request.reconcile, .rebuild, .optimize, .check].contains(envelope.request) {
+            return encode(ResponseEnvelope<EmptyResult>(id: id, error: ProtocolError(
+                .forbidden, "\(envelope.request.method) needs a user listed in writers")))
+        }
         do {
             switch envelope.request {
             case .ping: return encode(ResponseEnvelope(id: id, result: PingResult()))
@@ -67,6 +71,11 @@ struct RequestHandler: Sendable {
             logger.error("request failed", metadata: ["request.method": "\(envelope.request.method)", "error": "\(error)"])
             return encode(ResponseEnvelope<EmptyResult>(id: id, error: ProtocolError(.internal, "\(error)")))
         }
+    }
+
+    /// The response to a client whose user is not allowed.
+    func forbidden(_ message: String) -> [UInt8] {
+        encode(ResponseEnvelope<EmptyResult>(id: nil, error: ProtocolError(.forbidden, message)))
     }
 
     /// The response to a client over ``WireProtocol/maxClients``.

@@ -13,12 +13,16 @@ struct SocketServer: Service {
     let path: String
     let handler: RequestHandler
     let logger: Logger
+    let access: AccessPolicy
+    let group: String?
     private let clients = ClientCount()
 
-    init(path: String, handler: RequestHandler, logger: Logger) {
+    init(path: String, handler: RequestHandler, logger: Logger, access: AccessPolicy, group: String? = nil) {
         self.path = path
         self.handler = handler
         self.logger = logger
+        self.access = access
+        self.group = group
     }
 
     func run() async throws {
@@ -46,6 +50,15 @@ struct SocketServer: Service {
             }
         } catch {
             throw ConfigError(file: nil, key: "socket", message: "cannot listen on '\(path)': \(error)")
+        }
+        if activated == nil, let group {
+            // 0660 for the group's members; created 0600 (umask 077), so there is no window
+            // in which others could connect.
+            guard let entry = getgrnam(group) else {
+                throw ConfigError(file: nil, key: "socket_group", message: "unknown group '\(group)'")
+            }
+            chown(path, getuid(), entry.pointee.gr_gid)
+            chmod(path, 0o660)
         }
         logger.info("listening", metadata: ["socket.path": "\(path)", "socket.activated": "\(activated != nil)"])
         Systemd.notify("READY=1\nSTATUS=listening; indexing")
@@ -82,12 +95,21 @@ struct SocketServer: Service {
     }
 
     private func serve(_ connection: NIOAsyncChannel<LineFrame, ByteBuffer>) async {
+        // Who is on the other end: SO_PEERCRED, read once per connection.
+        let peer: PeerCredentials? = try? await (connection.channel as? SocketOptionProvider)?
+            .unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)).get()
+        let uid = peer?.uid ?? UInt32.max
         do {
             try await connection.executeThenClose { inbound, outbound in
+                guard access.mayRead(uid: uid) else {
+                    logger.notice("refused a client", metadata: ["peer.uid": "\(uid)", "peer.pid": "\(peer?.pid ?? -1)"])
+                    try await outbound.write(ByteBuffer(bytes: handler.forbidden("user \(uid) may not use this daemon (allowed_users)") + [UInt8(ascii: "\n")]))
+                    return
+                }
                 for try await frame in inbound {
                     var response: [UInt8]
                     switch frame {
-                    case .line(let line): response = handler.respond(to: Array(line.readableBytesView))
+                    case .line(let line): response = handler.respond(to: Array(line.readableBytesView), mayWrite: access.mayWrite(uid: uid))
                     case .tooLong: response = handler.tooLong()
                     }
                     response.append(UInt8(ascii: "\n"))

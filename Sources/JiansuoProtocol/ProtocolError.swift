@@ -12,6 +12,8 @@ public struct ProtocolError: Error, Codable, Sendable, Equatable, CustomStringCo
         case invalidParams = "invalid_params"
         /// The named document is not in the index.
         case notFound = "not_found"
+        /// The peer's user may not connect, or may not run this write command.
+        case forbidden = "forbidden"
         /// The index failed a consistency check (`check`); `rebuild` replaces it.
         case corrupt = "corrupt"
         /// Too many clients are connected; try again shortly.

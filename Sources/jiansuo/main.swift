@@ -56,7 +56,7 @@ func call<R: Codable & Sendable>(_ options: ConnectionOptions, _ request: Reques
         FileHandle.standardError.write(Data(("jiansuo: " + error.description + "\n").utf8))
         switch error {
         case .daemonNotRunning, .io: throw ExitCode(ExitCodes.unreachable)
-        case .server(let e) where e.code == .invalidParams: throw ExitCode(ExitCodes.usage)
+        case .server(let e) where e.code == .invalidParams || e.code == .forbidden: throw ExitCode(ExitCodes.usage)
         case .server(let e) where e.code == .notFound || e.code == .corrupt: throw ExitCode(ExitCodes.noHits)
         default: throw ExitCode(ExitCodes.unreachable)
         }

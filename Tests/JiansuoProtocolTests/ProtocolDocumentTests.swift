@@ -70,7 +70,7 @@ import Testing
     @Test func everyErrorCodeIsDocumented() throws {
         let text = try String(contentsOf: Self.document, encoding: .utf8)
         for code in ["bad_request", "unsupported_version", "unknown_method", "invalid_params", "not_found",
-                     "request_too_large", "busy", "timeout", "corrupt", "internal"] {
+                     "request_too_large", "busy", "forbidden", "timeout", "corrupt", "internal"] {
             #expect(ProtocolError.Code(rawValue: code) != nil)
             #expect(text.contains("| `\(code)` |"), "\(code) is not in the error table")
         }
