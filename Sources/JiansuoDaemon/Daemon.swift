@@ -4,17 +4,18 @@ import JiansuoIndex
 import JiansuoWatch
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// The composition root: opens the index, starts the watcher and the indexer, serves the socket,
 /// and stops all of it gracefully on SIGTERM or SIGINT.
 public enum Daemon {
     /// Runs until SIGTERM/SIGINT. `config` must be ``DaemonConfig/resolved()``.
     /// - Throws: ``ConfigError`` or ``JiansuoIndex/IndexError`` when start-up fails.
-    public static func run(config: DaemonConfig, logger: Logger) async throws {
+    /// `reload` reads the configuration again the way it was read at start (file, environment,
+    /// flags), for SIGHUP.
+    public static func run(config: DaemonConfig, logger: Logger, reload: (@Sendable () throws -> DaemonConfig)? = nil) async throws {
         umask(0o077)  // the index and the socket are the user's alone
         signal(SIGPIPE, SIG_IGN)
-        // Reloading the configuration on SIGHUP is not supported yet: ignore it rather than die.
-        signal(SIGHUP, SIG_IGN)
         try makeDirectories(config.indexDirectory)
         chmod(config.indexDirectory, 0o700)  // also when it already existed, e.g. index/ in a checkout
         let files = IndexFiles(directory: config.indexDirectory)
@@ -24,7 +25,7 @@ public enum Daemon {
         if index.wasReset {
             logger.notice("the analyzer changed since the index was built; re-indexing every file")
         }
-        let state = DaemonState(config: config, files: files, index: index, logger: logger)
+        let state = DaemonState(config: config, files: files, index: index, logger: logger, reload: reload)
         let server = SocketServer(
             path: config.effectiveSocketPath,
             handler: RequestHandler(state: state, logger: logger),
@@ -34,7 +35,7 @@ public enum Daemon {
         logger.info("starting", metadata: ["roots": "\(config.roots)", "index.path": "\(files.currentDatabase)"])
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: WatchingService(state: state)), .init(service: server)],
+                services: [.init(service: WatchingService(state: state)), .init(service: server), .init(service: ReloadService(state: state))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -47,6 +48,17 @@ public enum Daemon {
     }
 }
 
+/// Reloads the configuration on every SIGHUP.
+struct ReloadService: Service {
+    let state: DaemonState
+
+    func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            state.reloadConfiguration()
+        }
+    }
+}
+
 /// Runs the inotify reader, the indexer and the poller on threads of their own: crawl and
 /// reconcile at start, then follow changes. On graceful shutdown the batch in flight is
 /// committed first.
@@ -55,10 +67,10 @@ struct WatchingService: Service {
 
     func run() async throws {
         let state = state
-        let watcher = try InotifyWatcher(rules: state.rules, logger: state.logger, maxWatches: state.config.maxWatches) { event in
+        let watcher = try InotifyWatcher(settings: state.settings, logger: state.logger, maxWatches: state.config.maxWatches) { event in
             state.indexer.handle(event)
             if event == .overflow { state.reconcileAll(reason: "inotify queue overflow") }
-            if case .removed(let path) = event, state.config.roots.contains(path) { state.rootGone(path) }
+            if case .removed(let path) = event, state.settings.roots.contains(path) { state.rootGone(path) }
         }
         state.watcher.withLock { $0 = watcher }
         Thread.detachNewThread { watcher.run() }

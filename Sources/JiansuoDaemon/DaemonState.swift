@@ -12,8 +12,11 @@ final class DaemonState: Sendable {
     let files: IndexFiles
     let holder: IndexHolder
     let indexer: Indexer
-    let rules: IndexingRules
+    let settings: WatchSettings
+    var rules: IndexingRules { settings.rules }
     let logger: Logger
+    /// How the daemon was started, to read the configuration again on SIGHUP.
+    let reload: (@Sendable () throws -> DaemonConfig)?
     let watcher = Mutex<InotifyWatcher?>(nil)
     let stopping = Atomic<Bool>(false)
     /// Searches running now: shutdown interrupts them rather than wait.
@@ -26,23 +29,45 @@ final class DaemonState: Sendable {
     /// How often directories over the inotify watch limit are polled, and missing roots looked for.
     static let pollInterval: Double = 2
 
-    init(config: DaemonConfig, files: IndexFiles, index: SearchIndex, logger: Logger) {
+    init(config: DaemonConfig, files: IndexFiles, index: SearchIndex, logger: Logger,
+         reload: (@Sendable () throws -> DaemonConfig)? = nil) {
         self.config = config
         self.files = files
         self.holder = IndexHolder(index)
         self.logger = logger
-        rules = IndexingRules(extensions: Set(config.extensions), excludes: config.excludes, followSymlinks: config.followSymlinks)
+        self.reload = reload
+        settings = WatchSettings(roots: config.roots, rules: Self.rules(config))
         indexer = Indexer(
-            index: holder, extractor: Extractor(maxFileBytes: config.maxFileBytes), rules: rules,
-            roots: config.roots, logger: logger, debounce: .milliseconds(config.debounceMilliseconds),
+            index: holder, extractor: Extractor(maxFileBytes: config.maxFileBytes), settings: settings,
+            logger: logger, debounce: .milliseconds(config.debounceMilliseconds),
             reindexInterval: .milliseconds(config.reindexIntervalMilliseconds), batchSize: config.batchSize)
+    }
+
+    static func rules(_ config: DaemonConfig) -> IndexingRules {
+        IndexingRules(extensions: Set(config.extensions), excludes: config.excludes, followSymlinks: config.followSymlinks)
+    }
+
+    /// Reads the configuration again (SIGHUP) and applies what can change at run time: roots,
+    /// extensions, excludes, symlink following and the log level; then reconciles, which indexes
+    /// new roots and purges what is no longer included. Other keys need a restart.
+    func reloadConfiguration() {
+        guard let reload else { return }
+        do {
+            let fresh = try reload()
+            settings.replace(roots: fresh.roots, rules: Self.rules(fresh))
+            logger.notice("configuration reloaded", metadata: ["roots": "\(fresh.roots)", "log.level": "\(fresh.logLevel)"])
+            LogLevel.shared.set(fresh.logLevel)
+            reconcileAll(reason: "configuration reloaded")
+        } catch {
+            logger.error("configuration not reloaded; keeping the current one", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Watches every root that exists and returns the files found.
     func crawlRoots() -> [String] {
         guard let watcher = watcher.withLock({ $0 }) else { return [] }
         var files: [String] = []
-        for root in config.roots {
+        for root in settings.roots {
             if FileInfo(path: root)?.kind == .directory {
                 files += watcher.watchRoot(root)
             } else {

@@ -31,8 +31,9 @@ public final class Indexer: Sendable {
 
     private let holder: IndexHolder
     private let extractor: Extractor
-    private let rules: IndexingRules
-    private let roots: [String]
+    private let settings: WatchSettings
+    private var rules: IndexingRules { settings.rules }
+    private var roots: [String] { settings.roots }
     private let logger: Logger
     private let debounceSeconds: Double
     private let batchSize: Int
@@ -46,12 +47,11 @@ public final class Indexer: Sendable {
     /// Serializes batches with index swaps (rebuild): held while a batch is processed.
     let batchLock = Mutex<Void>(())
 
-    public init(index: IndexHolder, extractor: Extractor, rules: IndexingRules, roots: [String],
+    public init(index: IndexHolder, extractor: Extractor, settings: WatchSettings,
                 logger: Logger, debounce: Duration, reindexInterval: Duration, batchSize: Int) {
         self.holder = index
         self.extractor = extractor
-        self.rules = rules
-        self.roots = roots
+        self.settings = settings
         self.logger = logger
         self.debounceSeconds = Self.seconds(debounce)
         self.batchSize = batchSize
@@ -225,6 +225,7 @@ public final class Indexer: Sendable {
     /// delete it. With `verify`, a file whose metadata matches is still read and its content
     /// hash compared.
     private func check(_ path: String, verify: Bool) -> IndexChange? {
+        let rules = rules
         guard let info = FileInfo(path: path, followingSymlinks: rules.followSymlinks), info.kind == .regular,
               roots.contains(where: { rules.includes(path: path, under: $0) })
         else {

@@ -6,15 +6,19 @@ import Logging
 /// info, see sd-daemon(3)) and carries no timestamp, since the journal adds its own; elsewhere
 /// it starts with an ISO 8601 time and the level name. Metadata follows as `key=value`.
 public struct JournalLogHandler: LogHandler {
-    public var logLevel: Logger.Level
+    /// The level in force, shared by every logger and changed at run time (SIGHUP reload).
+    public var logLevel: Logger.Level {
+        get { LogLevel.shared.get() }
+        set { LogLevel.shared.set(newValue) }
+    }
     public var metadata: Logger.Metadata = [:]
     let label: String
     let journal: Bool
 
     public init(label: String, level: Logger.Level, journal: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil) {
         self.label = label
-        self.logLevel = level
         self.journal = journal
+        LogLevel.shared.set(level)
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -47,4 +51,15 @@ public struct JournalLogHandler: LogHandler {
         }
         FileHandle.standardError.write(Data(line.utf8))
     }
+}
+
+import Synchronization
+
+/// The daemon's log level, one value for every logger, changeable while running.
+public final class LogLevel: Sendable {
+    public static let shared = LogLevel()
+    private let raw = Atomic<Int>(2)
+
+    public func get() -> Logger.Level { Logger.Level.allCases[min(raw.load(ordering: .relaxed), Logger.Level.allCases.count - 1)] }
+    public func set(_ level: Logger.Level) { raw.store(Logger.Level.allCases.firstIndex(of: level) ?? 2, ordering: .relaxed) }
 }

@@ -27,9 +27,10 @@ extension DaemonState {
         do {
             let fresh = try SearchIndex(path: path, options: config.analysis)
             let builder = Indexer(
-                index: IndexHolder(fresh), extractor: Extractor(maxFileBytes: config.maxFileBytes), rules: rules,
-                roots: config.roots, logger: logger, debounce: .zero, reindexInterval: .zero, batchSize: config.batchSize)
-            let list = config.roots.flatMap { DirectoryListing.files(under: $0, rules: rules) }
+                index: IndexHolder(fresh), extractor: Extractor(maxFileBytes: config.maxFileBytes), settings: settings,
+                logger: logger, debounce: .zero, reindexInterval: .zero, batchSize: config.batchSize)
+            let rules = settings.rules
+            let list = settings.roots.flatMap { DirectoryListing.files(under: $0, rules: rules) }
             rebuild.withLock { $0?.total = list.count }
             builder.reconcile(crawled: list)
             Thread.detachNewThread { builder.run() }

@@ -106,7 +106,7 @@ struct RequestHandler: Sendable {
         if rebuild != nil { phaseName = "rebuilding" }
         return StatusResult(
             state: phaseName, documents: try index.documentCount(), pending: pending,
-            roots: state.config.roots, index: state.files.currentDatabase, errors: failures.total,
+            roots: state.settings.roots, index: state.files.currentDatabase, errors: failures.total,
             recentErrors: failures.recent.map { FileErrorMessage(path: $0.path, message: $0.message) },
             version: DaemonVersion.current, watchedDirectories: watcher?.watchCount ?? 0,
             unwatchedDirectories: unwatched, overflows: watcher?.overflowCount ?? 0, missingRoots: missing,

@@ -76,3 +76,22 @@ public struct IndexingRules: Sendable, Equatable {
         fnmatch(pattern, text, 0) == 0
     }
 }
+
+import Synchronization
+
+/// The roots and rules in force, shared by the watcher, the indexer and the daemon, and replaced
+/// as a whole when the configuration is reloaded (SIGHUP).
+public final class WatchSettings: Sendable {
+    private let value: Mutex<(roots: [String], rules: IndexingRules)>
+
+    public init(roots: [String], rules: IndexingRules) {
+        value = Mutex((roots, rules))
+    }
+
+    public var roots: [String] { value.withLock { $0.roots } }
+    public var rules: IndexingRules { value.withLock { $0.rules } }
+
+    public func replace(roots: [String], rules: IndexingRules) {
+        value.withLock { $0 = (roots, rules) }
+    }
+}

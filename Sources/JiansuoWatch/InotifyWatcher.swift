@@ -24,7 +24,8 @@ public enum WatchEvent: Sendable, Equatable {
 /// the kernel queue does not overflow while a batch commits. See inotify(7).
 public final class InotifyWatcher: Sendable {
     private let fd: Int32
-    private let rules: IndexingRules
+    private let settings: WatchSettings
+    private var rules: IndexingRules { settings.rules }
     private let logger: Logger
     private let handler: @Sendable (WatchEvent) -> Void
     /// Watch descriptor → directory path.
@@ -58,12 +59,12 @@ public final class InotifyWatcher: Sendable {
     /// Most watches this watcher adds (0: only the kernel's `fs.inotify.max_user_watches`).
     private let maxWatches: Int
 
-    public init(rules: IndexingRules, logger: Logger, maxWatches: Int = 0, handler: @escaping @Sendable (WatchEvent) -> Void) throws {
+    public init(settings: WatchSettings, logger: Logger, maxWatches: Int = 0, handler: @escaping @Sendable (WatchEvent) -> Void) throws {
         self.maxWatches = maxWatches
         let fd = inotify_init1(Int32(IN_CLOEXEC))
         guard fd >= 0 else { throw WatchError.inotifyUnavailable(errno: errno) }
         self.fd = fd
-        self.rules = rules
+        self.settings = settings
         self.logger = logger
         self.handler = handler
     }

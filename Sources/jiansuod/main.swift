@@ -33,7 +33,8 @@ struct Jiansuod: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default: info).")
     var logLevel: String?
 
-    mutating func run() async throws {
+    /// The configuration as the command line asks for it: defaults < file < environment < flags.
+    func settings() throws -> DaemonConfig {
         var settings = DaemonConfig()
         do {
             if let config { try settings.load(file: config) }
@@ -47,15 +48,20 @@ struct Jiansuod: AsyncParsableCommand {
                 }
                 settings.logLevel = level
             }
-            settings = try settings.resolved()
+            return try settings.resolved()
         } catch let error as ConfigError {
             throw ValidationError(error.description)
         }
+    }
+
+    mutating func run() async throws {
+        let settings = try settings()
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in JournalLogHandler(label: label, level: level) }
         let logger = Logger(label: "jiansuod")
+        let command = self
         do {
-            try await Daemon.run(config: settings, logger: logger)
+            try await Daemon.run(config: settings, logger: logger, reload: { try command.settings() })
         } catch {
             logger.critical("cannot run: \(error)")
             throw ExitCode(1)

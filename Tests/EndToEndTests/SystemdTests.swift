@@ -110,3 +110,38 @@ import Testing
         #expect(help.stdout.contains("繁简互通"))
     }
 }
+
+@Suite(.serialized) struct ReloadTests {
+    @Test func sighupReloadsRootsRulesAndLogLevel() throws {
+        let d = try DaemonFixture(copying: repoRoot.appendingPathComponent("samples"))
+        let second = d.base.appendingPathComponent("second")
+        try FileManager.default.createDirectory(at: second, withIntermediateDirectories: true)
+        try Data("第二个根\n\n新加入的根目录里的文件。".utf8).write(to: second.appendingPathComponent("新根.txt"))
+        let config = d.base.appendingPathComponent("jiansuod.yaml")
+        try "roots: ['\(d.root.path)']\nlog_level: debug\n".write(to: config, atomically: true, encoding: .utf8)
+        let daemon = productsDirectory.appendingPathComponent("jiansuod").path
+        // Started with the config alone (no --root flag), so that the reloaded roots apply.
+        try d.start(launcher: ["/bin/sh", "-c", "exec \"$0\" --config '\(config.path)' --index '\(d.indexDirectory.path)' --socket '\(d.socket)'", daemon])
+        try d.waitUntilIndexed(documents: 6)
+
+        try "roots: ['\(d.root.path)', '\(second.path)']\nexclude: ['*.html']\nlog_level: warning\n".write(to: config, atomically: true, encoding: .utf8)
+        Glibc.kill(d.process!.processIdentifier, SIGHUP)
+        try d.waitFor("the reload to apply") {
+            try d.searchPaths("新加入的根目录") == [second.appendingPathComponent("新根.txt").path]
+                && d.searchPaths("借阅规则").isEmpty
+        }
+        try d.waitUntilIndexed(documents: 6)  // +1 new root file, -1 excluded html
+        #expect(d.daemonLog.contains("configuration reloaded"))
+        let before = d.daemonLog.count
+        try d.write("之后.txt", "之后\n\n重新加载以后的文件。")
+        try d.waitFor("a later change") { try d.searchPaths("重新加载以后") == [d.path("之后.txt")] }
+        #expect(!d.daemonLog.dropFirst(before).contains("debug"), "log level is warning now")
+
+        // A broken config on reload keeps the running one.
+        try "roots: [\n".write(to: config, atomically: true, encoding: .utf8)
+        Glibc.kill(d.process!.processIdentifier, SIGHUP)
+        try d.waitFor("the refusal to be logged") { d.daemonLog.contains("configuration not reloaded") }
+        #expect(try d.searchPaths("知识产权").count == 3)  // the .html sample stays excluded
+        #expect(d.stop() == 0)
+    }
+}
