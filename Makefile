@@ -28,7 +28,7 @@ install: build
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 0755 $(RELEASE)/jiansuod $(RELEASE)/jiansuo $(BINDIR)/
-	test -e $(DESTDIR)$(SYSCONFDIR)/jiansuo/jiansuod.yaml || sed 's#^  - samples$$#  - /srv/documents    # edit: the folders to index#' etc/jiansuod.yaml > $(DESTDIR)$(SYSCONFDIR)/jiansuo/jiansuod.yaml
+	test -e $(DESTDIR)$(SYSCONFDIR)/jiansuo/jiansuod.yaml || sed 's|^  - samples$$|  - /srv/documents    # edit: the folders to index|' etc/jiansuod.yaml > $(DESTDIR)$(SYSCONFDIR)/jiansuo/jiansuod.yaml
 	sed 's#/usr/local/bin/jiansuod#$(PREFIX)/bin/jiansuod#; s#/usr/local/share/doc#$(PREFIX)/share/doc#' systemd/jiansuod.service > $(DESTDIR)$(UNITDIR)/jiansuod.service
 	install -m 0644 systemd/jiansuod.socket $(DESTDIR)$(UNITDIR)/jiansuod.socket
 	$(RELEASE)/jiansuo --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/jiansuo
