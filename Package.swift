@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "jiansuod", targets: ["jiansuod"]),
         .executable(name: "jiansuo", targets: ["jiansuo"]),
+        // The core, for the fuzzing package in fuzz/ (built with -sanitize=fuzzer).
+        .library(name: "JiansuoCore", targets: ["JiansuoAnalysis", "JiansuoExtract", "JiansuoQuery", "JiansuoProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),

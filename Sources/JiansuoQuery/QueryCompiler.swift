@@ -175,9 +175,18 @@ public struct QueryCompiler {
         return Compiled(text: s, phrase: prefix ? nil : phrase)
     }
 
-    /// An FTS5 string literal: `"` doubled inside double quotes.
+    /// An FTS5 string literal: `"` doubled inside double quotes. Escaped scalar by scalar: a
+    /// quote followed by a combining mark is one Swift Character, but FTS5 reads bytes, and an
+    /// undoubled quote would end the literal and let the rest of the text act as syntax.
     static func quote(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" { out.append("\"") }
+            out.append(scalar)
+        }
+        out.append("\"")
+        return String(out)
     }
 }
 

@@ -52,6 +52,15 @@ import Testing
         #expect(compile("a b c d e").match == #"("a" AND "b" AND "c" AND "d" AND "e")"#)
     }
 
+    /// Found by fuzz/FuzzQuery: a quote followed by a combining mark is one Character, and
+    /// escaping by Character left it undoubled, ending the FTS5 literal early.
+    @Test func quotesWithCombiningMarksAreEscaped() {
+        for query in ["a\"\u{308} OR b", "\u{FFFD}\"\u{5BD}\u{FFFD}ｿ", "x\"\u{301}\"\u{301}y"] {
+            let match = compile(query).match ?? ""
+            #expect(match.unicodeScalars.filter { $0 == "\"" }.count % 2 == 0, "\(match)")
+        }
+    }
+
     @Test func sentinelInUserInputIsIgnored() {
         #expect(compile("\u{E000}abc").match == #""abc""#)
     }

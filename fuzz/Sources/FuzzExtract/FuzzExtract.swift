@@ -1,0 +1,34 @@
+import JiansuoAnalysis
+import JiansuoExtract
+
+nonisolated(unsafe) let segmenter = try! Segmenter()
+
+/// Any file content, as .txt (plain, or HTML by content), .md and .html: extraction throws or
+/// returns a document, and its text tokenizes with in-range offsets.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    for name in ["a.txt", "a.md", "a.html"] {
+        guard let document = try? Extractor().extract(bytes, fileName: name) else { continue }
+        let body = document.body
+        for token in (try? segmenter.tokens(of: body)) ?? [] where token.utf8End > body.utf8.count || token.utf8Start > token.utf8End {
+            fatalError("token offsets out of range")
+        }
+    }
+    return 0
+}
+
+// SwiftPM links an executable with its entry point named <Module>_main; libFuzzer's own main is
+// then not used, so this one hands over to libFuzzer's driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+@_cdecl("FuzzExtract_main")
+public func entryPoint(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, fuzz)
+}

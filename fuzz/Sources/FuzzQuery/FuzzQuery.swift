@@ -1,0 +1,32 @@
+import JiansuoAnalysis
+import JiansuoQuery
+
+nonisolated(unsafe) let segmenter = try! Segmenter()
+
+/// Any query text: the lenient parser and the compiler must never crash, and user text must
+/// only ever reach FTS5 inside string literals (an even number of quotes in the expression).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    let compiled = QueryCompiler(segmenter: segmenter).compile(QueryParser.parse(text))
+    // Counted in scalars: a quote followed by a combining mark is one Character but still a quote to FTS5.
+    if let match = compiled.match, match.unicodeScalars.filter({ $0 == "\"" }).count % 2 != 0 {
+        fatalError("unbalanced quotes in \(match)")
+    }
+    return 0
+}
+
+// SwiftPM links an executable with its entry point named <Module>_main; libFuzzer's own main is
+// then not used, so this one hands over to libFuzzer's driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+@_cdecl("FuzzQuery_main")
+public func entryPoint(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, fuzz)
+}
