@@ -31,7 +31,8 @@ public enum Daemon {
             handler: RequestHandler(state: state, logger: logger),
             logger: logger,
             access: try AccessPolicy.from(allowedUsers: config.allowedUsers, writers: config.writers),
-            group: config.socketGroup)
+            group: config.socketGroup,
+            idleTimeoutSeconds: Int64(config.idleTimeoutSeconds))
         logger.info("starting", metadata: ["roots": "\(config.roots)", "index.path": "\(files.currentDatabase)"])
         let group = ServiceGroup(
             configuration: .init(

@@ -2,6 +2,7 @@ import Foundation
 import JiansuoAnalysis
 import JiansuoExtract
 import JiansuoPath
+import JiansuoProtocol
 import Logging
 import Yams
 
@@ -42,6 +43,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Users who may run write commands (reconcile, rebuild, optimize, check); default: the
     /// daemon's own user. Key `writers`.
     public var writers: [String]?
+    /// A connection with no request for this many seconds is closed. Key `idle_timeout_s`;
+    /// default 60.
+    public var idleTimeoutSeconds = Int(WireProtocol.idleTimeoutSeconds)
     /// The socket's group, to let its members connect (the socket becomes 0660). Key
     /// `socket_group`; default none (0600).
     public var socketGroup: String?
@@ -76,7 +80,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `roots` and by `,` otherwise.
     public static func environmentName(_ key: String) -> String { "JIANSUOD_" + key.uppercased() }
 
-    static let keys = ["roots", "index", "socket", "socket_group", "allowed_users", "writers", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
+    static let keys = ["roots", "index", "socket", "socket_group", "allowed_users", "writers", "idle_timeout_s", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
                        "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "fold_scripts", "segmentation"]
     static let listKeys: [String: Character] = ["roots": ":", "extensions": ",", "exclude": ",", "allowed_users": ",", "writers": ","]
 
@@ -91,7 +95,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 let items = value.split(separator: separator).map { String($0) }
                 encoded = "[" + items.map(Self.yamlString).joined(separator: ", ") + "]"
             } else {
-                encoded = ["max_watches", "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "follow_symlinks", "fold_scripts"].contains(key)
+                encoded = ["idle_timeout_s", "max_watches", "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "follow_symlinks", "fold_scripts"].contains(key)
                     ? value : Self.yamlString(value)
             }
             yaml += "\(key): \(encoded)\n"
@@ -164,6 +168,9 @@ public struct DaemonConfig: Sendable, Equatable {
             case "allowed_users": allowedUsers = try strings()
             case "writers": writers = try strings()
             case "socket_group": socketGroup = try string()
+            case "idle_timeout_s":
+                idleTimeoutSeconds = try int()
+                if idleTimeoutSeconds == 0 { throw fail("must be at least 1") }
             case "follow_symlinks":
                 guard let b = value.bool else { throw fail("expected true or false") }
                 followSymlinks = b
@@ -178,7 +185,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 case let other: throw fail("unknown segmentation '\(other)'; use hybrid or words")
                 }
             default:
-                throw fail("unknown key; known keys: roots, index, socket, socket_group, allowed_users, writers, log_level, extensions, exclude, follow_symlinks, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
+                throw fail("unknown key; known keys: roots, index, socket, socket_group, allowed_users, writers, idle_timeout_s, log_level, extensions, exclude, follow_symlinks, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
             }
         }
     }

@@ -15,9 +15,12 @@ struct SocketServer: Service {
     let logger: Logger
     let access: AccessPolicy
     let group: String?
+    let idleTimeout: Int64
     private let clients = ClientCount()
 
-    init(path: String, handler: RequestHandler, logger: Logger, access: AccessPolicy, group: String? = nil) {
+    init(path: String, handler: RequestHandler, logger: Logger, access: AccessPolicy, group: String? = nil,
+         idleTimeoutSeconds: Int64 = WireProtocol.idleTimeoutSeconds) {
+        self.idleTimeout = idleTimeoutSeconds
         self.path = path
         self.handler = handler
         self.logger = logger
@@ -34,7 +37,7 @@ struct SocketServer: Service {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
         let initializer: @Sendable (Channel) -> EventLoopFuture<NIOAsyncChannel<LineFrame, ByteBuffer>> = { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(WireProtocol.idleTimeoutSeconds)))
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(idleTimeout)))
                     try channel.pipeline.syncOperations.addHandler(CloseOnIdle())
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLength: WireProtocol.maxRequestBytes)))

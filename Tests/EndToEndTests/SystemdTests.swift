@@ -145,3 +145,88 @@ import Testing
         #expect(d.stop() == 0)
     }
 }
+
+@Suite(.serialized) struct ConventionsTests {
+    func rawConnect(_ path: String) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        return fd
+    }
+
+    func readLine(_ fd: Int32) -> String {
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+    }
+
+    @Test func configErrorsNameTheKeyAndTheLine() throws {
+        let d = try DaemonFixture()
+        let config = d.base.appendingPathComponent("jiansuod.yaml")
+        try "roots: [\(d.root.path)]\nlog_level: info\nbatch_size: many\n".write(to: config, atomically: true, encoding: .utf8)
+        let result = try DaemonFixture.run(productsDirectory.appendingPathComponent("jiansuod"), ["--config", config.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("key 'batch_size'") && result.stderr.contains("line 3"), "\(result.stderr)")
+    }
+
+    @Test func idleConnectionsAreClosedAndClientsAreLimited() throws {
+        let d = try DaemonFixture(copying: repoRoot.appendingPathComponent("samples"))
+        let config = d.base.appendingPathComponent("jiansuod.yaml")
+        try "idle_timeout_s: 1\n".write(to: config, atomically: true, encoding: .utf8)
+        try d.start(extraArguments: ["--config", config.path])
+        try d.waitUntilIndexed(documents: 6)
+        // An idle client is disconnected after the timeout.
+        let idle = rawConnect(d.socket)
+        usleep(2_500_000)
+        #expect(readLine(idle).isEmpty)
+        close(idle)
+        // 64 clients at once are served; the 65th is told the daemon is busy.
+        let held = (0..<64).map { _ in rawConnect(d.socket) }
+        for fd in held { _ = "{\"method\":\"ping\"}\n".withCString { send(fd, $0, strlen($0), 0) } }
+        for fd in held { #expect(readLine(fd).contains("pong")) }
+        let extra = rawConnect(d.socket)
+        #expect(readLine(extra).contains("\"busy\""))
+        close(extra)
+        for fd in held { close(fd) }
+        usleep(200_000)
+        #expect(try d.searchPaths("知识产权").count == 4)
+        #expect(d.stop() == 0)
+    }
+
+    @Test func indexFilesAre0600WhateverTheUmask() throws {
+        let d = try DaemonFixture(copying: repoRoot.appendingPathComponent("samples"))
+        try d.start(launcher: ["/bin/sh", "-c", "umask 000; exec \"$@\"", "sh"])
+        try d.waitUntilIndexed(documents: 6)
+        for name in try FileManager.default.contentsOfDirectory(atPath: d.indexDirectory.path) {
+            let mode = try FileManager.default.attributesOfItem(atPath: d.indexDirectory.path + "/" + name)[.posixPermissions] as? Int
+            #expect(mode.map { $0 & 0o077 } == 0, "\(name) is \(String(mode ?? 0, radix: 8))")
+        }
+        let socketMode = try FileManager.default.attributesOfItem(atPath: d.socket)[.posixPermissions] as? Int
+        #expect(socketMode.map { $0 & 0o077 } == 0)
+        #expect(d.stop() == 0)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func colorsOnlyOnATerminalAndNeverWithNoColor() throws {
+        let d = try DaemonFixture(copying: repoRoot.appendingPathComponent("samples"))
+        try d.start()
+        try d.waitUntilIndexed(documents: 6)
+        let jiansuo = productsDirectory.appendingPathComponent("jiansuo").path
+        // env -u: the test runner's own environment may carry NO_COLOR.
+        let tty = try DaemonFixture.run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", "env -u NO_COLOR \(jiansuo) --socket \(d.socket) search 知识产权", "/dev/null"])
+        #expect(tty.stdout.contains("\u{1B}[1;31m知识产权\u{1B}[0m"))
+        let noColor = try DaemonFixture.run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", "NO_COLOR=1 \(jiansuo) --socket \(d.socket) search 知识产权", "/dev/null"])
+        #expect(!noColor.stdout.contains("\u{1B}["))
+        #expect(noColor.stdout.contains("[知识产权]"))
+        let piped = try d.cli(["search", "知识产权"])
+        #expect(!piped.stdout.contains("\u{1B}["))
+        // --sort path
+        let sorted = try d.cli(["search", "知识产权", "--sort", "path", "-l"]).stdout.split(separator: "\n").map(String.init)
+        #expect(sorted == sorted.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(d.stop() == 0)
+    }
+}
