@@ -76,16 +76,19 @@ struct IndexFiles {
         return fd
     }
 
-    /// Opens the database in use. A database that cannot be opened or fails SQLite's
-    /// quick_check is moved aside with a log line and replaced by an empty one, which the start-up
-    /// reconcile fills from the files: a damaged index never stops the daemon.
+    /// Opens the database in use. A database SQLite finds damaged (on open or in its
+    /// quick_check) is moved aside with a log line and replaced by an empty one, which the
+    /// start-up reconcile fills from the files: a damaged index never stops the daemon. Other
+    /// failures (permissions, a full disk) are thrown: they say nothing about the file, which is
+    /// left alone.
     func open(options: AnalysisOptions, logger: Logger) throws -> SearchIndex {
         let path = currentDatabase
         do {
             let index = try SearchIndex(path: path, options: options)
             try index.quickCheck()
             return index
-        } catch {
+        } catch let error as IndexError {
+            guard case .corrupt = error else { throw error }
             let aside = Self.moveAside(path)
             logger.error("the index is damaged; moved it aside and rebuilding from the files",
                          metadata: ["index.path": "\(path)", "moved.to": "\(aside)", "error": "\(error)"])

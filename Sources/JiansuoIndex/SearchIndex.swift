@@ -21,11 +21,16 @@ public final class SearchIndex: Sendable {
 
     /// Opens (creating if needed) the index database at `path`, analysed with `options`. An
     /// index built with other options or another analyzer version is emptied (``wasReset``).
-    /// - Throws: ``IndexError/cannotOpen(path:reason:)``.
+    /// - Throws: ``IndexError/corrupt(_:)`` when SQLite finds the file damaged or not a
+    ///   database (SQLITE_CORRUPT, SQLITE_NOTADB); ``IndexError/cannotOpen(path:reason:)`` for
+    ///   anything else (permissions, a full disk …), which says nothing about the file's health.
     public convenience init(path: String, options: AnalysisOptions = .default) throws {
         do {
             try self.init(writer: DatabasePool(path: path, configuration: Self.configuration()), options: options)
         } catch let error as DatabaseError {
+            if error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+                throw IndexError.corrupt("\(path): \(error.message ?? "\(error)")")
+            }
             throw IndexError.cannotOpen(path: path, reason: error.message ?? "\(error)")
         }
     }
@@ -270,7 +275,16 @@ public final class SearchIndex: Sendable {
     /// SQLite's `PRAGMA quick_check`: a fast structural check of the database file.
     /// - Throws: ``IndexError/corrupt(_:)`` with SQLite's findings.
     public func quickCheck() throws {
-        let result = try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        let result: [String]
+        do {
+            result = try writer.read { db in
+                let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM documents")
+                return check
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            throw IndexError.corrupt(error.message ?? "\(error)")
+        }
         guard result == ["ok"] else { throw IndexError.corrupt(result.prefix(5).joined(separator: "; ")) }
     }
 
