@@ -10,9 +10,10 @@ let package = Package(
     // depend on the name of the checkout folder.
     dependencies: [.package(path: "jiansuo")],
     targets: [
-        .executableTarget(name: "FuzzProtocol", dependencies: [.product(name: "JiansuoCore", package: "jiansuo")]),
-        .executableTarget(name: "FuzzQuery", dependencies: [.product(name: "JiansuoCore", package: "jiansuo")]),
-        .executableTarget(name: "FuzzExtract", dependencies: [.product(name: "JiansuoCore", package: "jiansuo")]),
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzProtocol", dependencies: ["FuzzSupport", .product(name: "JiansuoCore", package: "jiansuo")]),
+        .executableTarget(name: "FuzzQuery", dependencies: ["FuzzSupport", .product(name: "JiansuoCore", package: "jiansuo")]),
+        .executableTarget(name: "FuzzExtract", dependencies: ["FuzzSupport", .product(name: "JiansuoCore", package: "jiansuo")]),
     ],
     swiftLanguageModes: [.v6]
 )
