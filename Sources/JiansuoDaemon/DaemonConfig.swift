@@ -43,6 +43,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Users who may run write commands (reconcile, rebuild, optimize, check); default: the
     /// daemon's own user. Key `writers`.
     public var writers: [String]?
+    /// A search running longer than this is interrupted and answered `timeout`, in
+    /// milliseconds. Key `search_timeout_ms`; default 10000.
+    public var searchTimeoutMilliseconds = 10_000
     /// A connection with no request for this many seconds is closed. Key `idle_timeout_s`;
     /// default 60.
     public var idleTimeoutSeconds = Int(WireProtocol.idleTimeoutSeconds)
@@ -80,7 +83,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `roots` and by `,` otherwise.
     public static func environmentName(_ key: String) -> String { "JIANSUOD_" + key.uppercased() }
 
-    static let keys = ["roots", "index", "socket", "socket_group", "allowed_users", "writers", "idle_timeout_s", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
+    static let keys = ["roots", "index", "socket", "socket_group", "allowed_users", "writers", "idle_timeout_s", "search_timeout_ms", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
                        "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "fold_scripts", "segmentation"]
     static let listKeys: [String: Character] = ["roots": ":", "extensions": ",", "exclude": ",", "allowed_users": ",", "writers": ","]
 
@@ -95,7 +98,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 let items = value.split(separator: separator).map { String($0) }
                 encoded = "[" + items.map(Self.yamlString).joined(separator: ", ") + "]"
             } else {
-                encoded = ["idle_timeout_s", "max_watches", "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "follow_symlinks", "fold_scripts"].contains(key)
+                encoded = ["idle_timeout_s", "search_timeout_ms", "max_watches", "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "follow_symlinks", "fold_scripts"].contains(key)
                     ? value : Self.yamlString(value)
             }
             yaml += "\(key): \(encoded)\n"
@@ -168,6 +171,9 @@ public struct DaemonConfig: Sendable, Equatable {
             case "allowed_users": allowedUsers = try strings()
             case "writers": writers = try strings()
             case "socket_group": socketGroup = try string()
+            case "search_timeout_ms":
+                searchTimeoutMilliseconds = try int()
+                if searchTimeoutMilliseconds == 0 { throw fail("must be at least 1") }
             case "idle_timeout_s":
                 idleTimeoutSeconds = try int()
                 if idleTimeoutSeconds == 0 { throw fail("must be at least 1") }
@@ -185,7 +191,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 case let other: throw fail("unknown segmentation '\(other)'; use hybrid or words")
                 }
             default:
-                throw fail("unknown key; known keys: roots, index, socket, socket_group, allowed_users, writers, idle_timeout_s, log_level, extensions, exclude, follow_symlinks, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
+                throw fail("unknown key; known keys: roots, index, socket, socket_group, allowed_users, writers, idle_timeout_s, search_timeout_ms, log_level, extensions, exclude, follow_symlinks, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
             }
         }
     }

@@ -13,7 +13,7 @@ struct RequestHandler: Sendable {
     let logger: Logger
 
     /// The longest a search may run before it is interrupted, in seconds.
-    static let searchTimeBudget: Double = 10
+    private var searchTimeBudget: Double { Double(state.config.searchTimeoutMilliseconds) / 1000 }
 
     private var index: SearchIndex { state.holder.current }
 
@@ -131,7 +131,7 @@ struct RequestHandler: Sendable {
         let done = Atomic<Bool>(false)
         let timedOut = Atomic<Bool>(false)
         // A search stuck in a pathological document (millions of matches) is interrupted.
-        DispatchQueue.global().asyncAfter(deadline: .now() + Self.searchTimeBudget) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + searchTimeBudget) {
             if !done.load(ordering: .relaxed) {
                 timedOut.store(true, ordering: .relaxed)
                 index.interrupt()
@@ -150,7 +150,7 @@ struct RequestHandler: Sendable {
             order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance))
         } catch IndexError.invalidQuery(let message) {
             if timedOut.load(ordering: .relaxed) {
-                throw ProtocolError(.timeout, "the search took longer than \(Int(Self.searchTimeBudget)) s and was stopped; try a more specific query, or -l (no snippets)")
+                throw ProtocolError(.timeout, "the search took longer than \(searchTimeBudget) s and was stopped; try a more specific query, or -l (no snippets)")
             }
             throw ProtocolError(.invalidParams, "the query could not be run: \(message)")
         }

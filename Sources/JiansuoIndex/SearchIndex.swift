@@ -318,7 +318,7 @@ public final class SearchIndex: Sendable {
                     SELECT count(*) FROM fts JOIN documents d ON d.id = fts.rowid WHERE fts MATCH ?\(filterSQL)
                     """, arguments: [match] + filterArguments) ?? 0
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT d.path, d.title, fts.rank, \(request.snippets ? "snippet(fts, 1, char(1), char(2), '…', 40)" : "''")
+                    SELECT d.path, d.title, fts.rank, \(request.snippets ? Self.snippetSQL : "''")
                     FROM fts JOIN documents d ON d.id = fts.rowid
                     WHERE fts MATCH ?\(filterSQL)
                     ORDER BY \(Self.orderPrefix(request.order))d.title_key = ? DESC,
@@ -327,7 +327,7 @@ public final class SearchIndex: Sendable {
                     LIMIT ? OFFSET ?
                     """, arguments: [match] + filterArguments + [request.titleKey ?? "", titleMatch, request.limit, request.offset])
                 let hits = rows.map { row in
-                    let (snippet, highlights) = Self.parseSnippet(row[3] ?? "")
+                    let (snippet, highlights) = Self.parseSnippet(Self.crop(row[3] ?? ""))
                     return SearchHit(path: row[0], title: row[1], score: -(row[2] as Double), snippet: snippet, highlights: highlights)
                 }
                 return SearchResults(total: total, hits: hits)
@@ -335,6 +335,38 @@ public final class SearchIndex: Sendable {
         } catch let error as DatabaseError {
             throw IndexError.invalidQuery(error.message ?? "\(error)")
         }
+    }
+
+    /// Bodies over this many bytes get their snippet from `highlight()` cropped around the
+    /// first match: FTS5's `snippet()` scores a window per phrase instance, which is quadratic in
+    /// the matches of one document (a one-line 300 KB file took minutes), while `highlight()` is
+    /// one linear pass.
+    static let snippetBodyLimit = 32 * 1024
+
+    static let snippetSQL = """
+        CASE WHEN length(CAST(fts.body AS BLOB)) > \(snippetBodyLimit)
+             THEN highlight(fts, 1, char(1), char(2))
+             ELSE snippet(fts, 1, char(1), char(2), '…', 40) END
+        """
+
+    /// Cuts a long highlighted body down to a snippet: from 30 characters before the first
+    /// match to 90 after it, markers kept balanced. Short texts (real snippets) pass unchanged.
+    static func crop(_ marked: String) -> String {
+        guard marked.utf8.count > snippetBodyLimit else { return marked }
+        let scalars = Array(marked.unicodeScalars)
+        let first = scalars.firstIndex(of: "\u{1}") ?? 0
+        let start = max(0, first - 30)
+        let end = min(scalars.count, first + 90)
+        var out = String.UnicodeScalarView()
+        if start > 0 { out.append("…") }
+        var open = false
+        for s in scalars[start..<end] {
+            if s == "\u{1}" { open = true } else if s == "\u{2}" { open = false }
+            out.append(s)
+        }
+        if open { out.append("\u{2}") }
+        if end < scalars.count { out.append("…") }
+        return String(out)
     }
 
     /// The ORDER BY terms that come before relevance for `order`.

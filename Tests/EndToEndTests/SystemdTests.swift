@@ -230,3 +230,26 @@ import Testing
         #expect(d.stop() == 0)
     }
 }
+
+@Suite(.serialized) struct HugeDocumentTests {
+    /// FTS5's snippet() costs time quadratic in the matches of one document: a one-line file
+    /// full of the query took minutes. Such bodies get a cropped highlight() instead.
+    @Test func aHugeOneLineDocumentIsSearchedQuickly() throws {
+        let d = try DaemonFixture()
+        try d.write("单行.txt", "单行\n\n开头" + String(repeating: "汉字无空格", count: 60_000))
+        try d.write("普通.txt", "普通\n\n普通的文件。")
+        try d.start()
+        try d.waitUntilIndexed(documents: 2, timeout: 60)
+        let start = Date()
+        let json = try d.cli(["search", "汉字无空格", "--json"]).json()
+        #expect(Date().timeIntervalSince(start) < 10)
+        let hit = try #require((json["hits"] as? [[String: Any]])?.first)
+        let snippet = Array((hit["snippet"] as? String ?? "").utf8)
+        #expect(snippet.count < 1000)
+        let ranges = hit["highlights"] as? [[Int]] ?? []
+        #expect(!ranges.isEmpty)
+        for r in ranges { #expect(String(decoding: snippet[r[0]..<r[1]], as: UTF8.self).contains("汉字无空格")) }
+        #expect(try d.searchPaths("普通的文件") == [d.path("普通.txt")])
+        #expect(d.stop() == 0)
+    }
+}
