@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import JiansuoProtocol
 import Logging
@@ -112,7 +113,14 @@ struct SocketServer: Service {
                 for try await frame in inbound {
                     var response: [UInt8]
                     switch frame {
-                    case .line(let line): response = handler.respond(to: Array(line.readableBytesView), mayWrite: access.mayWrite(uid: uid))
+                    case .line(let line):
+                        // SQLite calls block: they run on Dispatch's pool, not on the few threads
+                        // that serve every connection, so one slow search never stalls the others.
+                        let bytes = Array(line.readableBytesView)
+                        let mayWrite = access.mayWrite(uid: uid)
+                        response = await withCheckedContinuation { done in
+                            DispatchQueue.global().async { done.resume(returning: handler.respond(to: bytes, mayWrite: mayWrite)) }
+                        }
                     case .tooLong: response = handler.tooLong()
                     }
                     response.append(UInt8(ascii: "\n"))
