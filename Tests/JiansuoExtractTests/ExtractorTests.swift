@@ -86,6 +86,14 @@ func bytes(_ relativePath: String) throws -> [UInt8] {
         #expect(heading.title == "标题一")
     }
 
+    /// Found by fuzz/FuzzExtract: Ink 0.6 never returns (and eats gigabytes) on an unclosed tag.
+    @Test(arguments: ["数:学<phras^e且 b 7", "a<p^e b", ":<p", "x:<p a", "<p", "a < b 且 c <d", "<b>粗</b> and <br>"])
+    func markdownWithUnclosedTagsDoesNotHang(text: String) throws {
+        let doc = try extractor.extract(Array(text.utf8), fileName: "a.md")
+        #expect(!doc.body.isEmpty)
+        #expect(!doc.body.contains("&lt;"))
+    }
+
     @Test func plainTextTitleIsTheFirstLine() throws {
         let doc = try extractor.extract(Array("\u{FEFF}全文检索工具安装说明\r\n\r\n　　正文第一段。\r\n".utf8), fileName: "a.txt")
         #expect(doc.title == "全文检索工具安装说明")
