@@ -54,7 +54,7 @@ public struct Extractor: Sendable {
             fallbackTitle = [html.title, html.firstHeading].first { !$0.isEmpty } ?? Self.firstLine(html.body[...])
         } else if ext == "md" || ext == "markdown" {
             // Markdown → HTML with Ink, then the same HTML reader: the text, not the markup.
-            let html = HTMLText(parsing: MarkdownParser().html(from: Self.escapingUnclosedTags(body)))
+            let html = HTMLText(parsing: MarkdownParser().html(from: Self.escapingAngleBrackets(body)))
             format = .markdown
             bodyText = html.body
             links = html.links
@@ -94,27 +94,12 @@ public struct Extractor: Sendable {
         return String(out)
     }
 
-    /// Ink 0.6 loops forever, allocating, on a `<` that opens a tag it never closes (`a<p^e`,
-    /// found by fuzz/FuzzExtract). Every `<` that does not start a complete tag on its line
-    /// (`<` + letter, `/` or `!`, then `>` before the next `<` or line end) is written `&lt;`,
-    /// which markdown renders as the same text.
-    static func escapingUnclosedTags(_ text: Substring) -> String {
-        let scalars = Array(text.unicodeScalars)
-        var out = String.UnicodeScalarView()
-        out.reserveCapacity(scalars.count)
-        for (i, s) in scalars.enumerated() {
-            guard s == "<" else { out.append(s); continue }
-            var complete = false
-            if i + 1 < scalars.count, scalars[i + 1].properties.isAlphabetic || scalars[i + 1] == "/" || scalars[i + 1] == "!" {
-                var j = i + 1
-                while j < scalars.count, scalars[j] != "<", scalars[j] != "\n" {
-                    if scalars[j] == ">" { complete = true; break }
-                    j += 1
-                }
-            }
-            if complete { out.append(s) } else { out.append(contentsOf: "&lt;".unicodeScalars) }
-        }
-        return String(out)
+    /// Ink 0.6 loops forever, allocating gigabytes, on some inputs with `<`: an unclosed tag
+    /// (`a<p^e`), and backslash runs before a tag (both found by fuzz/FuzzExtract). So markdown
+    /// reaches Ink with every `<` written `&lt;`: raw HTML in a markdown file is indexed as the
+    /// text it shows, and the hangs cannot happen.
+    static func escapingAngleBrackets(_ text: Substring) -> String {
+        text.replacingOccurrences(of: "<", with: "&lt;")
     }
 
     static func stem(of fileName: String) -> String {

@@ -94,6 +94,18 @@ func bytes(_ relativePath: String) throws -> [UInt8] {
         #expect(!doc.body.contains("&lt;"))
     }
 
+    /// Every input a fuzzer found crashing or hanging extraction (Tests/Fixtures/fuzz-crashes)
+    /// now extracts, as each kind of file.
+    @Test func fuzzerFindingsExtract() throws {
+        let dir = repoRoot.appendingPathComponent("Tests/Fixtures/fuzz-crashes")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(names.count >= 2)
+        for name in names {
+            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
+            for file in ["a.txt", "a.md", "a.html"] { _ = try? extractor.extract(bytes, fileName: file) }
+        }
+    }
+
     @Test func plainTextTitleIsTheFirstLine() throws {
         let doc = try extractor.extract(Array("\u{FEFF}全文检索工具安装说明\r\n\r\n　　正文第一段。\r\n".utf8), fileName: "a.txt")
         #expect(doc.title == "全文检索工具安装说明")
