@@ -70,6 +70,8 @@ public struct Client: Sendable {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 {
                 if errno == EINTR { continue }
+                // The daemon may have answered and closed already (a refusal, `busy`): read it.
+                if errno == EPIPE || errno == ECONNRESET { break }
                 throw .io("cannot send the request: \(String(cString: strerror(errno)))")
             }
             sent += n
