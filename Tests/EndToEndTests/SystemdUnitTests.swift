@@ -29,3 +29,29 @@ import Testing
         #expect(score != nil && score! <= 1.0, "exposure: \(line)")
     }
 }
+
+/// The hardened unit gives the daemon read-only roots (ProtectHome=read-only,
+/// ProtectSystem=strict) and a writable state directory. Without systemd as PID 1 here, the same
+/// restriction is made with a private mount namespace: the roots are bind-mounted read-only.
+@Suite(.serialized) struct ReadOnlyRootsTests {
+    static let canUnshare: Bool = {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { return false }
+        let probe = try? DaemonFixture.run(URL(fileURLWithPath: "/usr/bin/unshare"), ["--mount", "true"])
+        return probe?.status == 0
+    }()
+
+    @Test(.enabled(if: canUnshare))
+    func theDaemonWorksWithReadOnlyRoots() throws {
+        let d = try DaemonFixture(copying: repoRoot.appendingPathComponent("samples"))
+        let root = d.root.path
+        try d.start(launcher: ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                               "mount --bind '\(root)' '\(root)' && mount -o remount,bind,ro '\(root)' && exec \"$@\"", "sh"])
+        try d.waitUntilIndexed(documents: 6)
+        #expect(try d.searchPaths("知识产权").count == 4)
+        // Changes made outside the namespace are still seen through the read-only mount.
+        try d.write("新.txt", "新文件\n\n只读挂载下也能看到的修改。")
+        try d.waitFor("a change under the read-only root") { try d.searchPaths("只读挂载") == [d.path("新.txt")] }
+        #expect(try d.cli(["rebuild", "--wait"]).status == 0)
+        #expect(d.stop() == 0)
+    }
+}
