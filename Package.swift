@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // C wrappers with opaque public headers: ICU and libxml2 types never reach Swift.
@@ -36,7 +35,7 @@ let package = Package(
         .target(name: "JiansuoAnalysis", dependencies: ["CICU"]),
         .target(
             name: "JiansuoExtract",
-            dependencies: ["CICU", "CLibXML", .product(name: "Yams", package: "Yams"), .product(name: "Ink", package: "Ink")]
+            dependencies: ["CICU", "CLibXML", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "JiansuoQuery", dependencies: ["JiansuoAnalysis"]),
         .target(

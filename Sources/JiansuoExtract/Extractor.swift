@@ -53,12 +53,11 @@ public struct Extractor: Sendable {
             links = html.links
             fallbackTitle = [html.title, html.firstHeading].first { !$0.isEmpty } ?? Self.firstLine(html.body[...])
         } else if ext == "md" || ext == "markdown" {
-            // Markdown → HTML with Ink, then the same HTML reader: the text, not the markup.
-            let html = HTMLText(parsing: MarkdownParser().html(from: Self.escapingAngleBrackets(body)))
+            let markdown = MarkdownText(parsing: String(body))
             format = .markdown
-            bodyText = html.body
-            links = html.links
-            fallbackTitle = html.firstHeading.isEmpty ? Self.firstLine(body) : html.firstHeading
+            bodyText = markdown.body
+            links = markdown.links
+            fallbackTitle = markdown.firstHeading.isEmpty ? Self.firstLine(body) : markdown.firstHeading
         } else {
             format = .text
             bodyText = String(body)
@@ -94,14 +93,6 @@ public struct Extractor: Sendable {
         return String(out)
     }
 
-    /// Ink 0.6 loops forever, allocating gigabytes, on some inputs with `<`: an unclosed tag
-    /// (`a<p^e`), and backslash runs before a tag (both found by fuzz/FuzzExtract). So markdown
-    /// reaches Ink with every `<` written `&lt;`: raw HTML in a markdown file is indexed as the
-    /// text it shows, and the hangs cannot happen.
-    static func escapingAngleBrackets(_ text: Substring) -> String {
-        text.replacingOccurrences(of: "<", with: "&lt;")
-    }
-
     static func stem(of fileName: String) -> String {
         guard let dot = fileName.lastIndex(of: "."), dot != fileName.startIndex else { return fileName }
         return String(fileName[..<dot])
@@ -125,7 +116,6 @@ public struct Extractor: Sendable {
 }
 
 import Foundation
-import Ink
 
 extension CharacterSet {
     /// Unicode whitespace, which includes U+3000 IDEOGRAPHIC SPACE.
