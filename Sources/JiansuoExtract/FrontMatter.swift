@@ -30,9 +30,10 @@ public enum FrontMatter {
                 let yaml = text[afterOpen..<lineStart]
                 let rest = lineEnd < text.endIndex ? text[text.index(after: lineEnd)...] : text[lineEnd...]
                 do {
-                    let value = try Yams.load(yaml: String(yaml), resolver)
-                    if value == nil { return Split(metadata: Metadata(), body: rest) }
-                    guard let map = value as? [String: Any] else {
+                    // The node tree only: Yams's conversion to Swift values (`load`) can trap on
+                    // hostile YAML (found by fuzz/FuzzExtract), and a trap would stop the daemon.
+                    guard let node = try Yams.compose(yaml: String(yaml)) else { return Split(metadata: Metadata(), body: rest) }
+                    guard let map = node.mapping else {
                         return Split(metadata: nil, body: rest, unparsedBlock: yaml, warning: "front matter is not a YAML mapping")
                     }
                     return Split(metadata: metadata(from: map), body: rest)
@@ -45,31 +46,29 @@ public enum FrontMatter {
         return Split(metadata: nil, body: text[afterOpen...], warning: "front matter has no closing '---' line")
     }
 
-    /// YAML's default resolver minus timestamps, so that a `date` stays the text that was written.
-    private static let resolver = Resolver.default.removing(.timestamp)
-
-    static func metadata(from map: [String: Any]) -> Metadata {
-        Metadata(
-            title: scalar(map["title"]),
-            date: scalar(map["date"]),
-            author: scalar(map["author"]),
-            categories: list(map["categories"] ?? map["category"]),
-            tags: list(map["tags"] ?? map["tag"]))
-    }
-
-    private static func scalar(_ value: Any?) -> String? {
-        switch value {
-        case let s as String: s
-        case let n as Int: String(n)
-        case let d as Double: String(d)
-        case let b as Bool: String(b)
-        default: nil
+    static func metadata(from map: Node.Mapping) -> Metadata {
+        var fields: [String: Node] = [:]
+        for (key, value) in map {
+            if let name = key.scalar?.string, fields[name] == nil { fields[name] = value }
         }
+        return Metadata(
+            title: scalar(fields["title"]),
+            date: scalar(fields["date"]),
+            author: scalar(fields["author"]),
+            categories: list(fields["categories"] ?? fields["category"]),
+            tags: list(fields["tags"] ?? fields["tag"]))
     }
 
-    private static func list(_ value: Any?) -> [String] {
-        if let items = value as? [Any] { return items.compactMap { scalar($0) } }
-        return scalar(value).map { [$0] } ?? []
+    /// A scalar's text as written (a date stays the text of the date).
+    private static func scalar(_ node: Node?) -> String? {
+        guard let scalar = node?.scalar else { return nil }
+        if scalar.string == "~" || scalar.string == "null" || scalar.string.isEmpty { return nil }
+        return scalar.string
+    }
+
+    private static func list(_ node: Node?) -> [String] {
+        if let items = node?.sequence { return items.compactMap { scalar($0) } }
+        return scalar(node).map { [$0] } ?? []
     }
 
     private static func oneLine(_ error: any Error) -> String {
