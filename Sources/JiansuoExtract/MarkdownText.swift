@@ -83,7 +83,13 @@ public struct MarkdownText: Sendable, Equatable {
                     continue
                 }
             }
-            if c == "`" || c == "*" || c == "~" {  // code span markers and emphasis
+            if c == "`" || c == "*" || c == "~" {
+                // Code span and emphasis markers go; between two letters or digits ("24~26",
+                // "5*8") the character separates words, so it becomes a space.
+                let before = i > 0 ? chars[i - 1] : " ", after = i + 1 < chars.count ? chars[i + 1] : " "
+                if before.isASCII && (before.isLetter || before.isNumber) && after.isASCII && (after.isLetter || after.isNumber) {
+                    out.append(" ")
+                }
                 i += 1
                 continue
             }

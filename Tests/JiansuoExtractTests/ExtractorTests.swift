@@ -106,6 +106,12 @@ func bytes(_ relativePath: String) throws -> [UInt8] {
         }
     }
 
+    /// Found by bench/recall: "24~26日" must keep 24 and 26 apart, as the text does.
+    @Test func markdownMarkersBetweenDigitsSeparateWords() throws {
+        let doc = try extractor.extract(Array("订了24~26日，5*8=40，**加粗**和`code`。".utf8), fileName: "a.md")
+        #expect(doc.body == "订了24 26日，5 8=40，加粗和code。")
+    }
+
     @Test func plainTextTitleIsTheFirstLine() throws {
         let doc = try extractor.extract(Array("\u{FEFF}全文检索工具安装说明\r\n\r\n　　正文第一段。\r\n".utf8), fileName: "a.txt")
         #expect(doc.title == "全文检索工具安装说明")
