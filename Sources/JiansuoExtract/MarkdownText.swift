@@ -84,13 +84,15 @@ public struct MarkdownText: Sendable, Equatable {
                 }
             }
             if c == "`" || c == "*" || c == "~" {
-                // Code span and emphasis markers go; between two letters or digits ("24~26",
-                // "5*8") the character separates words, so it becomes a space.
-                let before = i > 0 ? chars[i - 1] : " ", after = i + 1 < chars.count ? chars[i + 1] : " "
+                // A run of code span and emphasis markers goes; between two letters or digits
+                // ("24~26", "5*8", "31``Extending") it separated words, so it becomes a space.
+                var end = i
+                while end < chars.count, chars[end] == "`" || chars[end] == "*" || chars[end] == "~" { end += 1 }
+                let before = i > 0 ? chars[i - 1] : " ", after = end < chars.count ? chars[end] : " "
                 if before.isASCII && (before.isLetter || before.isNumber) && after.isASCII && (after.isLetter || after.isNumber) {
                     out.append(" ")
                 }
-                i += 1
+                i = end
                 continue
             }
             if c == "\\", i + 1 < chars.count, chars[i + 1].isPunctuation || chars[i + 1].isSymbol {
