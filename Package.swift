@@ -25,6 +25,8 @@ let package = Package(
             name: "CICU",
             linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]
         ),
+        // Jiansuo's FTS5 ranking function, in C because FTS5 calls it once per matching row.
+        .target(name: "CRank", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "CLibXML",
             cSettings: [.unsafeFlags(["-I/usr/include/libxml2"])],
@@ -41,7 +43,7 @@ let package = Package(
         .target(
             name: "JiansuoIndex",
             dependencies: [
-                "JiansuoAnalysis", "JiansuoQuery", "JiansuoExtract",
+                "JiansuoAnalysis", "JiansuoQuery", "JiansuoExtract", "CRank",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -137,6 +137,88 @@ static int emit_alnum_runs(cicu_segmenter *seg, sink out, int32_t s, int32_t e, 
     return 0;
 }
 
+// True when `c` cannot be classified without ICU's word break rules in the positions-only path:
+// kana and complex-context scripts (Thai, Lao, Khmer, Myanmar) are segmented by dictionaries,
+// ideographs outside the Han script or the unified ideographs may not be word characters for
+// ICU, Hangul syllables are kept apart from digits, and letters or digits that
+// are not ALetter, Numeric or Hebrew_Letter for UAX #29 may fall outside ICU's word segments.
+static int needs_word_break(UChar32 c) {
+    if (c < 0x80) return 0;
+    UErrorCode e = U_ZERO_ERROR;
+    UScriptCode script = uscript_getScript(c, &e);
+    // Kana, and Hangul: ICU keeps Hangul syllables apart from digits.
+    if (script == USCRIPT_HIRAGANA || script == USCRIPT_KATAKANA || script == USCRIPT_KATAKANA_OR_HIRAGANA ||
+        script == USCRIPT_HANGUL) return 1;
+    int32_t wb = u_getIntPropertyValue(c, UCHAR_WORD_BREAK);
+    if (wb == U_WB_KATAKANA) return 1;
+    if (u_getIntPropertyValue(c, UCHAR_LINE_BREAK) == U_LB_COMPLEX_CONTEXT) return 1;
+    // Han marks such as 々 are not always word characters for ICU.
+    if (is_han(c)) return script != USCRIPT_HAN || !u_hasBinaryProperty(c, UCHAR_UNIFIED_IDEOGRAPH);
+    if (u_isalnum(c) && wb != U_WB_ALETTER && wb != U_WB_NUMERIC && wb != U_WB_HEBREW_LETTER) return 1;
+    return 0;
+}
+
+static int is_mark(UChar32 c) {
+    return u_hasBinaryProperty(c, UCHAR_GRAPHEME_EXTEND) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
+}
+
+// True when the positions-only fast path gives exactly the non-colocated tokens of the document
+// path for the loaded text: no character needs ICU's rules, and every combining mark continues
+// a run of letters or digits.
+static int positions_are_simple(const cicu_segmenter *seg) {
+    const UChar *t = seg->text.text;
+    int32_t n = seg->text.len;
+    int prev_alnum = 0;
+    for (int32_t k = 0; k < n;) {
+        UChar32 c;
+        U16_NEXT(t, k, n, c);
+        if (c < 0x80) {
+            prev_alnum = u_isalnum(c);
+            continue;
+        }
+        if (needs_word_break(c)) return 0;
+        int mark = is_mark(c);
+        if (mark && !prev_alnum) return 0;
+        prev_alnum = !is_han(c) && (u_isalnum(c) || mark);
+    }
+    return 1;
+}
+
+// CICU_PURPOSE_POSITIONS without ICU's word break iterator (whose dictionary lookups are most of
+// the cost of tokenizing Han text): every Han character is a token and letters and digits form
+// runs. These are exactly the non-colocated tokens of the document path, because that path
+// emits Han characters one by one whatever the word boundaries, and cuts runs at every
+// character that is not a letter, digit or combining mark, which is finer than any ICU word
+// boundary between such characters. Only valid when positions_are_simple().
+static int run_positions(cicu_segmenter *seg, sink out) {
+    const UChar *t = seg->text.text;
+    int32_t n = seg->text.len;
+    int32_t run = -1;
+    for (int32_t k = 0; k <= n;) {
+        int32_t k0 = k;
+        int inside = 0, han = 0;
+        if (k < n) {
+            UChar32 c;
+            U16_NEXT(t, k, n, c);
+            han = is_han(c);
+            inside = !han && (u_isalnum(c) || u_hasBinaryProperty(c, UCHAR_GRAPHEME_EXTEND));
+        } else {
+            k++;
+        }
+        if (!inside && run >= 0) {
+            int rc = emit(seg, out, run, k0, CICU_KIND_LETTER, 0, 0);
+            if (rc != 0) return rc;
+            run = -1;
+        }
+        if (inside && run < 0) run = k0;
+        if (han) {
+            int rc = emit(seg, out, k0, k, CICU_KIND_HAN, 0, 0);
+            if (rc != 0) return rc;
+        }
+    }
+    return 0;
+}
+
 static int run(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose, sink out) {
     if (len <= 0) return 0;
     int words_only = seg->options & CICU_OPTION_WORDS_ONLY;
@@ -148,6 +230,10 @@ static int run(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpo
     }
     if (mapped_text_load(&seg->text, seg->nfkc_cf, seg->fold, text, len) != 0) return -1;
     if (seg->text.len == 0) return 0;
+    if (purpose == CICU_PURPOSE_POSITIONS) {
+        if (!words_only && positions_are_simple(seg)) return run_positions(seg, out);
+        purpose = words_only ? CICU_PURPOSE_DOCUMENT : CICU_PURPOSE_QUERY;  // the ICU path, no colocated words
+    }
     if (verbatim_word) {
         // Offsets are relative to the text after the sentinel; queries never use them.
         return emit(seg, out, 0, seg->text.len, CICU_KIND_HAN_WORD, 0, 1);

@@ -22,6 +22,10 @@ public enum TokenPurpose: Sendable {
     /// Query text: Han characters only (a query word becomes a phrase of characters). Text that
     /// starts with ``Segmenter/wordSentinel`` becomes the single colocated word token instead.
     case query
+    /// Positions only, for FTS5's `highlight()` and `snippet()`: the tokens of ``document``
+    /// without the colocated Han words (same texts, offsets and positions), computed without
+    /// ICU's dictionary when the text allows it.
+    case positions
 }
 
 /// Analysis options. They change the tokens, so they are part of ``AnalysisVersion``.
@@ -129,6 +133,7 @@ extension TokenPurpose {
         switch self {
         case .document: Int32(CICU_PURPOSE_DOCUMENT)
         case .query: Int32(CICU_PURPOSE_QUERY)
+        case .positions: Int32(CICU_PURPOSE_POSITIONS)
         }
     }
 }

@@ -79,9 +79,13 @@ public struct SearchRequest: Sendable {
     public var snippets: Bool
     /// The order of hits.
     public var order: ResultOrder
+    /// ``JiansuoQuery/CompiledQuery/rankLayout`` of `match`: which phrase is a term, a word
+    /// boost or excluded. Empty ranks every phrase as a required term.
+    public var rankLayout: String
 
     public init(match: String?, filters: [DocumentFilter] = [], limit: Int, offset: Int, titleKey: String? = nil,
-                snippets: Bool = true, order: ResultOrder = .relevance) {
+                snippets: Bool = true, order: ResultOrder = .relevance, rankLayout: String = "") {
+        self.rankLayout = rankLayout
         self.snippets = snippets
         self.order = order
         self.match = match

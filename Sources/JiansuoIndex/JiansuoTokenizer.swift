@@ -33,7 +33,9 @@ final class JiansuoTokenizer: FTS5CustomTokenizer {
         context: UnsafeMutableRawPointer?, tokenization: FTS5Tokenization,
         pText: UnsafePointer<CChar>?, nText: CInt, tokenCallback: @escaping FTS5TokenCallback
     ) -> CInt {
-        let purpose: TokenPurpose = tokenization.contains(.query) ? .query : .document
+        // FTS5_TOKENIZE_AUX (highlight, snippet) only needs positions; DOCUMENT (inserts,
+        // deletes, integrity-check) needs every token.
+        let purpose: TokenPurpose = tokenization.contains(.query) ? .query : tokenization.contains(.aux) ? .positions : .document
         let rc = segmenter.tokenize(utf8: pText, count: nText, purpose: purpose, context: context, callback: tokenCallback)
         return rc < 0 ? 1 /* SQLITE_ERROR */ : rc
     }

@@ -1,4 +1,5 @@
 import Foundation
+import CRank
 import GRDB
 import JiansuoAnalysis
 import JiansuoExtract
@@ -13,7 +14,7 @@ public final class SearchIndex: Sendable {
     /// The database file name inside the index directory.
     public static let databaseFileName = "jiansuo.sqlite"
 
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
     /// The analysis the index is built with.
     public let options: AnalysisOptions
     /// True when opening found an index built by another analyzer and emptied it.
@@ -61,6 +62,8 @@ public final class SearchIndex: Sendable {
         config.prepareDatabase { db in
             db.add(tokenizer: JiansuoTokenizer.self)
             db.add(function: foldFunction)
+            let rc = crank_register(UnsafeMutableRawPointer(db.sqliteConnection))
+            guard rc == 0 else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot register jiansuo_rank") }
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         return config
@@ -301,10 +304,13 @@ public final class SearchIndex: Sendable {
 
     /// Runs `request`, best hits first.
     ///
-    /// Ranking, in order: documents whose whole title equals the query (see ``titleKey(_:)``),
-    /// then documents whose title alone matches the query, then the rest; within each group by
-    /// bm25 with the title weighted 10× the body. A short title such as 设置 would otherwise
-    /// lose to long documents that repeat the word in their body.
+    /// The search plan: one pass over the matches computes `jiansuo_rank` (see `crank.h`) for
+    /// each, from what FTS5 has already decoded to match it; a bounded top-k in Swift keeps the
+    /// page; only the page's rows are highlighted, each by a rowid lookup. Ranking, in order:
+    /// documents whose whole title equals the query (see ``titleKey(_:options:)``), then
+    /// documents whose title alone matches the query, then the rest; within each group by BM25
+    /// (title weighted 10× the body) with word and proximity boosts. A short title such as 设置
+    /// would otherwise lose to long documents that repeat the word in their body.
     /// - Throws: ``IndexError/invalidQuery(_:)`` when FTS5 rejects the expression.
     public func search(_ request: SearchRequest) throws -> SearchResults {
         let (filterSQL, filterArguments) = Self.sql(request.filters)
@@ -313,22 +319,35 @@ public final class SearchIndex: Sendable {
                 guard let match = request.match else {
                     return try listFiltered(db, filterSQL, filterArguments, request)
                 }
-                let titleMatch = "{title} : (\(match))"
-                let total = try Int.fetchOne(db, sql: """
-                    SELECT count(*) FROM fts JOIN documents d ON d.id = fts.rowid WHERE fts MATCH ?\(filterSQL)
-                    """, arguments: [match] + filterArguments) ?? 0
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT d.path, d.title, fts.rank, \(request.snippets ? Self.snippetSQL : "''")
-                    FROM fts JOIN documents d ON d.id = fts.rowid
-                    WHERE fts MATCH ?\(filterSQL)
-                    ORDER BY \(Self.orderPrefix(request.order))d.title_key = ? DESC,
-                             fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) DESC,
-                             fts.rank
-                    LIMIT ? OFFSET ?
-                    """, arguments: [match] + filterArguments + [request.titleKey ?? "", titleMatch, request.limit, request.offset])
-                let hits = rows.map { row in
-                    let (snippet, highlights) = Self.parseSnippet(Self.crop(row[3] ?? ""))
-                    return SearchHit(path: row[0], title: row[1], score: -(row[2] as Double), snippet: snippet, highlights: highlights)
+                let exact: Set<Int64> = try request.titleKey.map {
+                    Set(try Int64.fetchAll(db, sql: "SELECT id FROM documents WHERE title_key = ?", arguments: [$0]))
+                } ?? []
+                let wanted = request.offset + request.limit
+                var top = TopHits(capacity: wanted, order: request.order)
+                var total = 0
+                if filterSQL.isEmpty && request.order == .relevance {
+                    let rows = try Row.fetchCursor(db, sql: "SELECT rowid, jiansuo_rank(fts, ?) FROM fts WHERE fts MATCH ?",
+                                                   arguments: [request.rankLayout, match])
+                    while let row = try rows.next() {
+                        let id: Int64 = row[0]
+                        total += 1
+                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: ""))
+                    }
+                } else {
+                    let key = request.order == .date ? "d.date_key" : request.order == .path ? "d.path" : "''"
+                    let rows = try Row.fetchCursor(db, sql: """
+                        SELECT fts.rowid, jiansuo_rank(fts, ?), \(key) FROM fts JOIN documents d ON d.id = fts.rowid
+                        WHERE fts MATCH ?\(filterSQL)
+                        """, arguments: [request.rankLayout, match] + filterArguments)
+                    while let row = try rows.next() {
+                        let id: Int64 = row[0]
+                        total += 1
+                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: row[2]))
+                    }
+                }
+                let page = top.sorted().dropFirst(request.offset)
+                let hits = try page.map { hit in
+                    try self.hit(db, hit, match: match, snippets: request.snippets)
                 }
                 return SearchResults(total: total, hits: hits)
             }
@@ -337,46 +356,25 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    /// Bodies over this many bytes get their snippet from `highlight()` cropped around the
-    /// first match: FTS5's `snippet()` scores a window per phrase instance, which is quadratic in
-    /// the matches of one document (a one-line 300 KB file took minutes), while `highlight()` is
-    /// one linear pass.
-    static let snippetBodyLimit = 32 * 1024
-
-    static let snippetSQL = """
-        CASE WHEN length(CAST(fts.body AS BLOB)) > \(snippetBodyLimit)
-             THEN highlight(fts, 1, char(1), char(2))
-             ELSE snippet(fts, 1, char(1), char(2), '…', 40) END
-        """
-
-    /// Cuts a long highlighted body down to a snippet: from 30 characters before the first
-    /// match to 90 after it, markers kept balanced. Short texts (real snippets) pass unchanged.
-    static func crop(_ marked: String) -> String {
-        guard marked.utf8.count > snippetBodyLimit else { return marked }
-        let scalars = Array(marked.unicodeScalars)
-        let first = scalars.firstIndex(of: "\u{1}") ?? 0
-        let start = max(0, first - 30)
-        let end = min(scalars.count, first + 90)
-        var out = String.UnicodeScalarView()
-        if start > 0 { out.append("…") }
-        var open = false
-        for s in scalars[start..<end] {
-            if s == "\u{1}" { open = true } else if s == "\u{2}" { open = false }
-            out.append(s)
+    /// Path, title and (when asked) snippet of one ranked hit.
+    private func hit(_ db: Database, _ hit: RankedHit, match: String, snippets: Bool) throws -> SearchHit {
+        let score = hit.rank >= Self.titleGroup ? hit.rank - Self.titleGroup : hit.rank
+        if snippets {
+            // FTS5 seeks to the rowid; highlight() marks every match in the body in one pass.
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT d.path, d.title, highlight(fts, 1, char(1), char(2)) FROM fts JOIN documents d ON d.id = fts.rowid
+                WHERE fts MATCH ? AND fts.rowid = ?
+                """, arguments: [match, hit.id]) {
+                let (snippet, highlights) = Self.parseSnippet(SnippetWindow.crop(row[2] ?? ""))
+                return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights)
+            }
         }
-        if open { out.append("\u{2}") }
-        if end < scalars.count { out.append("…") }
-        return String(out)
+        let row = try Row.fetchOne(db, sql: "SELECT path, title FROM documents WHERE id = ?", arguments: [hit.id])
+        return SearchHit(path: row?[0] ?? "", title: row?[1] ?? "", score: score, snippet: "", highlights: [])
     }
 
-    /// The ORDER BY terms that come before relevance for `order`.
-    static func orderPrefix(_ order: ResultOrder) -> String {
-        switch order {
-        case .relevance: ""
-        case .date: "d.date_key DESC, "
-        case .path: "d.path, "
-        }
-    }
+    /// `CRANK_TITLE_GROUP`: what `jiansuo_rank` adds when the title alone matches.
+    static let titleGroup = Double(CRANK_TITLE_GROUP)
 
     /// Documents passing the filters alone, newest first, with the start of the body as snippet.
     private func listFiltered(_ db: Database, _ filterSQL: String, _ arguments: StatementArguments, _ request: SearchRequest) throws -> SearchResults {

@@ -8,27 +8,28 @@ import JiansuoAnalysis
 /// a Han term becomes a phrase of characters and finds every occurrence, whatever the words
 /// around it. See https://sqlite.org/fts5.html#full_text_query_syntax
 ///
-/// Ranking terms are added without changing which documents match:
-/// - a Han term whose text holds dictionary words `w1 … wk` becomes
-///   `(C OR (C AND W1 … AND Wk))`, where `C` is the phrase of characters and `Wi` the colocated
-///   word tokens: documents where the term is a real word score higher under BM25;
-/// - two to four plain terms also get `NEAR(C1 C2 …, 12)` in the same way, so documents where
-///   they stand close together score higher.
+/// Ranking information is added without changing which documents match:
+/// - a Han term whose text holds dictionary words becomes `(C OR W)`, where `C` is the phrase of
+///   characters and `W` the same text as a phrase of its colocated word tokens (`知识产权` →
+///   `"\u{1}知识" + "识" + "\u{1}产权" + "权"`). Every match of `W` is a match of `C`, so the
+///   set of hits is that of `C`, and `jiansuo_rank` counts an occurrence as a real word twice;
+/// - ``CompiledQuery/rankLayout`` tells `jiansuo_rank` which phrase is which (term, word boost,
+///   excluded) and which top-level conjunct each term belongs to, for the title group and the
+///   proximity bonus (see `crank.h`).
 public struct QueryCompiler {
     /// Counts the query tokens of a text, to drop terms with none (pure punctuation such as `#`).
     public var tokenCount: (String) -> Int
-    /// The dictionary Han words of a text (their ``Token/displayText``), for ranking.
-    public var hanWords: (String) -> [String]
+    /// The text as a phrase of word boost pieces, one per token position: the colocated word
+    /// token where a dictionary word starts (as ``Segmenter/wordSentinel`` + the word), the
+    /// token's text elsewhere. Empty when the text holds no multi-character word.
+    public var boostPieces: (String) -> [String]
     /// The index's normalization, applied to filter values compared with metadata.
     public var normalize: (String) -> String
 
-    /// How close terms must be for the proximity boost, in tokens.
-    public static let nearDistance = 12
-
-    public init(tokenCount: @escaping (String) -> Int, hanWords: @escaping (String) -> [String] = { _ in [] },
+    public init(tokenCount: @escaping (String) -> Int, boostPieces: @escaping (String) -> [String] = { _ in [] },
                 normalize: @escaping (String) -> String = { $0.lowercased() }) {
         self.tokenCount = tokenCount
-        self.hanWords = hanWords
+        self.boostPieces = boostPieces
         self.normalize = normalize
     }
 
@@ -36,8 +37,29 @@ public struct QueryCompiler {
     public init(segmenter: Segmenter) {
         self.init(
             tokenCount: { text in (try? segmenter.tokens(of: text, for: .query).count) ?? 0 },
-            hanWords: { text in
-                (try? segmenter.tokens(of: text, for: .document).filter { $0.kind == .hanWord }.map(\.displayText)) ?? []
+            boostPieces: { text in
+                guard let tokens = try? segmenter.tokens(of: text, for: .document),
+                      tokens.contains(where: { $0.kind == .hanWord }) else { return [] }
+                var pieces: [String] = []
+                var position = -1
+                var coveredUpTo = -1  // last position inside a word already in `pieces`
+                var uncovered = 0     // `pieces` up to the last one not inside a word
+                for token in tokens {
+                    let piece = token.kind == .hanWord ? String(Segmenter.wordSentinel) + token.displayText : token.text
+                    if token.position == position {
+                        if token.kind == .hanWord {
+                            pieces[pieces.count - 1] = piece
+                            coveredUpTo = max(coveredUpTo, position + token.displayText.unicodeScalars.count - 1)
+                            uncovered = pieces.count
+                        }
+                    } else {
+                        pieces.append(piece)
+                        position = token.position
+                        if position > coveredUpTo { uncovered = pieces.count }
+                    }
+                }
+                // Characters after the last word and inside it are implied by it: drop them.
+                return Array(pieces.prefix(uncovered))
             },
             normalize: { Normalizer.normalize($0, options: segmenter.options) })
     }
@@ -64,19 +86,21 @@ public struct QueryCompiler {
         }
         rest = remaining.isEmpty ? nil : remaining.count == 1 ? remaining[0] : .and(remaining)
         var match: String?
+        var layout = ""
         if let rest {
             if !filters.isEmpty, case .not = rest {
                 // `-word ext:md`: with a filter to start from, an exclusion alone is fine.
                 match = nil
                 hints.append("a query needs at least one term that is not excluded")
-            } else {
-                match = expression(rest, hints: &hints)?.text
+            } else if let compiled = expression(rest, hints: &hints, topLevel: true) {
+                match = compiled.text
+                layout = compiled.layout.map(\.code).joined(separator: " ")
             }
         }
         if match == nil, filters.isEmpty, !hints.contains(where: { $0.hasPrefix("ignored") || $0.hasPrefix("a query") }) {
             hints.append("nothing searchable in the query")
         }
-        return CompiledQuery(match: match, filters: filters, hints: hints)
+        return CompiledQuery(match: match, filters: filters, hints: hints, rankLayout: layout)
     }
 
     private func documentFilter(_ filter: Filter, negated: Bool, hints: inout [String]) -> DocumentFilter? {
@@ -98,23 +122,45 @@ public struct QueryCompiler {
         }
     }
 
-    /// A compiled subexpression; `phrase` is its plain phrase of characters when it is a single
-    /// term or phrase without field or prefix (usable in NEAR).
-    private struct Compiled {
-        var text: String
-        var phrase: String?
+    /// The role of one FTS5 phrase, for `jiansuo_rank`.
+    private enum PhraseRole {
+        case term(slot: Int?)
+        case boost
+        case excluded
+
+        var code: String {
+            switch self {
+            case .term(let slot): "T\(slot ?? 0)"
+            case .boost: "B"
+            case .excluded: "X"
+            }
+        }
     }
 
-    private func expression(_ node: QueryNode, hints: inout [String]) -> Compiled? {
+    /// A compiled subexpression and the roles of its phrases, in text order.
+    private struct Compiled {
+        var text: String
+        var layout: [PhraseRole]
+
+        /// Puts the terms that have no top-level conjunct yet into `slot`.
+        func inSlot(_ slot: Int) -> Compiled {
+            Compiled(text: text, layout: layout.map { if case .term(nil) = $0 { .term(slot: slot) } else { $0 } })
+        }
+
+        var excluded: [PhraseRole] { layout.map { _ in .excluded } }
+    }
+
+    private func expression(_ node: QueryNode, hints: inout [String], topLevel: Bool = false) -> Compiled? {
         switch node {
         case .term(let text, let field, let prefix):
             return literal(text, field: field, prefix: prefix, hints: &hints)
         case .phrase(let text, let field):
             return literal(text, field: field, prefix: false, hints: &hints)
         case .or(let children):
-            let parts = children.compactMap { expression($0, hints: &hints)?.text }
+            let parts = children.compactMap { expression($0, hints: &hints) }
             if parts.isEmpty { return nil }
-            return Compiled(text: parts.count == 1 ? parts[0] : "(" + parts.joined(separator: " OR ") + ")")
+            if parts.count == 1 { return parts[0] }
+            return Compiled(text: "(" + parts.map(\.text).joined(separator: " OR ") + ")", layout: parts.flatMap(\.layout))
         case .filter:
             hints.append("ignored a filter inside OR: filters apply to the whole query")
             return nil
@@ -125,30 +171,26 @@ public struct QueryCompiler {
             return nil
         case .and(let children):
             var positive: [Compiled] = []
-            var negative: [String] = []
+            var negative: [Compiled] = []
             for child in children {
                 if case .not(let inner) = child {
-                    if let e = expression(inner, hints: &hints) { negative.append(e.text) }
+                    if let e = expression(inner, hints: &hints) { negative.append(e) }
                 } else if let e = expression(child, hints: &hints) {
-                    positive.append(e)
+                    positive.append(topLevel ? e.inSlot(positive.count) : e)
                 }
             }
             guard !positive.isEmpty else {
                 if !negative.isEmpty { hints.append("a query needs at least one term that is not excluded") }
                 return nil
             }
-            var parts = positive.map(\.text)
-            let phrases = positive.compactMap(\.phrase)
-            if positive.count >= 2, positive.count <= 4, phrases.count == positive.count {
-                // Proximity boost: matches exactly what the first term matches.
-                parts[0] = "(\(parts[0]) OR NEAR(\(phrases.joined(separator: " ")), \(Self.nearDistance)))"
-            }
-            var result = parts.count == 1 ? parts[0] : "(" + parts.joined(separator: " AND ") + ")"
+            var result = positive.count == 1 ? positive[0].text : "(" + positive.map(\.text).joined(separator: " AND ") + ")"
+            var layout = positive.flatMap(\.layout)
             // One NOT with an OR group: a chain of NOTs nests and overflows FTS5's parser stack.
             if !negative.isEmpty {
-                result = "(\(result) NOT " + (negative.count == 1 ? negative[0] : "(" + negative.joined(separator: " OR ") + ")") + ")"
+                result = "(\(result) NOT " + (negative.count == 1 ? negative[0].text : "(" + negative.map(\.text).joined(separator: " OR ") + ")") + ")"
+                layout += negative.flatMap(\.excluded)
             }
-            return Compiled(text: result)
+            return Compiled(text: result, layout: layout)
         }
     }
 
@@ -158,21 +200,21 @@ public struct QueryCompiler {
             hints.append(raw.isEmpty ? "ignored an empty phrase" : "ignored '\(raw)': no letters, digits or Han characters")
             return nil
         }
-        let phrase = Self.quote(text)
-        var s = phrase
+        var s = Self.quote(text)
+        var layout: [PhraseRole] = [.term(slot: nil)]
         if prefix {
             s += " *"
         } else {
-            let words = hanWords(text)
-            if !words.isEmpty {
-                let boost = words.map { Self.quote(String(Segmenter.wordSentinel) + $0) }.joined(separator: " AND ")
-                s = "(\(phrase) OR (\(phrase) AND \(boost)))"
+            let pieces = boostPieces(text)
+            if !pieces.isEmpty {
+                s = "(\(s) OR \(pieces.map(Self.quote).joined(separator: " + ")))"
+                layout.append(.boost)
             }
         }
         if let field {
-            return Compiled(text: "{\(field.rawValue)} : (\(s))")
+            s = "{\(field.rawValue)} : (\(s))"
         }
-        return Compiled(text: s, phrase: prefix ? nil : phrase)
+        return Compiled(text: s, layout: layout)
     }
 
     /// An FTS5 string literal: `"` doubled inside double quotes. Escaped scalar by scalar: a
@@ -196,11 +238,15 @@ public struct CompiledQuery: Sendable, Equatable {
     public var match: String?
     public var filters: [DocumentFilter]
     public var hints: [String]
+    /// The role of each phrase of `match` for the `jiansuo_rank` ranking function (see
+    /// `crank.h`): `T<conjunct>` term, `B` word boost, `X` excluded, space-separated.
+    public var rankLayout: String
 
-    public init(match: String?, filters: [DocumentFilter] = [], hints: [String]) {
+    public init(match: String?, filters: [DocumentFilter] = [], hints: [String], rankLayout: String = "") {
         self.match = match
         self.filters = filters
         self.hints = hints
+        self.rankLayout = rankLayout
     }
 
     /// True when there is something to search: text terms or filters.

@@ -20,7 +20,7 @@ import Testing
         let compiler = QueryCompiler(segmenter: try Segmenter(options: index.options))
         let compiled = compiler.compile(QueryParser.parse(query))
         guard let match = compiled.match else { return [] }
-        return try index.search(SearchRequest(match: match, limit: 100, offset: 0)).hits.map(\.path)
+        return try index.search(SearchRequest(match: match, limit: 100, offset: 0, rankLayout: compiled.rankLayout)).hits.map(\.path)
     }
 
     static let recallDocs = [

@@ -26,7 +26,7 @@ import Testing
     func paths(_ query: String) throws -> Set<String> {
         let compiled = QueryCompiler(segmenter: try Segmenter()).compile(QueryParser.parse(query))
         #expect(compiled.isSearchable, "\(query): \(compiled.hints)")
-        return Set(try index.search(SearchRequest(match: compiled.match, filters: compiled.filters, limit: 100, offset: 0)).hits.map(\.path))
+        return Set(try index.search(SearchRequest(match: compiled.match, filters: compiled.filters, limit: 100, offset: 0, rankLayout: compiled.rankLayout)).hits.map(\.path))
     }
 
     @Test(arguments: [

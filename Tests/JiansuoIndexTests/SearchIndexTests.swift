@@ -15,8 +15,9 @@ import Testing
     }
 
     func search(_ q: String, limit: Int = 20) throws -> SearchResults {
-        let match = try #require(compiler.compile(QueryParser.parse(q)).match)
-        return try index.search(SearchRequest(match: match, limit: limit, offset: 0))
+        let compiled = compiler.compile(QueryParser.parse(q))
+        let match = try #require(compiled.match)
+        return try index.search(SearchRequest(match: match, limit: limit, offset: 0, rankLayout: compiled.rankLayout))
     }
 
     @Test func findsHighlightsAndRanksTitleAboveBody() throws {

@@ -32,24 +32,35 @@ import Testing
     @Test func userTextOnlyAppearsInsideStringLiterals() {
         #expect(compile(#"a"b"#).match == #""a""b""#)
         #expect(compile("swif*").match == #""swif" *"#)
-        #expect(compile("NEAR(a b) AND c").match == #"(("NEAR(a" OR NEAR("NEAR(a" "b)" "c", 12)) AND "b)" AND "c")"#)
+        #expect(compile("NEAR(a b) AND c").match == #"("NEAR(a" AND "b)" AND "c")"#)
         #expect(compile("知识\u{0}产权").match == compile("知识 产权").match)
         #expect(compile("ｘ -y").match == #"("ｘ" NOT "y")"#)
     }
 
-    /// A Han term matches as a phrase of characters; its dictionary words are OR-ed in, inside an
-    /// AND with the phrase, so they change the ranking and never the matches.
+    /// A Han term matches as a phrase of characters `C`; the same text as a phrase of its
+    /// dictionary words `W` is OR-ed in. Every match of `W` is a match of `C`, so the boost
+    /// changes the ranking and never the matches. Characters a word implies are left out of `W`
+    /// at its end, kept in the middle (an FTS5 phrase has no gaps).
     @Test func hanTermsGetWordBoosts() {
         let w = "\u{E000}"
-        #expect(compile("市长").match == "(\"市长\" OR (\"市长\" AND \"\(w)市长\"))")
-        #expect(compile("知识产权").match == "(\"知识产权\" OR (\"知识产权\" AND \"\(w)知识\" AND \"\(w)产权\"))")
-        #expect(compile("title:市长").match == "{title} : ((\"市长\" OR (\"市长\" AND \"\(w)市长\")))")
+        #expect(compile("市长").match == "(\"市长\" OR \"\(w)市长\")")
+        #expect(compile("知识产权").match == "(\"知识产权\" OR \"\(w)知识\" + \"识\" + \"\(w)产权\")")
+        #expect(compile("title:市长").match == "{title} : ((\"市长\" OR \"\(w)市长\"))")
         #expect(compile("市*").match == #""市" *"#)
+        #expect(compile("的").match == #""的""#)
     }
 
-    @Test func termsCloseTogetherGetAProximityBoost() {
-        #expect(compile("apple pie").match == #"(("apple" OR NEAR("apple" "pie", 12)) AND "pie")"#)
-        #expect(compile("a b c d e").match == #"("a" AND "b" AND "c" AND "d" AND "e")"#)
+    /// `jiansuo_rank` learns each phrase's role from the layout: term (with its top-level
+    /// conjunct), word boost, excluded. Proximity is scored by `jiansuo_rank` from the terms'
+    /// positions, so the expression has no NEAR.
+    @Test func rankLayoutNamesEveryPhrase() {
+        #expect(compile("市长").rankLayout == "T0 B")
+        #expect(compile("apple pie").rankLayout == "T0 T1")
+        #expect(compile("apple pie").match == #"("apple" AND "pie")"#)
+        #expect(compile("知识产权 -广告 apple").rankLayout == "T0 B T1 X X")
+        #expect(compile("apple OR 市长 pie").rankLayout == "T0 T0 B T1")
+        #expect(compile("title:市长 ext:md").rankLayout == "T0 B")
+        #expect(compile("").rankLayout == "")
     }
 
     /// Found by fuzz/FuzzQuery: a quote followed by a combining mark is one Character, and

@@ -41,6 +41,11 @@ enum {
     /// Query text: Han characters only. Text starting with CICU_WORD_SENTINEL (U+E000) instead
     /// becomes one Han word token (the form colocated in documents), for ranking.
     CICU_PURPOSE_QUERY = 1,
+    /// Positions only, for highlight() and snippet(): the non-colocated tokens of
+    /// CICU_PURPOSE_DOCUMENT (same text, offsets and positions) without the colocated Han words.
+    /// Skips ICU's dictionary segmentation when that cannot change the result, so it costs a
+    /// fraction of a document tokenization.
+    CICU_PURPOSE_POSITIONS = 2,
 };
 
 /// U+E000 (a private-use character, never a token itself) as UTF-8.

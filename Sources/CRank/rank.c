@@ -1,0 +1,263 @@
+// rank.c: the jiansuo_rank FTS5 auxiliary function. See crank.h for what it computes.
+#include "crank.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+enum { ROLE_TERM = 0, ROLE_BOOST = 1, ROLE_EXCLUDED = 2 };
+
+static const double K1 = 1.2, B = 0.75;
+static const double COLUMN_WEIGHT[2] = {10.0, 1.0};  // title, body
+static const int NEAR_DISTANCE = 12;
+static const int MAX_POSITIONS = 512;  // per term and row, for the proximity bonus
+static const int PROXIMITY_TERMS = 8;  // the proximity bonus looks at the first terms only
+
+// Per-query state, kept with xSetAuxdata.
+typedef struct {
+    int phrases, terms, slots;
+    int *role;        // [phrases]
+    int *term;        // [phrases]: term index, -1 when excluded
+    int *phrase_of;   // [terms]: the term's own phrase
+    int *slot;        // [terms]
+    double *idf;      // [terms]
+    double avg_size;
+    // Per-row scratch.
+    double *freq;     // [terms]
+    int *in_title;    // [terms]
+    int *slot_hit;    // [slots]
+    int *npos;        // [terms]
+    long long *pos;   // [min(terms, PROXIMITY_TERMS)][MAX_POSITIONS]: column << 32 | offset
+} plan;
+
+static void plan_free(void *p) {
+    plan *q = p;
+    if (q == NULL) return;
+    free(q->role);
+    free(q->term);
+    free(q->phrase_of);
+    free(q->slot);
+    free(q->idf);
+    free(q->freq);
+    free(q->in_title);
+    free(q->slot_hit);
+    free(q->npos);
+    free(q->pos);
+    free(q);
+}
+
+// Parses `layout` into roles; returns 0 when it does not describe exactly `phrases` phrases.
+static int parse_layout(plan *q, const char *layout) {
+    if (layout == NULL) return 0;
+    int k = 0, terms = 0, slots = 0;
+    const char *s = layout;
+    while (*s) {
+        while (*s == ' ') s++;
+        if (!*s) break;
+        if (k >= q->phrases) return 0;
+        if (*s == 'T') {
+            s++;
+            char *end;
+            long slot = strtol(s, &end, 10);
+            if (end == s || slot < 0 || slot > 100000) return 0;
+            s = end;
+            q->role[k] = ROLE_TERM;
+            q->term[k] = terms;
+            q->phrase_of[terms] = k;
+            q->slot[terms] = (int)slot;
+            if (slot + 1 > slots) slots = (int)slot + 1;
+            terms++;
+        } else if (*s == 'B') {
+            s++;
+            if (terms == 0) return 0;
+            q->role[k] = ROLE_BOOST;
+            q->term[k] = terms - 1;
+        } else if (*s == 'X') {
+            s++;
+            q->role[k] = ROLE_EXCLUDED;
+            q->term[k] = -1;
+        } else {
+            return 0;
+        }
+        if (*s && *s != ' ') return 0;
+        k++;
+    }
+    if (k != q->phrases || terms == 0) return 0;
+    q->terms = terms;
+    q->slots = slots;
+    return 1;
+}
+
+static int count_rows(const Fts5ExtensionApi *api, Fts5Context *fts, void *user) {
+    (void)api;
+    (void)fts;
+    (*(sqlite3_int64 *)user)++;
+    return SQLITE_OK;
+}
+
+static plan *plan_make(const Fts5ExtensionApi *api, Fts5Context *fts, const char *layout, int *rc) {
+    int phrases = api->xPhraseCount(fts);
+    plan *q = calloc(1, sizeof(plan));
+    if (q == NULL) goto oom;
+    q->phrases = phrases;
+    int n = phrases > 0 ? phrases : 1;
+    q->role = calloc(n, sizeof(int));
+    q->term = calloc(n, sizeof(int));
+    q->phrase_of = calloc(n, sizeof(int));
+    q->slot = calloc(n, sizeof(int));
+    q->idf = calloc(n, sizeof(double));
+    q->freq = calloc(n, sizeof(double));
+    q->in_title = calloc(n, sizeof(int));
+    q->slot_hit = calloc(n, sizeof(int));
+    q->npos = calloc(n, sizeof(int));
+    q->pos = calloc((size_t)(n < PROXIMITY_TERMS ? n : PROXIMITY_TERMS) * MAX_POSITIONS, sizeof(long long));
+    if (!q->role || !q->term || !q->phrase_of || !q->slot || !q->idf || !q->freq || !q->in_title || !q->slot_hit ||
+        !q->npos || !q->pos) goto oom;
+    if (!parse_layout(q, layout)) {
+        // Every phrase a term of its own, all required.
+        for (int i = 0; i < phrases; i++) {
+            q->role[i] = ROLE_TERM;
+            q->term[i] = i;
+            q->phrase_of[i] = i;
+            q->slot[i] = i;
+        }
+        q->terms = phrases;
+        q->slots = phrases;
+    }
+    sqlite3_int64 rows = 0, tokens = 0;
+    *rc = api->xRowCount(fts, &rows);
+    if (*rc == SQLITE_OK) *rc = api->xColumnTotalSize(fts, -1, &tokens);
+    if (*rc != SQLITE_OK) {
+        plan_free(q);
+        return NULL;
+    }
+    q->avg_size = rows > 0 ? (double)tokens / (double)rows : 1.0;
+    if (q->avg_size <= 0) q->avg_size = 1.0;
+    for (int t = 0; t < q->terms; t++) {
+        q->idf[t] = 1.0;
+        if (q->terms < 2) continue;  // one term: idf only scales every score alike
+        sqlite3_int64 hits = 0;
+        *rc = api->xQueryPhrase(fts, q->phrase_of[t], &hits, count_rows);
+        if (*rc != SQLITE_OK) {
+            plan_free(q);
+            return NULL;
+        }
+        double idf = log(((double)rows - (double)hits + 0.5) / ((double)hits + 0.5));
+        q->idf[t] = idf > 1e-6 ? idf : 1e-6;
+    }
+    *rc = SQLITE_OK;
+    return q;
+oom:
+    plan_free(q);
+    *rc = SQLITE_NOMEM;
+    return NULL;
+}
+
+static int cmp_pos(const void *a, const void *b) {
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+// The smallest distance in tokens between an instance of one term and one of the other in the
+// same column, or -1 when there is none. Both arrays are sorted.
+static long long min_distance(const long long *a, int na, const long long *b, int nb) {
+    long long best = -1;
+    int i = 0, j = 0;
+    while (i < na && j < nb) {
+        long long x = a[i], y = b[j];
+        if ((x >> 32) == (y >> 32)) {
+            long long d = x > y ? x - y : y - x;
+            if (best < 0 || d < best) best = d;
+        }
+        if (x < y) i++; else j++;
+    }
+    return best;
+}
+
+static void rank_function(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc,
+                          sqlite3_value **argv) {
+    int rc = SQLITE_OK;
+    plan *q = api->xGetAuxdata(fts, 0);
+    if (q == NULL) {
+        const char *layout = argc > 0 ? (const char *)sqlite3_value_text(argv[0]) : NULL;
+        q = plan_make(api, fts, layout, &rc);
+        if (q == NULL) {
+            sqlite3_result_error_code(ctx, rc);
+            return;
+        }
+        rc = api->xSetAuxdata(fts, q, plan_free);
+        if (rc != SQLITE_OK) {
+            sqlite3_result_error_code(ctx, rc);
+            return;
+        }
+    }
+    for (int t = 0; t < q->terms; t++) {
+        q->freq[t] = 0;
+        q->in_title[t] = 0;
+        q->npos[t] = 0;
+    }
+    int instances = 0;
+    rc = api->xInstCount(fts, &instances);
+    int sorted = 1;
+    for (int i = 0; rc == SQLITE_OK && i < instances; i++) {
+        int phrase, column, offset;
+        rc = api->xInst(fts, i, &phrase, &column, &offset);
+        if (rc != SQLITE_OK || phrase < 0 || phrase >= q->phrases) break;
+        int t = q->term[phrase];
+        if (t < 0) continue;
+        q->freq[t] += COLUMN_WEIGHT[column == 0 ? 0 : 1];
+        if (q->role[phrase] != ROLE_TERM) continue;
+        if (column == 0) q->in_title[t] = 1;
+        if (t < PROXIMITY_TERMS && q->npos[t] < MAX_POSITIONS) {
+            long long p = ((long long)column << 32) | (unsigned)offset;
+            long long *list = q->pos + (size_t)t * MAX_POSITIONS;
+            if (q->npos[t] > 0 && list[q->npos[t] - 1] > p) sorted = 0;
+            list[q->npos[t]++] = p;
+        }
+    }
+    int size = 0;
+    if (rc == SQLITE_OK) rc = api->xColumnSize(fts, -1, &size);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    double norm = K1 * (1 - B + B * (double)size / q->avg_size);
+    double score = 0;
+    for (int t = 0; t < q->terms; t++) {
+        double f = q->freq[t];
+        if (f > 0) score += q->idf[t] * f * (K1 + 1) / (f + norm);
+        if (!sorted && t < PROXIMITY_TERMS) qsort(q->pos + (size_t)t * MAX_POSITIONS, q->npos[t], sizeof(long long), cmp_pos);
+    }
+    for (int t = 1; t < q->terms && t < PROXIMITY_TERMS; t++) {
+        long long d = min_distance(q->pos + (size_t)(t - 1) * MAX_POSITIONS, q->npos[t - 1],
+                                   q->pos + (size_t)t * MAX_POSITIONS, q->npos[t]);
+        if (d >= 0 && d <= NEAR_DISTANCE) {
+            score += 0.5 * (q->idf[t - 1] + q->idf[t]) / 2 * (double)(NEAR_DISTANCE + 1 - d) / (NEAR_DISTANCE + 1);
+        }
+    }
+    for (int s = 0; s < q->slots; s++) q->slot_hit[s] = 0;
+    for (int t = 0; t < q->terms; t++) {
+        if (q->in_title[t]) q->slot_hit[q->slot[t]] = 1;
+    }
+    int title = q->slots > 0;
+    for (int s = 0; s < q->slots; s++) title = title && q->slot_hit[s];
+    sqlite3_result_double(ctx, (title ? CRANK_TITLE_GROUP : 0) + score);
+}
+
+static fts5_api *fts5_api_of(sqlite3 *db) {
+    fts5_api *api = NULL;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, NULL) != SQLITE_OK) return NULL;
+    sqlite3_bind_pointer(stmt, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    return api;
+}
+
+int crank_register(void *db) {
+    fts5_api *api = fts5_api_of((sqlite3 *)db);
+    if (api == NULL || api->iVersion < 2) return SQLITE_ERROR;
+    return api->xCreateFunction(api, "jiansuo_rank", NULL, rank_function, NULL);
+}
