@@ -86,6 +86,9 @@ let package = Package(
             ]
         ),
 
+        // bench/run's in-process measurements (ICU segmentation ceiling); not installed.
+        .executableTarget(name: "jiansuo-bench", dependencies: ["CICU", "JiansuoAnalysis", "JiansuoExtract"]),
+
         .testTarget(name: "JiansuoAnalysisTests", dependencies: ["JiansuoAnalysis"]),
         .testTarget(name: "JiansuoExtractTests", dependencies: ["JiansuoExtract"]),
         .testTarget(name: "JiansuoQueryTests", dependencies: ["JiansuoQuery", "JiansuoAnalysis"]),

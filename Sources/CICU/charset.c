@@ -13,7 +13,9 @@ int32_t cicu_detect_charsets(const char *bytes, int32_t len, char *names, int32_
     UErrorCode e = U_ZERO_ERROR;
     UCharsetDetector *det = ucsdet_open(&e);
     if (U_FAILURE(e)) { *err = e; return -1; }
-    ucsdet_setText(det, bytes, len, &e);
+    // The detector's n-gram statistics settle within a few KB; the first 16 KB decide, so that
+    // detection costs the same for a 10 MB file as for a 16 KB one.
+    ucsdet_setText(det, bytes, len < 16384 ? len : 16384, &e);
     int32_t found = 0;
     const UCharsetMatch **matches = U_SUCCESS(e) ? ucsdet_detectAll(det, &found, &e) : NULL;
     int32_t n = 0;

@@ -271,3 +271,25 @@ int cicu_segmenter_tokenize_kinds(cicu_segmenter *seg, const char *text, int32_t
     sink s = {ctx, NULL, fn};
     return run(seg, text, len, purpose, s);
 }
+
+int32_t cicu_word_break_count(const char *text, int32_t len, int32_t *err) {
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t units = 0;
+    u_strFromUTF8WithSub(NULL, 0, &units, text, len, 0xFFFD, NULL, &status);
+    if (status == U_BUFFER_OVERFLOW_ERROR) status = U_ZERO_ERROR;
+    UChar *buffer = malloc(sizeof(UChar) * (size_t)(units + 1));
+    if (buffer == NULL) {
+        *err = U_MEMORY_ALLOCATION_ERROR;
+        return -1;
+    }
+    u_strFromUTF8WithSub(buffer, units + 1, NULL, text, len, 0xFFFD, NULL, &status);
+    UBreakIterator *brk = ubrk_open(UBRK_WORD, "zh", buffer, units, &status);
+    int32_t count = 0;
+    if (U_SUCCESS(status)) {
+        while (ubrk_next(brk) != UBRK_DONE) count++;
+    }
+    if (brk != NULL) ubrk_close(brk);
+    free(buffer);
+    *err = status;
+    return U_SUCCESS(status) ? count : -1;
+}

@@ -77,20 +77,31 @@ public struct Extractor: Sendable {
     /// byte-order mark are removed (they are never text, and the index uses \u{1} and \u{2} as
     /// highlight markers).
     static func cleanLines(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        out.reserveCapacity(text.utf8.count)
-        var previousCR = false
-        for scalar in text.unicodeScalars {
-            defer { previousCR = scalar == "\r" }
-            switch scalar.value {
-            case 0x0D: out.append("\n")
-            case 0x0A: if !previousCR { out.append(scalar) }
-            case 0x09: out.append(scalar)
-            case 0x00...0x1F, 0x7F, 0xFEFF: continue
-            default: out.append(scalar)
+        // Everything removed or replaced is ASCII or the BOM (EF BB BF), so this works on UTF-8
+        // bytes; most texts need no change at all.
+        var text = text
+        return text.withUTF8 { utf8 -> String in
+            func needsCleaning(_ b: UInt8) -> Bool { (b < 0x20 && b != 0x09 && b != 0x0A) || b == 0x7F || b == 0xEF }
+            guard let first = utf8.firstIndex(where: needsCleaning) else { return String(decoding: utf8, as: UTF8.self) }
+            var out = [UInt8]()
+            out.reserveCapacity(utf8.count)
+            out.append(contentsOf: utf8[..<first])
+            var i = first
+            while i < utf8.count {
+                let b = utf8[i]
+                switch b {
+                case 0x0D:
+                    out.append(0x0A)
+                    if i + 1 < utf8.count, utf8[i + 1] == 0x0A { i += 1 }
+                case 0x09, 0x0A: out.append(b)
+                case 0x00...0x1F, 0x7F: break
+                case 0xEF where i + 2 < utf8.count && utf8[i + 1] == 0xBB && utf8[i + 2] == 0xBF: i += 2
+                default: out.append(b)
+                }
+                i += 1
             }
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(out)
     }
 
     static func stem(of fileName: String) -> String {
@@ -123,11 +134,27 @@ extension CharacterSet {
 }
 
 extension String {
-    /// Removes blank lines at the start and end, and trailing spaces of the whole text.
+    /// Removes blank lines (empty or only spaces and tabs) at the start and end.
     func trimmingBlankLines() -> String {
-        var lines = split(separator: "\n", omittingEmptySubsequences: false)[...]
-        while let first = lines.first, first.allSatisfy({ $0 == " " || $0 == "\t" }) { lines = lines.dropFirst() }
-        while let last = lines.last, last.allSatisfy({ $0 == " " || $0 == "\t" }) { lines = lines.dropLast() }
-        return lines.joined(separator: "\n")
+        var text = self
+        return text.withUTF8 { utf8 -> String in
+            // Start: after the last newline that ends a blank prefix.
+            var start = 0
+            var i = 0
+            while i < utf8.count, utf8[i] == 0x20 || utf8[i] == 0x09 || utf8[i] == 0x0A {
+                if utf8[i] == 0x0A { start = i + 1 }
+                i += 1
+            }
+            if i == utf8.count { return "" }
+            // End: before the first newline that starts a blank suffix.
+            var end = utf8.count
+            var j = utf8.count
+            while j > start, utf8[j - 1] == 0x20 || utf8[j - 1] == 0x09 || utf8[j - 1] == 0x0A {
+                if utf8[j - 1] == 0x0A { end = j - 1 }
+                j -= 1
+            }
+            if start == 0 && end == utf8.count { return self }
+            return String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<end]), as: UTF8.self)
+        }
     }
 }

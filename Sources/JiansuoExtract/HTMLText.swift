@@ -34,9 +34,18 @@ public struct HTMLText: Sendable, Equatable {
     /// Whether text that came in a `.txt` file is really HTML: its first non-blank character opens
     /// a tag and it contains one of the common block tags.
     public static func looksLikeHTML(_ text: Substring) -> Bool {
-        guard let first = text.first(where: { !$0.isWhitespace }), first == "<" else { return false }
-        let head = text.prefix(4096).lowercased()
-        return ["<html", "<body", "<div", "<p>", "<p ", "<br", "<h1", "<h2", "<table", "<!doctype"]
-            .contains { head.contains($0) }
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }),
+              utf8[first] == UInt8(ascii: "<") else { return false }
+        // The first 4 KB, ASCII letters lowered: tag names are ASCII.
+        let head = utf8[first...].prefix(4096).map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        return blockTags.contains { tag in
+            head.count >= tag.count && (0...(head.count - tag.count)).contains { k in
+                head[k] == tag[0] && head[k..<(k + tag.count)].elementsEqual(tag)
+            }
+        }
     }
+
+    private static let blockTags: [[UInt8]] = ["<html", "<body", "<div", "<p>", "<p ", "<br", "<h1", "<h2", "<table", "<!doctype"]
+        .map { Array($0.utf8) }
 }

@@ -18,15 +18,17 @@ public struct MarkdownText: Sendable, Equatable {
         var links: [String] = []
         var heading = ""
         var fence: String?
-        let source = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Lines as scalar slices: Character (grapheme) iteration costs several times more, and
+        // every marker here is ASCII.
+        let source = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
         for (n, raw) in source.enumerated() {
             let trimmed = raw.drop(while: { $0 == " " || $0 == "\t" })
             if let open = fence {
-                if trimmed.hasPrefix(open) { fence = nil } else { lines.append(String(raw)) }
+                if trimmed.starts(with: open.unicodeScalars) { fence = nil } else { lines.append(String(String.UnicodeScalarView(raw))) }
                 continue
             }
-            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
-                fence = String(trimmed.prefix(3))
+            if trimmed.starts(with: "```".unicodeScalars) || trimmed.starts(with: "~~~".unicodeScalars) {
+                fence = String(String.UnicodeScalarView(trimmed.prefix(3)))
                 continue
             }
             var line = trimmed
@@ -35,27 +37,27 @@ public struct MarkdownText: Sendable, Equatable {
                 if heading.isEmpty { heading = lines.last! }
                 continue
             }
-            // Horizontal rule.
-            let compact = line.filter { $0 != " " }
-            if compact.count >= 3, let c = compact.first, "-*_".contains(c), compact.allSatisfy({ $0 == c }) { continue }
-            while line.hasPrefix(">") { line = line.dropFirst().drop(while: { $0 == " " }) }
-            if line.hasPrefix("#") {
-                let hashes = line.prefix(while: { $0 == "#" })
-                let rest = line.dropFirst(hashes.count)
-                if hashes.count <= 6, rest.isEmpty || rest.first == " " {
+            // Horizontal rule: three or more of one of - * _, spaces allowed between.
+            if let c = line.first, c == "-" || c == "*" || c == "_",
+               line.allSatisfy({ $0 == c || $0 == " " }), line.lazy.filter({ $0 == c }).count >= 3 { continue }
+            while line.first == ">" { line = line.dropFirst().drop(while: { $0 == " " }) }
+            if line.first == "#" {
+                let hashes = line.prefix(while: { $0 == "#" }).count
+                let rest = line.dropFirst(hashes)
+                if hashes <= 6, rest.isEmpty || rest.first == " " {
                     line = rest.drop(while: { $0 == " " })
-                    while line.hasSuffix("#") || line.hasSuffix(" ") { line = line.dropLast() }
+                    while line.last == "#" || line.last == " " { line = line.dropLast() }
                     let text = Self.inline(line, links: &links)
                     if heading.isEmpty { heading = text }
                     lines.append(text)
                     continue
                 }
             }
-            for marker in ["- ", "* ", "+ "] where line.hasPrefix(marker) { line = line.dropFirst(2); break }
-            let digits = line.prefix(while: { $0.isASCII && $0.isNumber })
-            if !digits.isEmpty, digits.count <= 9 {
-                let after = line.dropFirst(digits.count)
-                if after.hasPrefix(". ") || after.hasPrefix(") ") { line = after.dropFirst(2) }
+            if let c = line.first, c == "-" || c == "*" || c == "+", line.dropFirst().first == " " { line = line.dropFirst(2) }
+            let digits = line.prefix(while: { $0.isASCII && $0.properties.numericType == .decimal }).count
+            if digits > 0, digits <= 9 {
+                let after = line.dropFirst(digits)
+                if after.first == "." || after.first == ")", after.dropFirst().first == " " { line = after.dropFirst(2) }
             }
             lines.append(Self.inline(line, links: &links))
         }
@@ -64,11 +66,16 @@ public struct MarkdownText: Sendable, Equatable {
         self.links = links
     }
 
+    private static func isASCIIAlnum(_ s: Unicode.Scalar) -> Bool {
+        s.isASCII && (("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s))
+    }
+
     /// Inline markup of one line: links, images, code spans, emphasis.
-    static func inline(_ line: Substring, links: inout [String]) -> String {
+    static func inline(_ line: Substring.UnicodeScalarView, links: inout [String]) -> String {
         let chars = Array(line)
-        var out = ""
+        var out = String.UnicodeScalarView()
         var i = 0
+        func text(_ r: Range<Int>) -> String { String(String.UnicodeScalarView(chars[r])) }
         while i < chars.count {
             let c = chars[i]
             // [text](url) and ![alt](url)
@@ -76,8 +83,8 @@ public struct MarkdownText: Sendable, Equatable {
                 let open = c == "!" ? i + 1 : i
                 if let close = chars[(open + 1)...].firstIndex(of: "]"), close + 1 < chars.count, chars[close + 1] == "(",
                    let end = chars[(close + 2)...].firstIndex(of: ")") {
-                    out += String(chars[(open + 1)..<close])
-                    let target = String(chars[(close + 2)..<end]).split(separator: " ").first.map(String.init) ?? ""
+                    out.append(contentsOf: chars[(open + 1)..<close])
+                    let target = text((close + 2)..<end).split(separator: " ").first.map(String.init) ?? ""
                     if !target.isEmpty { links.append(target) }
                     i = end + 1
                     continue
@@ -88,14 +95,12 @@ public struct MarkdownText: Sendable, Equatable {
                 // ("24~26", "5*8", "31``Extending") it separated words, so it becomes a space.
                 var end = i
                 while end < chars.count, chars[end] == "`" || chars[end] == "*" || chars[end] == "~" { end += 1 }
-                let before = i > 0 ? chars[i - 1] : " ", after = end < chars.count ? chars[end] : " "
-                if before.isASCII && (before.isLetter || before.isNumber) && after.isASCII && (after.isLetter || after.isNumber) {
-                    out.append(" ")
-                }
+                let before: Unicode.Scalar = i > 0 ? chars[i - 1] : " ", after: Unicode.Scalar = end < chars.count ? chars[end] : " "
+                if isASCIIAlnum(before) && isASCIIAlnum(after) { out.append(" ") }
                 i = end
                 continue
             }
-            if c == "\\", i + 1 < chars.count, chars[i + 1].isPunctuation || chars[i + 1].isSymbol {
+            if c == "\\", i + 1 < chars.count, Self.isPunctuationOrSymbol(chars[i + 1]) {
                 out.append(chars[i + 1])  // an escaped character is itself
                 i += 2
                 continue
@@ -103,6 +108,14 @@ public struct MarkdownText: Sendable, Equatable {
             out.append(c)
             i += 1
         }
-        return out
+        return String(out)
+    }
+
+    private static func isPunctuationOrSymbol(_ s: Unicode.Scalar) -> Bool {
+        switch s.properties.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+             .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol: true
+        default: false
+        }
     }
 }

@@ -97,6 +97,12 @@ int cicu_segmenter_tokenize(cicu_segmenter *seg, const char *text, int32_t len, 
 int cicu_segmenter_tokenize_kinds(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
                                   void *ctx, cicu_token_kind_fn fn);
 
+/// The number of ICU word boundaries in `len` bytes of UTF-8 (converted to UTF-16, then
+/// iterated with a fresh `ubrk_open(UBRK_WORD, "zh")`): ICU's segmentation alone, without
+/// normalization or tokens, the ceiling bench/run compares indexing speed with.
+/// Returns -1 and sets *err when ICU fails.
+int32_t cicu_word_break_count(const char *text, int32_t len, int32_t *err);
+
 // MARK: Normalization
 
 /// NFKC_Casefold of UTF-8 `text`, then traditional→simplified folding unless `options` has
@@ -116,7 +122,7 @@ const char *cicu_unicode_version(void);
 
 // MARK: Charsets
 
-/// Ranks candidate charsets for `len` bytes with ICU's charset detector (ucsdet), best first.
+/// Ranks candidate charsets for `len` bytes (the first 16 KB decide) with ICU's charset detector (ucsdet), best first.
 /// Writes up to `max` ICU converter names (e.g. "GB18030", "Big5", "UTF-16LE") as consecutive
 /// NUL-terminated strings of `name_cap` bytes each into `names`, and their confidences (0..100)
 /// into `confidences`. Returns the number written, or -1 with *err set.
