@@ -70,6 +70,7 @@ public final class Segmenter {
 
     public let options: AnalysisOptions
     private let handle: OpaquePointer
+    var rawHandle: OpaquePointer { handle }
 
     /// Opens a segmenter for `locale` ("zh" selects ICU's CJK dictionary for Han text).
     /// - Throws: ``AnalysisError/icu(code:)`` when ICU cannot open the iterator.

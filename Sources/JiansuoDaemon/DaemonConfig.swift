@@ -26,8 +26,12 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Milliseconds to wait after a change before indexing, to batch bursts. Key `debounce_ms`;
     /// default 50.
     public var debounceMilliseconds = 50
-    /// Most files written in one transaction. Key `batch_size`; default 256.
-    public var batchSize = 256
+    /// Most files taken from the queue at a time; their changes are written in one
+    /// transaction. Key `batch_size`; default 1000.
+    public var batchSize = 1000
+    /// Threads that read, extract and analyse files while one writer thread applies them to
+    /// the index; 0 means one per core. Key `indexing_threads`; default 0.
+    public var indexingThreads = 0
     /// A file that keeps changing is indexed again at most this often, in milliseconds. Key
     /// `reindex_interval_ms`; default 500.
     public var reindexIntervalMilliseconds = 500
@@ -84,7 +88,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public static func environmentName(_ key: String) -> String { "JIANSUOD_" + key.uppercased() }
 
     static let keys = ["roots", "index", "socket", "socket_group", "allowed_users", "writers", "idle_timeout_s", "search_timeout_ms", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
-                       "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "fold_scripts", "segmentation"]
+                       "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "indexing_threads", "fold_scripts", "segmentation"]
     static let listKeys: [String: Character] = ["roots": ":", "extensions": ",", "exclude": ",", "allowed_users": ",", "writers": ","]
 
     /// Reads `JIANSUOD_*` variables over these values (after the file, before the flags).
@@ -98,7 +102,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 let items = value.split(separator: separator).map { String($0) }
                 encoded = "[" + items.map(Self.yamlString).joined(separator: ", ") + "]"
             } else {
-                encoded = ["idle_timeout_s", "search_timeout_ms", "max_watches", "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "follow_symlinks", "fold_scripts"].contains(key)
+                encoded = ["idle_timeout_s", "search_timeout_ms", "max_watches", "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "indexing_threads", "follow_symlinks", "fold_scripts"].contains(key)
                     ? value : Self.yamlString(value)
             }
             yaml += "\(key): \(encoded)\n"
@@ -167,6 +171,9 @@ public struct DaemonConfig: Sendable, Equatable {
                 batchSize = try int()
                 if batchSize == 0 { throw fail("must be at least 1") }
             case "reindex_interval_ms": reindexIntervalMilliseconds = try int()
+            case "indexing_threads":
+                indexingThreads = try int()
+                if indexingThreads > 256 { throw fail("must be at most 256") }
             case "max_watches": maxWatches = try int()
             case "allowed_users": allowedUsers = try strings()
             case "writers": writers = try strings()
@@ -191,7 +198,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 case let other: throw fail("unknown segmentation '\(other)'; use hybrid or words")
                 }
             default:
-                throw fail("unknown key; known keys: roots, index, socket, socket_group, allowed_users, writers, idle_timeout_s, search_timeout_ms, log_level, extensions, exclude, follow_symlinks, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, fold_scripts, segmentation")
+                throw fail("unknown key; known keys: roots, index, socket, socket_group, allowed_users, writers, idle_timeout_s, search_timeout_ms, log_level, extensions, exclude, follow_symlinks, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, indexing_threads, fold_scripts, segmentation")
             }
         }
     }

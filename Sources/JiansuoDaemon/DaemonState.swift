@@ -40,7 +40,8 @@ final class DaemonState: Sendable {
         indexer = Indexer(
             index: holder, extractor: Extractor(maxFileBytes: config.maxFileBytes), settings: settings,
             logger: logger, debounce: .milliseconds(config.debounceMilliseconds),
-            reindexInterval: .milliseconds(config.reindexIntervalMilliseconds), batchSize: config.batchSize)
+            reindexInterval: .milliseconds(config.reindexIntervalMilliseconds), batchSize: config.batchSize,
+            threads: config.indexingThreads)
     }
 
     static func rules(_ config: DaemonConfig) -> IndexingRules {

@@ -11,10 +11,12 @@ import Synchronization
 /// Keeps the index equal to the files on disk.
 ///
 /// Work arrives as paths to check (from reconciles and from the watcher). Each path is queued
-/// once however often it changes; after a debounce the worker thread takes up to `batchSize`
-/// items, `lstat`s the files, extracts the changed ones and applies the batch in one
-/// transaction. Extraction and SQLite writes run on that one dedicated thread, never on the
-/// socket server's threads, and readers never wait for it (WAL).
+/// once however often it changes; after a debounce the writer thread takes up to `batchSize`
+/// items. `threads` workers `lstat` the files, read and extract the changed ones and analyse
+/// their text (``SearchIndex/prepare(_:)``) in parallel, while the writer applies their
+/// results in order, in transactions of up to ``chunkSize`` documents, replaying the tokens
+/// the workers recorded. Nothing runs on the socket server's threads, and readers never wait
+/// for the writer (WAL).
 public final class Indexer: Sendable {
     /// The indexer's phase, as `status` reports it.
     public enum Phase: String, Sendable {
@@ -37,6 +39,7 @@ public final class Indexer: Sendable {
     private let logger: Logger
     private let debounceSeconds: Double
     private let batchSize: Int
+    private let threads: Int
     private let state: Mutex<State>
     private let wakeup = DispatchSemaphore(value: 0)
     private let extractions = Atomic<Int>(0)
@@ -48,7 +51,8 @@ public final class Indexer: Sendable {
     let batchLock = Mutex<Void>(())
 
     public init(index: IndexHolder, extractor: Extractor, settings: WatchSettings,
-                logger: Logger, debounce: Duration, reindexInterval: Duration, batchSize: Int) {
+                logger: Logger, debounce: Duration, reindexInterval: Duration, batchSize: Int, threads: Int = 0) {
+        self.threads = threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
         self.holder = index
         self.extractor = extractor
         self.settings = settings
@@ -188,37 +192,93 @@ public final class Indexer: Sendable {
         finished.wait()
     }
 
+    /// Most changes the writer applies in one transaction.
+    static let transactionSize = 1024
+
     private func process(_ batch: [Work]) {
         var changes: [IndexChange] = []
-        for (n, work) in batch.enumerated() {
-            switch work {
-            case .removeTree(let path): changes.append(.deleteTree(path: path))
-            case .rename(let from, let to, let isDirectory):
-                changes.append(isDirectory ? .renameTree(from: from, to: to) : .rename(from: from, to: to))
-                // Apply it now: the checks after it must see the document at its new path.
-                if n + 1 < batch.count {
-                    do {
-                        try index.apply(changes)
-                        changes = []
-                    } catch {
-                        logger.error("cannot write to the index", metadata: ["error": "\(error)"])
-                    }
-                }
-            case .check(let path): if let change = check(path, verify: false) { changes.append(change) }
-            case .verify(let path): if let change = check(path, verify: true) { changes.append(change) }
-            }
-        }
-        do {
-            try index.apply(changes)
-            logger.debug("batch committed", metadata: ["batch.count": "\(batch.count)", "changes.count": "\(changes.count)"])
-        } catch {
+        var applying: [Work] = []  // the work behind `changes`, queued again if the write fails
+        func retry(_ works: [Work], _ error: any Error) {
             // Keep the work: it is retried after a pause rather than lost.
-            logger.error("cannot write to the index; retrying in 1 s", metadata: ["error": "\(error)", "batch.count": "\(batch.count)"])
+            logger.error("cannot write to the index; retrying in 1 s", metadata: ["error": "\(error)", "work.count": "\(works.count)"])
             let now = Self.now()
-            state.withLock { s in for w in batch { s.queue.push(w, now: now) } }
+            state.withLock { s in for w in works { s.queue.push(w, now: now) } }
             Thread.sleep(forTimeInterval: 1)
             wakeup.signal()
         }
+        func flush() {
+            defer { changes = []; applying = [] }
+            guard !applying.isEmpty else { return }
+            do {
+                try index.apply(changes)
+            } catch {
+                retry(applying, error)
+            }
+        }
+        var i = 0
+        while i < batch.count {
+            switch batch[i] {
+            case .removeTree(let path):
+                changes.append(.deleteTree(path: path))
+                applying.append(batch[i])
+                i += 1
+            case .rename(let from, let to, let isDirectory):
+                changes.append(isDirectory ? .renameTree(from: from, to: to) : .rename(from: from, to: to))
+                applying.append(batch[i])
+                // Apply it now: the checks after it must see the document at its new path.
+                flush()
+                i += 1
+            case .check, .verify:
+                flush()
+                var end = i
+                while end < batch.count, batch[end].isCheck { end += 1 }
+                let checks = Array(batch[i..<end])
+                inParallel(checks) { take in
+                    var taken = 0     // results taken from the workers
+                    var committed = 0 // of which committed
+                    do {
+                        try index.apply(stream: {
+                            while taken < checks.count {
+                                let change = take(taken)
+                                taken += 1
+                                if let change { return change }
+                            }
+                            return nil
+                        }, perTransaction: Self.transactionSize, committed: { _ in committed = taken })
+                        logger.debug("batch committed", metadata: ["work.count": "\(checks.count)"])
+                    } catch {
+                        for k in taken..<checks.count { _ = take(k) }
+                        retry(Array(checks[committed...]), error)
+                    }
+                }
+                i = end
+            }
+        }
+        flush()
+    }
+
+    /// Runs ``check(_:verify:)`` (with the text analysis) for each of `works` on the worker
+    /// threads while `consume` runs on this thread; `consume` gets a function that waits for
+    /// result `k` and returns it (each once, in order). Returns when the workers are done.
+    private func inParallel(_ works: [Work], _ consume: ((Int) -> IndexChange?) -> Void) {
+        let results = OrderedResults<IndexChange?>(count: works.count)
+        let next = Atomic<Int>(0)
+        let group = DispatchGroup()
+        for _ in 0..<min(threads, works.count) {
+            DispatchQueue.global().async(group: group) { [self] in
+                while true {
+                    let k = next.add(1, ordering: .relaxed).oldValue
+                    guard k < works.count else { return }
+                    switch works[k] {
+                    case .check(let path): results.put(k, check(path, verify: false))
+                    case .verify(let path): results.put(k, check(path, verify: true))
+                    default: results.put(k, nil)
+                    }
+                }
+            }
+        }
+        consume { results.take($0) }
+        group.wait()
     }
 
     /// Decides what the index must do about `path`: nothing, index it, record a failure or
@@ -261,7 +321,7 @@ public final class Indexer: Sendable {
             for warning in document.warnings {
                 logger.warning("\(warning)", metadata: ["doc.path": "\(path)"])
             }
-            return .upsert(path: path, state: state, document: document, contentHash: hash)
+            return .upsert(path: path, state: state, document: document, contentHash: hash, prepared: index.prepare(document))
         } catch {
             logger.warning("cannot extract text", metadata: ["doc.path": "\(path)", "error": "\(error)"])
             return .failure(path: path, message: error.description)
@@ -304,4 +364,29 @@ struct FileReadError: Error, CustomStringConvertible {
     /// Out of file descriptors or memory: the process's state, not the file's.
     var isTransient: Bool { errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == EAGAIN }
     var description: String { "cannot read: \(String(cString: strerror(errno)))" }
+}
+
+/// Results filled in any order by worker threads and taken in order by one consumer.
+final class OrderedResults<T: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var slots: [T?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func put(_ k: Int, _ value: T) {
+        condition.lock()
+        slots[k] = value
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits for result `k` and returns it (each result is taken once).
+    func take(_ k: Int) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        while slots[k] == nil { condition.wait() }
+        let value = slots[k]!
+        slots[k] = nil
+        return value
+    }
 }

@@ -28,7 +28,8 @@ extension DaemonState {
             let fresh = try SearchIndex(path: path, options: config.analysis)
             let builder = Indexer(
                 index: IndexHolder(fresh), extractor: Extractor(maxFileBytes: config.maxFileBytes), settings: settings,
-                logger: logger, debounce: .zero, reindexInterval: .zero, batchSize: config.batchSize)
+                logger: logger, debounce: .zero, reindexInterval: .zero, batchSize: config.batchSize,
+                threads: config.indexingThreads)
             let rules = settings.rules
             let list = settings.roots.flatMap { DirectoryListing.files(under: $0, rules: rules) }
             rebuild.withLock { $0?.total = list.count }

@@ -9,6 +9,9 @@ enum Work: Sendable, Hashable {
     /// A rename seen by the watcher: move documents without extracting them again.
     case rename(from: String, to: String, isDirectory: Bool)
 
+    /// True for `check` and `verify`, which the indexing workers run in parallel.
+    var isCheck: Bool { checkedPath != nil }
+
     /// The path whose re-indexing rate is limited, for `check` and `verify`.
     var checkedPath: String? {
         switch self {

@@ -10,14 +10,26 @@ public enum DocumentDate {
             return dayString(date)
         }
         // A plain day, possibly followed by a time we do not need.
-        let prefix = s.prefix(10)
-        if prefix.count == 10, let d = Self.plainDay.date(from: String(prefix)) { return dayString(d) }
-        return nil
+        return plainDay(s)
     }
 
-    /// The UTC day of `date` as `YYYY-MM-DD`.
+    /// The UTC day of `date` as `YYYY-MM-DD` (proleptic Gregorian, years 0001–9999; others
+    /// are clamped), computed without a formatter: the indexer asks for one per document.
     public static func dayString(_ date: Date) -> String {
-        plainDay.string(from: date)
+        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
+        // Days since 1970-01-01 to a civil date (Howard Hinnant's days_from_civil, inverted).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = min(9999, max(1, yoe + era * 400 + (month <= 2 ? 1 : 0)))
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let y = String(year)
+        return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + two(month) + "-" + two(day)
     }
 
     private static func rfc2822(_ s: String) -> Date? {
@@ -44,11 +56,23 @@ public enum DocumentDate {
         return local.date(from: s)
     }
 
-    private static let plainDay: DateFormatter = {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd"
-        return f
-    }()
+    /// `YYYY-MM-DD` at the start of `s` when it is a real calendar day.
+    static func plainDay(_ s: String) -> String? {
+        let b = Array(s.utf8.prefix(10))
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ r: Range<Int>) -> Int? {
+            var n = 0
+            for i in r {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                n = n * 10 + Int(b[i] - 48)
+            }
+            return n
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              year >= 1, (1...12).contains(month), day >= 1 else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let length = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard day <= length else { return nil }
+        return String(decoding: b, as: UTF8.self)
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import JiansuoAnalysis
 import JiansuoExtract
 import JiansuoQuery
 
@@ -18,8 +20,9 @@ public struct FileState: Sendable, Equatable {
 
 /// One change to apply to the index.
 public enum IndexChange: Sendable {
-    /// Insert or replace the document at `path`; `contentHash` is ``ContentHash`` of the file's bytes.
-    case upsert(path: String, state: FileState, document: Document, contentHash: UInt64 = 0)
+    /// Insert or replace the document at `path`; `contentHash` is ``ContentHash`` of the file's
+    /// bytes; `prepared` holds its tokens when ``SearchIndex/prepare(_:)`` analysed it ahead.
+    case upsert(path: String, state: FileState, document: Document, contentHash: UInt64 = 0, prepared: PreparedDocument? = nil)
     /// Remove the document at `path` (no-op when absent).
     case delete(path: String)
     /// Remove every document under the directory `path` (`path/…`).
@@ -30,6 +33,37 @@ public enum IndexChange: Sendable {
     case renameTree(from: String, to: String)
     /// Record that `path` could not be indexed; any old document for it is kept out of results.
     case failure(path: String, message: String)
+}
+
+/// A document's tokens, analysed ahead of its write by ``SearchIndex/prepare(_:)`` so that the
+/// writer only replays them.
+public struct PreparedDocument: Sendable {
+    let recordings: [TokenRecording]
+    let fields: DerivedFields
+}
+
+/// The `documents` columns computed from a document's text and metadata.
+struct DerivedFields: Sendable {
+    /// ``SearchIndex/titleKey(_:options:)`` of the title.
+    var titleKey: String
+    /// The front matter date's day, `YYYY-MM-DD`, when it has a readable one.
+    var day: String?
+    /// JSON arrays.
+    var categories: String
+    var tags: String
+    var links: String
+
+    init(_ document: Document, options: AnalysisOptions) {
+        titleKey = SearchIndex.titleKey(document.title, options: options)
+        day = document.metadata.date.flatMap(DocumentDate.day)
+        categories = Self.jsonArray(document.metadata.categories)
+        tags = Self.jsonArray(document.metadata.tags)
+        links = Self.jsonArray(document.links)
+    }
+
+    static func jsonArray(_ items: [String]) -> String {
+        (try? String(decoding: JSONEncoder().encode(items), as: UTF8.self)) ?? "[]"
+    }
 }
 
 /// What the index knows of a file, to decide whether it must be read again.

@@ -15,9 +15,11 @@ final class JiansuoTokenizer: FTS5CustomTokenizer {
     static let name = "jiansuo"
 
     private let segmenter: Segmenter
+    private let options: AnalysisOptions
 
     init(db: Database, arguments: [String]) throws {
-        segmenter = try Segmenter(options: Self.options(arguments))
+        options = Self.options(arguments)
+        segmenter = try Segmenter(options: options)
     }
 
     /// The tokenizer arguments that select `options`.
@@ -36,6 +38,10 @@ final class JiansuoTokenizer: FTS5CustomTokenizer {
         // FTS5_TOKENIZE_AUX (highlight, snippet) only needs positions; DOCUMENT (inserts,
         // deletes, integrity-check) needs every token.
         let purpose: TokenPurpose = tokenization.contains(.query) ? .query : tokenization.contains(.aux) ? .positions : .document
+        // A document analysed ahead by an indexing worker: replay its tokens (see TokenReplay).
+        if purpose == .document, let recording = TokenReplay.shared.recording(for: pText, count: nText, options: options) {
+            return recording.replay(context: context, callback: tokenCallback)
+        }
         let rc = segmenter.tokenize(utf8: pText, count: nText, purpose: purpose, context: context, callback: tokenCallback)
         return rc < 0 ? 1 /* SQLITE_ERROR */ : rc
     }

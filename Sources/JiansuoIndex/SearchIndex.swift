@@ -4,6 +4,7 @@ import GRDB
 import JiansuoAnalysis
 import JiansuoExtract
 import JiansuoQuery
+import Synchronization
 
 /// The full-text index: a SQLite database with an FTS5 table, accessed through GRDB.
 ///
@@ -19,6 +20,8 @@ public final class SearchIndex: Sendable {
     public let options: AnalysisOptions
     /// True when opening found an index built by another analyzer and emptied it.
     public let wasReset: Bool
+    /// Segmenters for ``prepare(_:)``, one per concurrent caller.
+    private let segmenters: SegmenterPool
 
     /// Opens (creating if needed) the index database at `path`, analysed with `options`. An
     /// index built with other options or another analyzer version is emptied (``wasReset``).
@@ -44,6 +47,7 @@ public final class SearchIndex: Sendable {
     init(writer: any DatabaseWriter, options: AnalysisOptions) throws {
         self.writer = writer
         self.options = options
+        segmenters = SegmenterPool(options: options)
         try IndexSchema.migrator(options).migrate(writer)
         wasReset = try writer.write { try IndexSchema.resetIfAnalysisChanged($0, options) }
     }
@@ -54,9 +58,10 @@ public final class SearchIndex: Sendable {
         return Normalizer.normalize(text)
     }
 
-    /// The GRDB configuration every connection needs: the `jiansuo` tokenizer registered and
-    /// `synchronous=NORMAL` (safe in WAL mode: a crash loses at most the last commits, never
-    /// consistency).
+    /// The GRDB configuration every connection needs: the `jiansuo` tokenizer and the
+    /// `jiansuo_rank` function registered, `synchronous=NORMAL` (safe in WAL mode: a crash loses
+    /// at most the last commits, never consistency) and a WAL truncated to 16 MiB after
+    /// checkpoints (indexing transactions of a thousand documents grow it).
     static func configuration() -> Configuration {
         var config = Configuration()
         config.prepareDatabase { db in
@@ -65,6 +70,8 @@ public final class SearchIndex: Sendable {
             let rc = crank_register(UnsafeMutableRawPointer(db.sqliteConnection))
             guard rc == 0 else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot register jiansuo_rank") }
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Large indexing transactions grow the WAL; truncate it back after checkpoints.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(16 << 20)")
         }
         return config
     }
@@ -87,10 +94,42 @@ public final class SearchIndex: Sendable {
         guard !changes.isEmpty else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         try writer.write { db in
-            for change in changes {
+            for change in changes { try apply(db, change, now: now) }
+        }
+    }
+
+    /// Applies the changes `next` returns until it returns nil, in transactions of up to
+    /// `perTransaction` changes, calling `committed(n)` after each commit of `n` changes. `next`
+    /// may block (indexing workers are still producing), which keeps the write transaction open
+    /// meanwhile: readers are not affected (WAL), and one large transaction writes far less
+    /// than many small ones (FTS5 flushes a segment per commit).
+    /// - Throws: the first write error; the changes since the last commit are then rolled back.
+    public func apply(stream next: () -> IndexChange?, perTransaction: Int, committed: (Int) -> Void) throws {
+        var done = false
+        while !done {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            var count = 0
+            try writer.write { db in
+                while count < perTransaction {
+                    guard let change = next() else {
+                        done = true
+                        break
+                    }
+                    try apply(db, change, now: now)
+                    count += 1
+                }
+            }
+            committed(count)
+        }
+    }
+
+    private func apply(_ db: Database, _ change: IndexChange, now: Int64) throws {
                 switch change {
-                case .upsert(let path, let state, let document, let hash):
-                    try upsert(db, path: path, state: state, document: document, contentHash: hash, now: now)
+                case .upsert(let path, let state, let document, let hash, let prepared):
+                    try TokenReplay.shared.with(prepared?.recordings ?? [], options: options) {
+                        try upsert(db, path: path, state: state, document: document, contentHash: hash,
+                                   fields: prepared?.fields ?? DerivedFields(document, options: options), now: now)
+                    }
                 case .delete(let path):
                     try db.execute(sql: "DELETE FROM fts WHERE rowid = (SELECT id FROM documents WHERE path = ?)", arguments: [path])
                     try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
@@ -101,12 +140,12 @@ public final class SearchIndex: Sendable {
                     try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [low, high])
                     try db.execute(sql: "DELETE FROM errors WHERE path > ? AND path < ?", arguments: [low, high])
                 case .rename(let from, let to):
-                    guard from != to, try Bool.fetchOne(db, sql: "SELECT 1 FROM documents WHERE path = ?", arguments: [from]) == true else { continue }
+                    guard from != to, try Bool.fetchOne(db, sql: "SELECT 1 FROM documents WHERE path = ?", arguments: [from]) == true else { return }
                     try delete(db, path: to)
                     try db.execute(sql: "UPDATE documents SET path = ? WHERE path = ?", arguments: [to, from])
                     try db.execute(sql: "UPDATE OR REPLACE errors SET path = ? WHERE path = ?", arguments: [to, from])
                 case .renameTree(let from, let to):
-                    guard from != to else { continue }
+                    guard from != to else { return }
                     let (low, high) = Self.treeBounds(from)
                     let (toLow, toHigh) = Self.treeBounds(to)
                     // The destination did not exist before the rename: anything indexed there is stale.
@@ -121,16 +160,30 @@ public final class SearchIndex: Sendable {
                     try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
                     try db.execute(sql: "INSERT OR REPLACE INTO errors(path, message, at_ms) VALUES(?, ?, ?)", arguments: [path, message, now])
                 }
-            }
-        }
     }
+
+    /// Analyses `document` for a later ``apply(_:)``: call it from any thread (indexing workers
+    /// run it in parallel), then pass the result in the document's `.upsert`. The writer then
+    /// replays the tokens instead of segmenting while it holds the write lock. Texts over
+    /// ``maxPreparedBytes`` are left to the writer, to bound the memory held per document.
+    public func prepare(_ document: Document) -> PreparedDocument? {
+        let fields = DerivedFields(document, options: options)
+        guard document.body.utf8.count <= Self.maxPreparedBytes,
+              let recordings = try? segmenters.with({ [try $0.record(document.title), try $0.record(document.body)] })
+        else { return PreparedDocument(recordings: [], fields: fields) }
+        return PreparedDocument(recordings: recordings, fields: fields)
+    }
+
+    /// The largest body ``prepare(_:)`` records, in UTF-8 bytes.
+    public static let maxPreparedBytes = 4 << 20
 
     private func delete(_ db: Database, path: String) throws {
         try db.execute(sql: "DELETE FROM fts WHERE rowid = (SELECT id FROM documents WHERE path = ?)", arguments: [path])
         try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
     }
 
-    private func upsert(_ db: Database, path: String, state: FileState, document: Document, contentHash: UInt64, now: Int64) throws {
+    private func upsert(_ db: Database, path: String, state: FileState, document: Document, contentHash: UInt64,
+                        fields: DerivedFields, now: Int64) throws {
         let m = document.metadata
         let id = try Int64.fetchOne(db, sql: """
             INSERT INTO documents(path, size, mtime_ns, inode, content_hash, title, title_key, format, encoding, date, date_key,
@@ -144,10 +197,9 @@ public final class SearchIndex: Sendable {
                 indexed_at_ms = excluded.indexed_at_ms
             RETURNING id
             """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), Int64(bitPattern: contentHash),
-                             document.title, Self.titleKey(document.title, options: options), document.format.rawValue, document.encoding, m.date,
-                             m.date.flatMap(DocumentDate.day) ?? DocumentDate.dayString(Date(timeIntervalSince1970: Double(state.mtimeNanoseconds) / 1e9)),
-                             m.author,
-                             Self.jsonArray(m.categories), Self.jsonArray(m.tags), Self.jsonArray(document.links), now])!
+                             document.title, fields.titleKey, document.format.rawValue, document.encoding, m.date,
+                             fields.day ?? DocumentDate.dayString(Date(timeIntervalSince1970: Double(state.mtimeNanoseconds) / 1e9)),
+                             m.author, fields.categories, fields.tags, fields.links, now])!
         try db.execute(sql: "DELETE FROM fts WHERE rowid = ?", arguments: [id])
         try db.execute(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)",
                        arguments: [id, document.title, document.body])
@@ -159,10 +211,6 @@ public final class SearchIndex: Sendable {
     static func treeBounds(_ path: String) -> (String, String) {
         let dir = path.hasSuffix("/") ? String(path.dropLast()) : path
         return (dir + "/", dir + "0")
-    }
-
-    private static func jsonArray(_ items: [String]) -> String {
-        (try? String(decoding: JSONEncoder().encode(items), as: UTF8.self)) ?? "[]"
     }
 
     // MARK: Reading

@@ -86,3 +86,35 @@ import Testing
     }
 
 }
+
+/// Documents analysed ahead by indexing workers (``SearchIndex/prepare(_:)``) are written by
+/// replaying their tokens, and the index is exactly what tokenizing at insert gives.
+@Suite struct PreparedDocumentTests {
+    @Test func preparedDocumentsReplayTheirTokens() throws {
+        let index = try SearchIndex.inMemory()
+        let plain = try SearchIndex.inMemory()
+        let documents = (0..<20).map { i in
+            Document(title: "文档\(i) 知識產權", body: "第\(i)段：北京市知识产权局 iPhone15 价格１０元。" + String(repeating: "检索", count: i), format: .text, encoding: "UTF-8")
+        }
+        let before = TokenReplay.shared.replayCount
+        let state = FileState(size: 1, mtimeNanoseconds: 1, inode: 1)
+        try index.apply(documents.enumerated().map { i, d in
+            .upsert(path: "/d/\(i).txt", state: state, document: d, contentHash: 0, prepared: index.prepare(d))
+        })
+        try plain.apply(documents.enumerated().map { i, d in .upsert(path: "/d/\(i).txt", state: state, document: d) })
+        #expect(TokenReplay.shared.replayCount - before >= 40)  // title and body of each
+        try index.integrityCheck()
+        let compiler = QueryCompiler(segmenter: try Segmenter())
+        for query in ["知识产权", "北京", "iphone15", "10元", "检索 文档3"] {
+            let compiled = compiler.compile(QueryParser.parse(query))
+            let request = SearchRequest(match: compiled.match, limit: 50, offset: 0, rankLayout: compiled.rankLayout)
+            let a = try index.search(request), b = try plain.search(request)
+            #expect(a.total == b.total && a.hits.map(\.path) == b.hits.map(\.path), "\(query)")
+            #expect(a.hits.map(\.highlights) == b.hits.map(\.highlights), "\(query)")
+        }
+        // Replacing a prepared document deletes its old tokens exactly.
+        let changed = Document(title: "新", body: "换了内容", format: .text, encoding: "UTF-8")
+        try index.apply([.upsert(path: "/d/0.txt", state: state, document: changed, contentHash: 0, prepared: index.prepare(changed))])
+        try index.integrityCheck()
+    }
+}

@@ -12,6 +12,7 @@
 #ifndef CICU_H
 #define CICU_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -96,6 +97,31 @@ int cicu_segmenter_tokenize(cicu_segmenter *seg, const char *text, int32_t len, 
 /// The same tokenization, reporting each token's kind (used by `jiansuo segment`).
 int cicu_segmenter_tokenize_kinds(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
                                   void *ctx, cicu_token_kind_fn fn);
+
+// MARK: Recorded tokens
+
+/// The document tokens of one text, recorded on one thread and replayed on another: indexing
+/// workers analyse documents in parallel and the single SQLite writer only replays the tokens
+/// to FTS5. Immutable once made, so it may be shared between threads.
+typedef struct cicu_recording cicu_recording;
+
+/// Records the CICU_PURPOSE_DOCUMENT tokens of `len` bytes of UTF-8 `text` (and a copy of the
+/// text). Returns NULL and sets *err (the tokenizer's status, or -1 for memory) on failure.
+cicu_recording *cicu_record(cicu_segmenter *seg, const char *text, int32_t len, int32_t *err);
+void cicu_recording_free(cicu_recording *rec);
+
+/// True (1) when `rec` was recorded from exactly these `len` bytes.
+int cicu_recording_matches(const cicu_recording *rec, const char *text, int32_t len);
+
+/// Calls `fn` with each recorded token, as cicu_segmenter_tokenize would have. Returns 0 or
+/// the first non-zero value `fn` returned.
+int cicu_replay(const cicu_recording *rec, void *ctx, cicu_token_fn fn);
+
+/// Memory held by `rec`, in bytes.
+size_t cicu_recording_bytes(const cicu_recording *rec);
+
+/// A 64-bit hash of `len` bytes, to look recordings up by text (matches are then verified).
+uint64_t cicu_text_hash(const char *text, int32_t len);
 
 /// The number of ICU word boundaries in `len` bytes of UTF-8 (converted to UTF-16, then
 /// iterated with a fresh `ubrk_open(UBRK_WORD, "zh")`): ICU's segmentation alone, without

@@ -1,0 +1,54 @@
+import JiansuoAnalysis
+import Synchronization
+
+/// Recorded tokens waiting for the FTS5 insert of their text.
+///
+/// Indexing workers analyse documents in parallel (``SearchIndex/prepare(_:)``); the writer
+/// registers a document's recordings around its `INSERT INTO fts`, and ``JiansuoTokenizer``,
+/// asked by FTS5 to tokenize a text for the document, replays the recording made from the same
+/// bytes instead of segmenting again. Lookups are by hash and verified byte for byte, so a
+/// replay is exactly the tokenization it replaces: deletes and FTS5's integrity-check, which
+/// tokenize again, stay consistent. Only the writer registers, so at most one document's
+/// recordings are here at a time.
+final class TokenReplay: Sendable {
+    static let shared = TokenReplay()
+
+    private struct Key: Hashable {
+        var hash: UInt64
+        var count: Int
+        var options: String
+    }
+
+    private let pending = Mutex<[Key: TokenRecording]>([:])
+    private let registered = Atomic<Int>(0)
+    private let replayed = Atomic<Int>(0)
+
+    /// Texts whose tokens were replayed since start (for tests and profiling).
+    var replayCount: Int { replayed.load(ordering: .relaxed) }
+
+    /// Makes `recordings` available to tokenizers with `options` while `body` runs.
+    func with<T>(_ recordings: [TokenRecording], options: AnalysisOptions, _ body: () throws -> T) rethrows -> T {
+        guard !recordings.isEmpty else { return try body() }
+        let code = Self.code(options)
+        pending.withLock { p in for r in recordings { p[Key(hash: r.hash, count: r.count, options: code)] = r } }
+        registered.add(recordings.count, ordering: .relaxed)
+        defer {
+            pending.withLock { p in for r in recordings { p[Key(hash: r.hash, count: r.count, options: code)] = nil } }
+            registered.subtract(recordings.count, ordering: .relaxed)
+        }
+        return try body()
+    }
+
+    /// The recording of exactly this text for `options`, if one is registered.
+    func recording(for text: UnsafePointer<CChar>?, count: Int32, options: AnalysisOptions) -> TokenRecording? {
+        guard registered.load(ordering: .relaxed) > 0 else { return nil }
+        let key = Key(hash: TokenRecording.textHash(text, count: count), count: Int(count), options: Self.code(options))
+        guard let recording = pending.withLock({ $0[key] }), recording.matches(utf8: text, count: count) else { return nil }
+        replayed.add(1, ordering: .relaxed)
+        return recording
+    }
+
+    private static func code(_ options: AnalysisOptions) -> String {
+        "\(options.foldScripts ? 1 : 0)\(options.wordsOnly ? 1 : 0)"
+    }
+}
