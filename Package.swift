@@ -25,8 +25,9 @@ let package = Package(
             name: "CICU",
             linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]
         ),
-        // Jiansuo's FTS5 ranking function, in C because FTS5 calls it once per matching row.
-        .target(name: "CRank", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // SQLite extensions in C: the FTS5 ranking function (called once per matching row) and
+        // the compressed storage of document text (zlib).
+        .target(name: "CIndex", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("z")]),
         .target(
             name: "CLibXML",
             cSettings: [.unsafeFlags(["-I/usr/include/libxml2"])],
@@ -43,7 +44,7 @@ let package = Package(
         .target(
             name: "JiansuoIndex",
             dependencies: [
-                "JiansuoAnalysis", "JiansuoQuery", "JiansuoExtract", "CRank",
+                "JiansuoAnalysis", "JiansuoQuery", "JiansuoExtract", "CIndex",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

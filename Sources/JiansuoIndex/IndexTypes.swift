@@ -1,3 +1,4 @@
+import CIndex
 import Foundation
 import JiansuoAnalysis
 import JiansuoExtract
@@ -52,13 +53,32 @@ struct DerivedFields: Sendable {
     var categories: String
     var tags: String
     var links: String
+    /// The body as stored: zlib-compressed (see `cindex_store_text`).
+    var storedBody: Data
 
     init(_ document: Document, options: AnalysisOptions) {
+        storedBody = Self.store(document.body)
         titleKey = SearchIndex.titleKey(document.title, options: options)
         day = document.metadata.date.flatMap(DocumentDate.day)
         categories = Self.jsonArray(document.metadata.categories)
         tags = Self.jsonArray(document.metadata.tags)
         links = Self.jsonArray(document.links)
+    }
+
+    /// `text` encoded by `cindex_store_text`.
+    static func store(_ text: String) -> Data {
+        var text = text
+        return text.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { chars in
+                var count: Int32 = 0
+                guard let stored = cindex_store_text(chars.baseAddress, Int32(chars.count), &count) else {
+                    // Out of memory: store the text as it is (tag 0).
+                    return Data([0] + Array(utf8))
+                }
+                defer { cindex_free(stored) }
+                return Data(bytes: stored, count: Int(count))
+            }
+        }
     }
 
     static func jsonArray(_ items: [String]) -> String {

@@ -1,5 +1,5 @@
 import Foundation
-import CRank
+import CIndex
 import GRDB
 import JiansuoAnalysis
 import JiansuoExtract
@@ -50,6 +50,12 @@ public final class SearchIndex: Sendable {
         segmenters = SegmenterPool(options: options)
         try IndexSchema.migrator(options).migrate(writer)
         wasReset = try writer.write { try IndexSchema.resetIfAnalysisChanged($0, options) }
+        // After a migration or reset emptied the index, give the space back to the file system.
+        try writer.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            if free > 1024 && free * 2 > pages { try db.execute(sql: "VACUUM") }
+        }
     }
 
     /// `jiansuo_fold(text)`: ``Normalizer/normalize(_:options:)`` for SQL, used by metadata filters.
@@ -67,8 +73,10 @@ public final class SearchIndex: Sendable {
         config.prepareDatabase { db in
             db.add(tokenizer: JiansuoTokenizer.self)
             db.add(function: foldFunction)
-            let rc = crank_register(UnsafeMutableRawPointer(db.sqliteConnection))
-            guard rc == 0 else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot register jiansuo_rank") }
+            for (name, register) in [("jiansuo_rank", crank_register), ("jiansuo_text", cindex_register_text_function)] {
+                let rc = register(UnsafeMutableRawPointer(db.sqliteConnection))
+                guard rc == 0 else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot register \(name)") }
+            }
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Large indexing transactions grow the WAL; truncate it back after checkpoints.
             try db.execute(sql: "PRAGMA journal_size_limit = \(16 << 20)")
@@ -131,12 +139,12 @@ public final class SearchIndex: Sendable {
                                    fields: prepared?.fields ?? DerivedFields(document, options: options), now: now)
                     }
                 case .delete(let path):
-                    try db.execute(sql: "DELETE FROM fts WHERE rowid = (SELECT id FROM documents WHERE path = ?)", arguments: [path])
+                    try removeFromFTS(db, "path = ?", [path])
                     try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
                     try db.execute(sql: "DELETE FROM errors WHERE path = ?", arguments: [path])
                 case .deleteTree(let path):
                     let (low, high) = Self.treeBounds(path)
-                    try db.execute(sql: "DELETE FROM fts WHERE rowid IN (SELECT id FROM documents WHERE path > ? AND path < ?)", arguments: [low, high])
+                    try removeFromFTS(db, "path > ? AND path < ?", [low, high])
                     try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [low, high])
                     try db.execute(sql: "DELETE FROM errors WHERE path > ? AND path < ?", arguments: [low, high])
                 case .rename(let from, let to):
@@ -149,14 +157,14 @@ public final class SearchIndex: Sendable {
                     let (low, high) = Self.treeBounds(from)
                     let (toLow, toHigh) = Self.treeBounds(to)
                     // The destination did not exist before the rename: anything indexed there is stale.
-                    try db.execute(sql: "DELETE FROM fts WHERE rowid IN (SELECT id FROM documents WHERE path > ? AND path < ?)", arguments: [toLow, toHigh])
+                    try removeFromFTS(db, "path > ? AND path < ?", [toLow, toHigh])
                     try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [toLow, toHigh])
                     try db.execute(sql: "UPDATE documents SET path = ? || substr(path, ?) WHERE path > ? AND path < ?",
                                    arguments: [to, from.unicodeScalars.count + 1, low, high])
                     try db.execute(sql: "UPDATE OR REPLACE errors SET path = ? || substr(path, ?) WHERE path > ? AND path < ?",
                                    arguments: [to, from.unicodeScalars.count + 1, low, high])
                 case .failure(let path, let message):
-                    try db.execute(sql: "DELETE FROM fts WHERE rowid = (SELECT id FROM documents WHERE path = ?)", arguments: [path])
+                    try removeFromFTS(db, "path = ?", [path])
                     try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
                     try db.execute(sql: "INSERT OR REPLACE INTO errors(path, message, at_ms) VALUES(?, ?, ?)", arguments: [path, message, now])
                 }
@@ -178,32 +186,43 @@ public final class SearchIndex: Sendable {
     public static let maxPreparedBytes = 4 << 20
 
     private func delete(_ db: Database, path: String) throws {
-        try db.execute(sql: "DELETE FROM fts WHERE rowid = (SELECT id FROM documents WHERE path = ?)", arguments: [path])
+        try removeFromFTS(db, "path = ?", [path])
         try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
     }
 
     private func upsert(_ db: Database, path: String, state: FileState, document: Document, contentHash: UInt64,
                         fields: DerivedFields, now: Int64) throws {
         let m = document.metadata
+        // External content: FTS5 removes a row's postings only when given its old text.
+        try removeFromFTS(db, "path = ?", [path])
         let id = try Int64.fetchOne(db, sql: """
             INSERT INTO documents(path, size, mtime_ns, inode, content_hash, title, title_key, format, encoding, date, date_key,
-                                  author, categories, tags, links, indexed_at_ms)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  author, categories, tags, links, indexed_at_ms, body)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
                 inode = excluded.inode, content_hash = excluded.content_hash, title = excluded.title, title_key = excluded.title_key, format = excluded.format,
                 encoding = excluded.encoding, date = excluded.date, date_key = excluded.date_key,
                 author = excluded.author,
                 categories = excluded.categories, tags = excluded.tags, links = excluded.links,
-                indexed_at_ms = excluded.indexed_at_ms
+                indexed_at_ms = excluded.indexed_at_ms, body = excluded.body
             RETURNING id
             """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), Int64(bitPattern: contentHash),
                              document.title, fields.titleKey, document.format.rawValue, document.encoding, m.date,
                              fields.day ?? DocumentDate.dayString(Date(timeIntervalSince1970: Double(state.mtimeNanoseconds) / 1e9)),
-                             m.author, fields.categories, fields.tags, fields.links, now])!
-        try db.execute(sql: "DELETE FROM fts WHERE rowid = ?", arguments: [id])
+                             m.author, fields.categories, fields.tags, fields.links, now, fields.storedBody])!
         try db.execute(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)",
                        arguments: [id, document.title, document.body])
         try db.execute(sql: "DELETE FROM errors WHERE path = ?", arguments: [path])
+    }
+
+    /// Removes the postings of the documents matching `condition` (on `documents`) from FTS5,
+    /// which with external content must be given each row's old text.
+    /// See https://sqlite.org/fts5.html#external_content_tables
+    private func removeFromFTS(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws {
+        try db.execute(sql: """
+            INSERT INTO fts(fts, rowid, title, body)
+            SELECT 'delete', id, title, jiansuo_text(body) FROM documents WHERE \(condition)
+            """, arguments: arguments)
     }
 
     /// Paths strictly between these bounds are exactly those under directory `path`:
@@ -297,9 +316,10 @@ public final class SearchIndex: Sendable {
             } catch let error as DatabaseError {
                 throw IndexError.corrupt("FTS5 integrity-check: \(error.message ?? "\(error)")")
             }
+            // FTS5 keeps one %_docsize row per indexed row.
             let orphans = try Int.fetchOne(db, sql: """
-                SELECT (SELECT count(*) FROM documents WHERE id NOT IN (SELECT rowid FROM fts))
-                     + (SELECT count(*) FROM fts WHERE rowid NOT IN (SELECT id FROM documents))
+                SELECT (SELECT count(*) FROM documents WHERE id NOT IN (SELECT id FROM fts_docsize))
+                     + (SELECT count(*) FROM fts_docsize WHERE id NOT IN (SELECT id FROM documents))
                 """) ?? 0
             if orphans > 0 { throw IndexError.corrupt("\(orphans) documents without FTS5 rows or rows without documents") }
         }
@@ -310,8 +330,8 @@ public final class SearchIndex: Sendable {
         try writer.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.path, d.size, d.mtime_ns, d.inode, d.title, d.format, d.encoding, d.date, d.author,
-                       d.categories, d.tags, d.indexed_at_ms, fts.body, d.links
-                FROM documents d JOIN fts ON fts.rowid = d.id WHERE d.path = ?
+                       d.categories, d.tags, d.indexed_at_ms, jiansuo_text(d.body), d.links
+                FROM documents d WHERE d.path = ?
                 """, arguments: [path]) else { return nil }
             func list(_ json: String) -> [String] {
                 (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
@@ -352,7 +372,7 @@ public final class SearchIndex: Sendable {
 
     /// Runs `request`, best hits first.
     ///
-    /// The search plan: one pass over the matches computes `jiansuo_rank` (see `crank.h`) for
+    /// The search plan: one pass over the matches computes `jiansuo_rank` (see `cindex.h`) for
     /// each, from what FTS5 has already decoded to match it; a bounded top-k in Swift keeps the
     /// page; only the page's rows are highlighted, each by a rowid lookup. Ranking, in order:
     /// documents whose whole title equals the query (see ``titleKey(_:options:)``), then
@@ -428,8 +448,8 @@ public final class SearchIndex: Sendable {
     private func listFiltered(_ db: Database, _ filterSQL: String, _ arguments: StatementArguments, _ request: SearchRequest) throws -> SearchResults {
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM documents d WHERE 1\(filterSQL)", arguments: arguments) ?? 0
         let rows = try Row.fetchAll(db, sql: """
-            SELECT d.path, d.title, substr(fts.body, 1, 160)
-            FROM documents d JOIN fts ON fts.rowid = d.id
+            SELECT d.path, d.title, substr(jiansuo_text(d.body), 1, 160)
+            FROM documents d
             WHERE 1\(filterSQL)
             ORDER BY \(request.order == .path ? "d.path" : "d.date_key DESC, d.path")
             LIMIT ? OFFSET ?

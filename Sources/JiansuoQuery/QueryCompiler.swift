@@ -15,7 +15,7 @@ import JiansuoAnalysis
 ///   set of hits is that of `C`, and `jiansuo_rank` counts an occurrence as a real word twice;
 /// - ``CompiledQuery/rankLayout`` tells `jiansuo_rank` which phrase is which (term, word boost,
 ///   excluded) and which top-level conjunct each term belongs to, for the title group and the
-///   proximity bonus (see `crank.h`).
+///   proximity bonus (see `cindex.h`).
 public struct QueryCompiler {
     /// Counts the query tokens of a text, to drop terms with none (pure punctuation such as `#`).
     public var tokenCount: (String) -> Int
@@ -239,7 +239,7 @@ public struct CompiledQuery: Sendable, Equatable {
     public var filters: [DocumentFilter]
     public var hints: [String]
     /// The role of each phrase of `match` for the `jiansuo_rank` ranking function (see
-    /// `crank.h`): `T<conjunct>` term, `B` word boost, `X` excluded, space-separated.
+    /// `cindex.h`): `T<conjunct>` term, `B` word boost, `X` excluded, space-separated.
     public var rankLayout: String
 
     public init(match: String?, filters: [DocumentFilter] = [], hints: [String], rankLayout: String = "") {

@@ -1,11 +1,14 @@
-// crank.h: Jiansuo's FTS5 ranking function. The header includes no SQLite header, so that no
-// SQLite type reaches Swift through this module (GRDB brings its own SQLite module).
-#ifndef CRANK_H
-#define CRANK_H
+// cindex.h: Jiansuo's SQLite extensions: the FTS5 ranking function and the compressed storage
+// of document text. The header includes no SQLite or zlib header, so that no such type reaches
+// Swift through this module (GRDB brings its own SQLite module).
+#ifndef CINDEX_H
+#define CINDEX_H
+
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
-#endif
+#endif  // CINDEX_H
 
 /// Phrase roles in the layout string passed as the first argument of `jiansuo_rank`.
 /// One entry per FTS5 phrase, in the order the phrases appear in the MATCH expression,
@@ -38,8 +41,28 @@ extern "C" {
 /// Returns 0 (SQLITE_OK) or an SQLite error code. See https://sqlite.org/fts5.html#custom_auxiliary_functions
 int crank_register(void *db);
 
+// MARK: Stored text
+
+/// Texts shorter than this many bytes are stored as they are.
+#define CINDEX_COMPRESS_MIN 64
+/// zlib level used for stored text (1 fastest … 9 smallest).
+#define CINDEX_COMPRESS_LEVEL 6
+/// The longest text jiansuo_text() will inflate (larger lengths mean a damaged value).
+#define CINDEX_MAX_TEXT_BYTES (256 << 20)
+
+/// Encodes `len` bytes of UTF-8 for storage: one tag byte, then either the text (short texts)
+/// or its 32-bit little-endian length and a zlib stream (compress2). Returns a malloc'd buffer
+/// of *out_len bytes (free with cindex_free), or NULL when memory or zlib fails.
+unsigned char *cindex_store_text(const char *text, int32_t len, int32_t *out_len);
+void cindex_free(void *p);
+
+/// Registers the SQL function `jiansuo_text(stored)` on `db` (a `sqlite3 *`): the text of a
+/// value made by cindex_store_text (NULL for NULL, TEXT values unchanged). A damaged value
+/// raises an error with SQLITE_CORRUPT. Returns an SQLite result code.
+int cindex_register_text_function(void *db);
+
 #ifdef __cplusplus
 }
 #endif
 
-#endif
+#endif  // CINDEX_H

@@ -1,5 +1,5 @@
-// rank.c: the jiansuo_rank FTS5 auxiliary function. See crank.h for what it computes.
-#include "crank.h"
+// rank.c: the jiansuo_rank FTS5 auxiliary function. See cindex.h for what it computes.
+#include "cindex.h"
 
 #include <math.h>
 #include <stdlib.h>
