@@ -56,7 +56,7 @@ def read_queries(path):
 
 
 class Daemon:
-    def __init__(self, binary, root, work, mode, fresh=True, name=None):
+    def __init__(self, binary, root, work, mode, fresh=True, name=None, extra_roots=()):
         self.dir = os.path.join(work, "idx-" + (name or mode))
         if fresh:
             shutil.rmtree(self.dir, ignore_errors=True)
@@ -64,7 +64,8 @@ class Daemon:
         self.socket = os.path.join(self.dir, "s.sock")
         config = os.path.join(self.dir, "jiansuod.yaml")
         with open(config, "w") as f:
-            f.write(f"roots: [{json.dumps(root)}]\nindex: {json.dumps(self.dir)}\nsocket: {json.dumps(self.socket)}\n"
+            roots = ", ".join(json.dumps(r) for r in [root, *extra_roots])
+            f.write(f"roots: [{roots}]\nindex: {json.dumps(self.dir)}\nsocket: {json.dumps(self.socket)}\n"
                     f"log_level: warning\nsegmentation: {mode}\n")
         self.log = open(os.path.join(self.dir, "daemon.log"), "a")
         self.started = time.time()

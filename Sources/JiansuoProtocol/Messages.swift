@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: the CLI starts faster without ICU's data
+#else
 import Foundation
+#endif
 
 /// The socket protocol: newline-delimited JSON, one request object per line, one response object
 /// per line, in order. Every message carries `"v"`, the protocol version.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: the CLI starts faster without ICU's data
+#else
 import Foundation
+#endif
 import JiansuoPath
 
 /// Result of `ping`.

@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: the CLI starts faster without ICU's data
+#else
 import Foundation
+#endif
+import Glibc
 import JiansuoClient
 import JiansuoPath
 import JiansuoProtocol
@@ -53,7 +58,7 @@ func call<R: Codable & Sendable>(_ options: ConnectionOptions, _ request: Reques
     do {
         return try options.client.send(request, expecting: type)
     } catch {
-        FileHandle.standardError.write(Data(("jiansuo: " + error.description + "\n").utf8))
+        writeStandardError((("jiansuo: " + error.description + "\n").utf8))
         switch error {
         case .daemonNotRunning, .io: throw ExitCode(ExitCodes.unreachable)
         case .server(let e) where e.code == .invalidParams || e.code == .forbidden: throw ExitCode(ExitCodes.usage)
@@ -112,7 +117,7 @@ struct Search: ParsableCommand {
             throw ValidationError("--limit must be between 1 and \(SearchParams.maxLimit)")
         }
         guard offset >= 0 else { throw ValidationError("--offset must not be negative") }
-        guard !query.joined().trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard query.joined().contains(where: { !$0.isWhitespace }) else {
             throw ValidationError("the query is empty")
         }
     }
@@ -123,13 +128,13 @@ struct Search: ParsableCommand {
         let result = try call(connection, .search(params), SearchResult.self)
         if filesWithMatches {
             // The exact bytes, also for names that are not valid UTF-8.
-            for hit in result.hits { FileHandle.standardOutput.write(Data(RawPath.bytes(of: hit.path) + [null ? 0 : 0x0A])) }
+            for hit in result.hits { writeStandardOutput(RawPath.bytes(of: hit.path) + [null ? 0 : 0x0A]) }
         } else if json {
             try printJSON(result)
         } else {
             let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
             for hint in result.hints {
-                FileHandle.standardError.write(Data("note: \(hint)\n".utf8))
+                writeStandardError(("note: \(hint)\n".utf8))
             }
             for (n, hit) in result.hits.enumerated() {
                 let rank = offset + n + 1
@@ -251,8 +256,8 @@ struct Segment: ParsableCommand {
         let bytes = Array(input.utf8)
         for t in result.tokens {
             let original = t.start <= t.end && t.end <= bytes.count ? String(decoding: bytes[t.start..<t.end], as: UTF8.self) : ""
-            let pos = String(t.position).padding(toLength: 5, withPad: " ", startingAt: 0)
-            let kind = t.kind.padding(toLength: 8, withPad: " ", startingAt: 0)
+            let pos = padded(String(t.position), 5)
+            let kind = padded(t.kind, 8)
             print("\(pos) \(kind) \(t.text)\(original == t.text ? "" : "  ← \(original)")  [\(t.start), \(t.end))")
         }
     }
@@ -273,17 +278,17 @@ func waitUntilIdle(_ connection: ConnectionOptions, what: String) throws {
             if tty {
                 let width = 30, filled = Int(fraction * Double(width))
                 let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-                FileHandle.standardError.write(Data(String(format: "\r%@ %@ %d/%d files  %.0f files/s  ETA %.0f s ", what, bar, r.done, r.total, rate, eta).utf8))
+                writeStandardError(("\r\(what) \(bar) \(r.done)/\(r.total) files  \(Int(rate.rounded())) files/s  ETA \(Int(eta.rounded())) s ").utf8)
             } else if Date().timeIntervalSince(lastLine) >= 1 {
-                FileHandle.standardError.write(Data(String(format: "%@: %d/%d files, %.0f files/s, ETA %.0f s\n", what, r.done, r.total, rate, eta).utf8))
+                writeStandardError(("\(what): \(r.done)/\(r.total) files, \(Int(rate.rounded())) files/s, ETA \(Int(eta.rounded())) s\n").utf8)
                 lastLine = Date()
             }
         } else if status.state == "idle" || status.state == "polling" || status.state == "missing-root" {
-            if tty && sawWork { FileHandle.standardError.write(Data("\n".utf8)) }
+            if tty && sawWork { writeStandardError(("\n".utf8)) }
             print("\(what): done; \(status.documents) documents, \(status.errors) errors")
             return
         } else if !tty && Date().timeIntervalSince(lastLine) >= 1 {
-            FileHandle.standardError.write(Data("\(what): \(status.state), \(status.pending) pending\n".utf8))
+            writeStandardError(("\(what): \(status.state), \(status.pending) pending\n".utf8))
             lastLine = Date()
         }
         usleep(200_000)
@@ -356,8 +361,34 @@ do {
     try command.run()
 } catch {
     if Jiansuo.exitCode(for: error) == .validationFailure {
-        FileHandle.standardError.write(Data((Jiansuo.fullMessage(for: error) + "\n").utf8))
+        writeStandardError(((Jiansuo.fullMessage(for: error) + "\n").utf8))
         exit(ExitCodes.usage)
     }
     Jiansuo.exit(withError: error)
+}
+
+/// Writes bytes to standard error (no Foundation FileHandle: see the imports).
+func writeStandardError<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+    writeAll(STDERR_FILENO, Array(bytes))
+}
+
+/// Writes bytes to standard output, after anything `print` buffered.
+func writeStandardOutput(_ bytes: [UInt8]) {
+    fflush(nil)
+    writeAll(STDOUT_FILENO, bytes)
+}
+
+private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return }
+        offset += n
+    }
+}
+
+/// `text` padded with spaces to `width` characters.
+func padded(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
 }

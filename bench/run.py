@@ -1,0 +1,448 @@
+#!/usr/bin/env python3
+"""bench/run: Jiansuo's speed and size against its peers, measured in one run on one corpus.
+
+Measures, on a make-corpus folder (default medium) and its make-queries query set:
+  - the ceiling: ICU word segmentation alone on the extracted text (jiansuo-bench ceiling),
+    on 1 thread and on every core;
+  - Jiansuo's initial index build (daemon start to idle): wall time, documents/s, MB/s of
+    extracted text, peak RSS; index size on disk after a clean shutdown / corpus size;
+  - search latency through the socket (10 hits with snippets), 1 client and N clients, for
+    rare queries (at most 20 expected documents), common ones (more) and very frequent words;
+    throughput; the whole `jiansuo search` process; recall against the ground truth;
+  - freshness: time from writing a new file to finding it, over 50 writes;
+  - idle RSS after indexing;
+  - peers on the same corpus and queries: ripgrep (`rg -l -F`, no index), SQLite FTS5 with the
+    trigram tokenizer (Python sqlite3, over Jiansuo's extracted text), Recoll (recollindex,
+    recollq), GNOME Tracker (tracker-miner-fs-3 under dbus-run-session, private XDG dirs).
+Prints markdown and writes it to bench/RESULTS.md (--out).
+
+Usage: bench/run [--size medium] [--clients 8] [--peer-queries 250] [--peers rg,trigram,recoll,tracker]
+"""
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from recall import Daemon, ensure_corpus, read_queries, REPO, log, fts5_string  # noqa: E402
+
+# Words found in most Chinese documents: the worst case for a per-character index.
+FREQUENT = ["的", "中国", "发展", "问题", "我们", "可以", "使用", "工作", "经济", "社会",
+            "文件", "时间", "已经", "一个", "没有", "进行", "重要", "世界", "国家", "人民"]
+RARE_MAX = 20
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))] if xs else float("nan")
+
+
+def ms(x):
+    return f"{x * 1000:.1f} ms" if x == x else "n/a"
+
+
+def proc_status(pid, key):
+    """VmRSS / VmHWM of a process in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def dir_bytes(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs
+               if not os.path.islink(os.path.join(d, f)))
+
+
+def machine():
+    mem = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) / 1024 / 1024
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}"
+
+
+def version(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return "not installed"
+
+
+def timed_run(cmd, **kw):
+    """Runs cmd; returns (wall seconds, max RSS MB of the process tree's largest child, result)."""
+    start = time.time()
+    p = subprocess.Popen(cmd, **kw)
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return time.time() - start, usage.ru_maxrss / 1024, p
+
+
+# ---------------------------------------------------------------- search clients
+
+def client_run(args):
+    """One client: its own connection, the queries in order from `start`; (kind, seconds) each."""
+    sock_path, queries, start = args
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(sock_path)
+    reader = conn.makefile("rb")
+    out = []
+    n = len(queries)
+    for i in range(n):
+        q, kind = queries[(start + i) % n]
+        line = json.dumps({"v": 1, "method": "search", "params": {"query": q, "limit": 10}}, ensure_ascii=False).encode() + b"\n"
+        t = time.perf_counter()
+        conn.sendall(line)
+        response = json.loads(reader.readline())
+        out.append((kind, time.perf_counter() - t))
+        if not response.get("ok"):
+            raise RuntimeError(f"search {q!r}: {response.get('error')}")
+    conn.close()
+    return out
+
+
+def load_test(sock_path, queries, clients):
+    """Every client runs every query (from a different start). Returns latencies by kind, wall."""
+    start = time.time()
+    with multiprocessing.get_context("fork").Pool(clients) as pool:
+        results = pool.map(client_run, [(sock_path, queries, k * len(queries) // clients) for k in range(clients)])
+    wall = time.time() - start
+    by_kind = {}
+    for result in results:
+        for kind, seconds in result:
+            by_kind.setdefault(kind, []).append(seconds)
+    return by_kind, wall
+
+
+# ---------------------------------------------------------------- peers
+
+def rg_search(root, query, kind):
+    terms = query.split(" ") if kind == "mixed" else [query]
+    found = None
+    for term in terms:
+        out = subprocess.run(["rg", "-l", "-F", "--no-messages", "-e", term, root], capture_output=True)
+        paths = {p for p in out.stdout.decode("utf-8", "surrogateescape").split("\n") if p}
+        found = paths if found is None else found & paths
+    return found or set()
+
+
+def recoll_search(conf, query, kind):
+    out = subprocess.run(["recollq", "-c", conf, "-b", "-n", "0-100000", query], capture_output=True)
+    found = set()
+    for line in out.stdout.decode("utf-8", "surrogateescape").split("\n"):
+        if line.startswith("file://"):
+            found.add(line[len("file://"):])
+    return found
+
+
+def tracker_setup(work, root):
+    """Starts tracker-miner-fs-3 under a private D-Bus session and XDG dirs, indexing `root`.
+
+    Returns (session environment, dbus process, seconds to index, peak RSS MB, index bytes) or
+    raises RuntimeError with the reason."""
+    home = os.path.join(work, "tracker-home")
+    shutil.rmtree(home, ignore_errors=True)
+    for sub in ("cache", "config", "data", "run"):
+        os.makedirs(os.path.join(home, sub))
+    os.chmod(os.path.join(home, "run"), 0o700)
+    env = dict(os.environ, HOME=home, XDG_CACHE_HOME=os.path.join(home, "cache"), XDG_CONFIG_HOME=os.path.join(home, "config"),
+               XDG_DATA_HOME=os.path.join(home, "data"), XDG_RUNTIME_DIR=os.path.join(home, "run"),
+               GSETTINGS_BACKEND="keyfile")
+    # A D-Bus session bus of our own.
+    bus = subprocess.Popen(["dbus-daemon", "--session", "--print-address=1", "--nofork"], stdout=subprocess.PIPE, env=env, text=True)
+    address = bus.stdout.readline().strip()
+    if not address:
+        raise RuntimeError("dbus-daemon did not start")
+    env["DBUS_SESSION_BUS_ADDRESS"] = address
+    settings = [("org.freedesktop.Tracker3.Miner.Files", "index-recursive-directories", f"['{root}']"),
+                ("org.freedesktop.Tracker3.Miner.Files", "index-single-directories", "@as []"),
+                ("org.freedesktop.Tracker3.Miner.Files", "index-removable-devices", "false"),
+                ("org.freedesktop.Tracker3.Miner.Files", "enable-monitors", "false"),
+                ("org.freedesktop.Tracker3.Miner.Files", "throttle", "0")]
+    for schema, key, value in settings:
+        subprocess.run(["gsettings", "set", schema, key, value], env=env, check=True, capture_output=True)
+    start = time.time()
+    miner = subprocess.Popen(["/usr/libexec/tracker-miner-fs-3", "--no-daemon"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0.0
+    idle_since = None
+    deadline = start + 1800
+    while time.time() < deadline:
+        time.sleep(1)
+        if miner.poll() is not None:
+            raise RuntimeError(f"tracker-miner-fs-3 exited with {miner.returncode}")
+        peak = max(peak, proc_status(miner.pid, "VmHWM"))
+        for pid in subprocess.run(["pgrep", "-f", "tracker-extract-3"], capture_output=True, text=True).stdout.split():
+            try:
+                peak = max(peak, proc_status(int(pid), "VmHWM"))
+            except OSError:
+                pass
+        status = subprocess.run(["tracker3", "status"], env=env, capture_output=True, text=True).stdout
+        if "Idle" in status or "idle" in status:
+            idle_since = idle_since or time.time()
+            if time.time() - idle_since > 5:
+                break
+        else:
+            idle_since = None
+    seconds = (idle_since or time.time()) - start
+    size = dir_bytes(os.path.join(home, "cache"))
+    return env, bus, miner, seconds, peak, size
+
+
+def tracker_search(env, query, kind):
+    terms = query.split(" ") if kind == "mixed" else [query]
+    out = subprocess.run(["tracker3", "search", "--disable-color", "--limit=100000"] + terms, env=env, capture_output=True)
+    found = set()
+    for line in out.stdout.decode("utf-8", "surrogateescape").split("\n"):
+        line = line.strip()
+        if line.startswith("file://"):
+            from urllib.parse import unquote
+            found.add(unquote(line[len("file://"):]))
+    return found
+
+
+def score(queries, search):
+    """Recall over queries [(query, kind, expected)] and latency of each search call."""
+    expected = found = 0
+    times = []
+    for query, kind, paths in queries:
+        t = time.perf_counter()
+        hits = search(query, kind)
+        times.append(time.perf_counter() - t)
+        expected += len(paths)
+        found += sum(1 for p in paths if p in hits)
+    return found / max(expected, 1), times
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="medium")
+    parser.add_argument("--work", default="/tmp/jiansuo-bench")
+    parser.add_argument("--bin", default=os.path.join(REPO, ".build", "release"))
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--peer-queries", type=int, default=250, help="queries (evenly sampled) run on every engine")
+    parser.add_argument("--cli-queries", type=int, default=200)
+    parser.add_argument("--writes", type=int, default=50)
+    parser.add_argument("--peers", default="rg,trigram,recoll,tracker")
+    parser.add_argument("--out", default=os.path.join(REPO, "bench", "RESULTS.md"))
+    args = parser.parse_args()
+    peers = [p for p in args.peers.split(",") if p]
+    os.makedirs(args.work, exist_ok=True)
+    corpus, manifest, queries_path = ensure_corpus(args.work, args.size)
+    root = os.path.realpath(corpus)
+    queries = [(q, k, [os.path.join(root, p) for p in e]) for q, k, e in read_queries(queries_path)]
+    with open(manifest, encoding="utf-8") as f:
+        documents = sum(1 for _ in f) - 1
+    corpus_bytes = dir_bytes(root)
+    step = max(1, len(queries) // args.peer_queries)
+    sample = queries[::step][:args.peer_queries]
+    lines = []
+
+    def out(text=""):
+        print(text, flush=True)
+        lines.append(text)
+
+    bench = os.path.join(args.bin, "jiansuo-bench")
+    daemon_bin = os.path.join(args.bin, "jiansuod")
+    cli = os.path.join(args.bin, "jiansuo")
+
+    # 1. Ceiling.
+    log("[ceiling] extraction, ICU segmentation alone, Jiansuo's analysis")
+    ceiling = json.loads(subprocess.run([bench, "ceiling", root], capture_output=True, text=True, check=True).stdout)
+    text_mb = ceiling["text_bytes"] / 1e6
+
+    # 2. Jiansuo: build.
+    log("[jiansuo] building the index")
+    fresh_root = os.path.join(args.work, "fresh-writes")
+    shutil.rmtree(fresh_root, ignore_errors=True)
+    os.makedirs(fresh_root)
+    daemon = Daemon(daemon_bin, root, args.work, "hybrid", name="run", extra_roots=[fresh_root])
+    build_seconds, status = daemon.wait_indexed(documents)
+    peak_rss = proc_status(daemon.process.pid, "VmHWM")
+    time.sleep(5)
+    idle_rss_after_build = proc_status(daemon.process.pid, "VmRSS")
+    daemon.stop()
+    index_bytes = daemon.size_bytes()
+    daemon = Daemon(daemon_bin, root, args.work, "hybrid", fresh=False, name="run", extra_roots=[fresh_root])
+    daemon.wait_indexed(documents)
+    time.sleep(3)
+    idle_rss_restarted = proc_status(daemon.process.pid, "VmRSS")
+
+    # 3. Jiansuo: search.
+    log("[jiansuo] search latency, 1 client")
+    kinded = [(q, "rare" if len(e) <= RARE_MAX else "common") for q, _, e in queries] + [(w, "frequent") for w in FREQUENT]
+    one, one_wall = load_test(daemon.socket, kinded, 1)
+    log(f"[jiansuo] search latency, {args.clients} clients")
+    many, many_wall = load_test(daemon.socket, kinded, args.clients)
+    log("[jiansuo] recall")
+    jiansuo_recall, _ = score(sample, lambda q, k: daemon.search_all(q))
+    full_recall, _ = score(queries, lambda q, k: daemon.search_all(q))
+    sample_one, _ = load_test(daemon.socket, [(q, "all") for q, _, _ in sample], 1)
+    log("[jiansuo] whole-process CLI")
+    cli_times = []
+    for q, _, _ in queries[:args.cli_queries]:
+        t = time.perf_counter()
+        subprocess.run([cli, "--socket", daemon.socket, "search", q], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cli_times.append(time.perf_counter() - t)
+    log("[jiansuo] freshness")
+    fresh = []
+    for n in range(args.writes):
+        token = "鲜度" + "".join("零一二三四五六七八九"[int(c)] for c in f"{n:04d}") + "标记"
+        with open(os.path.join(fresh_root, f"新文件{n}.txt"), "w", encoding="utf-8") as f:
+            f.write(f"鲜度测试\n\n第{n}次写入：{token}。\n")
+        t = time.perf_counter()
+        while not daemon.call("search", {"query": token, "limit": 1, "snippets": False})["hits"]:
+            time.sleep(0.002)
+        fresh.append(time.perf_counter() - t)
+    bodies = []
+    if "trigram" in peers:
+        log("[jiansuo] extracted text for the trigram peer")
+        for _, path in sorted((p, p) for p in daemon.indexed_paths() if p.startswith(root + "/")):
+            doc = daemon.call("show", {"path": path})
+            bodies.append((path, doc["title"], doc["body"]))
+    daemon.stop()
+
+    # 4. Peers.
+    peer_rows = []  # (engine, build s, peak RSS MB, index bytes, recall, p50, p99, note)
+    if "rg" in peers and shutil.which("rg"):
+        log("[rg] searching")
+        recall, times = score(sample, lambda q, k: rg_search(root, q, k))
+        peer_rows.append(("ripgrep " + version(["rg", "--version"]).split()[1], None, None, None, recall, times, "no index; `rg -l -F` per term, whole process"))
+    if "trigram" in peers:
+        log("[trigram] building and searching")
+        db_path = os.path.join(args.work, "trigram.sqlite")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(db_path + suffix):
+                os.remove(db_path + suffix)
+        db = sqlite3.connect(db_path)
+        start = time.time()
+        db.execute("CREATE VIRTUAL TABLE t USING fts5(path UNINDEXED, title, body, tokenize='trigram')")
+        db.executemany("INSERT INTO t VALUES (?, ?, ?)", bodies)
+        db.commit()
+        trigram_build = time.time() - start
+        trigram_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        def trigram(query, kind):
+            parts = query.split(" ") if kind == "mixed" else [query]
+            expression = " AND ".join(fts5_string(p) for p in parts)
+            try:
+                # What a search page costs: 10 best by bm25 with snippets, plus every match for recall.
+                db.execute("SELECT path, snippet(t, 2, '[', ']', '…', 20) FROM t WHERE t MATCH ? ORDER BY rank LIMIT 10", (expression,)).fetchall()
+                return {row[0] for row in db.execute("SELECT path FROM t WHERE t MATCH ?", (expression,))}
+            except sqlite3.OperationalError:
+                return set()
+        recall, times = score(sample, trigram)
+        db.close()
+        peer_rows.append((f"SQLite {sqlite3.sqlite_version} FTS5 trigram", trigram_build, trigram_rss, os.path.getsize(db_path), recall, times,
+                          "in-process (Python sqlite3): inserts of Jiansuo's extracted text only; top 10 with snippets + all matches"))
+    if "recoll" in peers and shutil.which("recollindex"):
+        log("[recoll] indexing and searching")
+        conf = os.path.join(args.work, "recoll-conf")
+        shutil.rmtree(conf, ignore_errors=True)
+        os.makedirs(conf)
+        with open(os.path.join(conf, "recoll.conf"), "w") as f:
+            f.write(f"topdirs = {root}\nloglevel = 1\n")
+        seconds, rss, _ = timed_run(["recollindex", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        size = dir_bytes(os.path.join(conf, "xapiandb"))
+        recall, times = score(sample, lambda q, k: recoll_search(conf, q, k))
+        peer_rows.append((version(["recollq", "-c", conf, "-v"]).replace("Recoll ", "Recoll ") or "Recoll", seconds, rss, size, recall, times,
+                          "recollindex; `recollq -b` per query, whole process"))
+    if "tracker" in peers and shutil.which("tracker3"):
+        log("[tracker] indexing and searching (headless)")
+        try:
+            env, bus, miner, seconds, rss, size = tracker_setup(args.work, root)
+            try:
+                recall, times = score(sample, lambda q, k: tracker_search(env, q, k))
+                peer_rows.append(("GNOME Tracker 3 (" + version(["tracker3", "--version"]).split()[-1] + ")", seconds, rss, size, recall, times,
+                                  "tracker-miner-fs-3 + tracker-extract-3; `tracker3 search` per query, whole process"))
+            finally:
+                miner.terminate()
+                bus.terminate()
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            peer_rows.append(("GNOME Tracker 3", None, None, None, None, [], f"not measured: {error}"))
+
+    # 5. Report.
+    out(f"# Jiansuo benchmark: {args.size} corpus ({time.strftime('%Y-%m-%d %H:%M %Z')})")
+    out()
+    out(f"- Machine: {machine()}; {version(['swift', '--version'])}; SQLite {sqlite3.sqlite_version}; ICU {ceiling.get('icu_version', '72')}.")
+    out(f"- Corpus: `make-corpus --size {args.size}`: {documents} files, {corpus_bytes / 1e6:.1f} MB on disk, "
+        f"{text_mb:.1f} MB of extracted text; `make-queries`: {len(queries)} queries "
+        f"({sum(1 for _, _, e in queries if len(e) <= RARE_MAX)} rare: at most {RARE_MAX} expected documents; the rest common) "
+        f"plus {len(FREQUENT)} very frequent words ({', '.join(FREQUENT[:5])} …).")
+    out(f"- Command: `bench/run --size {args.size}` (release build; work folder {args.work}).")
+    out()
+    out("## Indexing")
+    out()
+    ceiling_n = ceiling["icu_mb_s_n"]
+    build_mb_s = text_mb / build_seconds
+    out("| measure | value |")
+    out("|---|---:|")
+    out(f"| extraction alone, 1 thread (jiansuo-bench) | {ceiling['extract_mb_s_1']:.1f} MB/s of files |")
+    out(f"| ICU word segmentation alone, 1 thread | {ceiling['icu_mb_s_1']:.1f} MB/s |")
+    out(f"| ICU word segmentation alone, {ceiling['threads']} threads (the ceiling) | {ceiling_n:.1f} MB/s |")
+    out(f"| Jiansuo's analysis alone (normalize, segment, tokens), 1 / {ceiling['threads']} threads | {ceiling['analysis_mb_s_1']:.1f} / {ceiling['analysis_mb_s_n']:.1f} MB/s |")
+    out(f"| initial build, daemon start to idle | {build_seconds:.1f} s |")
+    out(f"| build speed | {build_mb_s:.1f} MB/s of extracted text = {100 * build_mb_s / ceiling_n:.0f}% of the ceiling; {documents / build_seconds:.0f} documents/s |")
+    out(f"| daemon peak RSS during the build | {peak_rss:.0f} MB |")
+    out(f"| index on disk after shutdown | {index_bytes / 1e6:.1f} MB = {index_bytes / corpus_bytes:.2f}× the corpus |")
+    out(f"| idle RSS after the build (same process, 5 s idle) | {idle_rss_after_build:.0f} MB |")
+    out(f"| idle RSS after a restart on the built index | {idle_rss_restarted:.0f} MB |")
+    out(f"| freshness: new file searchable, p50 / p99 / max of {len(fresh)} | {ms(pct(fresh, .5))} / {ms(pct(fresh, .99))} / {ms(max(fresh))} |")
+    out()
+    out("## Search (Jiansuo, through the Unix socket: 10 hits with snippets and highlights)")
+    out()
+    out("| clients | queries | count | p50 | p99 | max | throughput |")
+    out("|---:|---|---:|---:|---:|---:|---:|")
+    for clients, data, wall in ((1, one, one_wall), (args.clients, many, many_wall)):
+        total = sum(len(v) for v in data.values())
+        for kind in ("rare", "common", "frequent"):
+            xs = data.get(kind, [])
+            out(f"| {clients} | {kind} | {len(xs)} | {ms(pct(xs, .5))} | {ms(pct(xs, .99))} | {ms(max(xs))} | |")
+        everything = [x for v in data.values() for x in v]
+        out(f"| {clients} | all | {total} | {ms(pct(everything, .5))} | {ms(pct(everything, .99))} | {ms(max(everything))} | {total / wall:.0f} queries/s |")
+    out(f"| 1 | whole `jiansuo search` process | {len(cli_times)} | {ms(pct(cli_times, .5))} | {ms(pct(cli_times, .99))} | {ms(max(cli_times))} | |")
+    out()
+    out(f"Recall against the make-queries ground truth: {100 * full_recall:.2f}% over all {len(queries)} queries.")
+    out()
+    out(f"## Peers (same corpus, same {len(sample)} queries: every {step}th of the query set)")
+    out()
+    jiansuo_p50 = pct(sample_one["all"], .5)
+    out("| engine | build | peak RSS | index / corpus | recall | p50 | p99 | p50 / Jiansuo's p50 | how |")
+    out("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    out(f"| **Jiansuo** (socket) | {build_seconds:.1f} s | {peak_rss:.0f} MB | {index_bytes / corpus_bytes:.2f}× | {100 * jiansuo_recall:.2f}% | "
+        f"{ms(jiansuo_p50)} | {ms(pct(sample_one['all'], .99))} | | daemon; 10 hits with snippets per query |")
+    for name, build, rss, size, recall, times, how in peer_rows:
+        cells = [f"{build:.1f} s" if build is not None else "–", f"{rss:.0f} MB" if rss is not None else "–",
+                 f"{size / corpus_bytes:.2f}×" if size is not None else "–", f"{100 * recall:.2f}%" if recall is not None else "–",
+                 ms(pct(times, .5)) if times else "–", ms(pct(times, .99)) if times else "–",
+                 f"{pct(times, .5) / jiansuo_p50:.{0 if pct(times, .5) / jiansuo_p50 >= 10 else 2}f}×" if times else "–"]
+        out(f"| {name} | " + " | ".join(cells) + f" | {how} |")
+    out()
+    out(f"Whole-process comparison: `jiansuo search` p50 {ms(pct(cli_times, .5))} (first {len(cli_times)} queries) "
+        "against the peers' whole-process p50 above.")
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    log(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
