@@ -9,6 +9,7 @@
 #include "cicu.h"
 #include "mapped_text.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,15 @@ static int32_t cap_utf8(const char *s, int32_t n) {
 // Emits normalized units [u0, u1) as one token, optionally prefixed with CICU_WORD_PREFIX.
 static int emit(cicu_segmenter *seg, sink out, int32_t u0, int32_t u1, int kind, int flags, int word_prefix) {
     int32_t n8 = 0, at = 0;
+    if (u1 - u0 == 1 && !word_prefix && !U16_IS_SURROGATE(seg->text.text[u0])) {
+        // One BMP character (every Han token): encode it directly.
+        UChar c = seg->text.text[u0];
+        int32_t i = 0;
+        U8_APPEND_UNSAFE(seg->token8, i, c);
+        int32_t start = seg->text.start8[u0], end = seg->text.end8[u0];
+        return out.fts != NULL ? out.fts(out.ctx, flags, seg->token8, i, start, end)
+                               : out.kinds(out.ctx, kind, seg->token8, i, start, end);
+    }
     if (word_prefix) seg->token8[at++] = CICU_WORD_PREFIX;
     // Convert no more than the cap needs: 4 bytes per unit is the worst case.
     int32_t units = u1 - u0;
@@ -88,10 +98,32 @@ static int emit(cicu_segmenter *seg, sink out, int32_t u0, int32_t u1, int kind,
                            : out.kinds(out.ctx, kind, seg->token8, len, start, end);
 }
 
-static int is_han(UChar32 c) {
+static int compute_is_han(UChar32 c) {
     UErrorCode e = U_ZERO_ERROR;
     return uscript_getScript(c, &e) == USCRIPT_HAN || u_hasBinaryProperty(c, UCHAR_IDEOGRAPHIC);
 }
+
+static uint8_t compute_class(UChar32 c);
+
+// Character classes, looked up once per BMP code point: tokenizing asks several ICU property
+// questions per character, and the answers never change within a process.
+enum { CLASS_HAN = 1, CLASS_ALNUM = 2, CLASS_EXTEND = 4, CLASS_MARK = 8, CLASS_NEEDS_BREAK = 16 };
+static uint8_t bmp_classes[0x10000];
+static pthread_once_t bmp_classes_once = PTHREAD_ONCE_INIT;
+
+static void build_bmp_classes(void) {
+    for (UChar32 c = 0; c < 0x10000; c++) bmp_classes[c] = compute_class(c);
+}
+
+static inline uint8_t char_class(UChar32 c) {
+    if (c < 0x10000) {
+        pthread_once(&bmp_classes_once, build_bmp_classes);
+        return bmp_classes[c];
+    }
+    return compute_class(c);
+}
+
+static int is_han(UChar32 c) { return (char_class(c) & CLASS_HAN) != 0; }
 
 // A Han word segment: each character, and the word colocated with the first one.
 static int emit_han(cicu_segmenter *seg, sink out, int32_t s, int32_t e, int32_t purpose) {
@@ -123,7 +155,7 @@ static int emit_alnum_runs(cicu_segmenter *seg, sink out, int32_t s, int32_t e, 
         if (k < e) {
             UChar32 c;
             U16_NEXT(t, k, e, c);
-            inside = u_isalnum(c) || u_hasBinaryProperty(c, UCHAR_GRAPHEME_EXTEND);
+            inside = (char_class(c) & (CLASS_ALNUM | CLASS_EXTEND)) != 0;
         } else {
             k++;
         }
@@ -142,7 +174,7 @@ static int emit_alnum_runs(cicu_segmenter *seg, sink out, int32_t s, int32_t e, 
 // ideographs outside the Han script or the unified ideographs may not be word characters for
 // ICU, Hangul syllables are kept apart from digits, and letters or digits that
 // are not ALetter, Numeric or Hebrew_Letter for UAX #29 may fall outside ICU's word segments.
-static int needs_word_break(UChar32 c) {
+static int compute_needs_word_break(UChar32 c) {
     if (c < 0x80) return 0;
     UErrorCode e = U_ZERO_ERROR;
     UScriptCode script = uscript_getScript(c, &e);
@@ -153,13 +185,19 @@ static int needs_word_break(UChar32 c) {
     if (wb == U_WB_KATAKANA) return 1;
     if (u_getIntPropertyValue(c, UCHAR_LINE_BREAK) == U_LB_COMPLEX_CONTEXT) return 1;
     // Han marks such as 々 are not always word characters for ICU.
-    if (is_han(c)) return script != USCRIPT_HAN || !u_hasBinaryProperty(c, UCHAR_UNIFIED_IDEOGRAPH);
+    if (compute_is_han(c)) return script != USCRIPT_HAN || !u_hasBinaryProperty(c, UCHAR_UNIFIED_IDEOGRAPH);
     if (u_isalnum(c) && wb != U_WB_ALETTER && wb != U_WB_NUMERIC && wb != U_WB_HEBREW_LETTER) return 1;
     return 0;
 }
 
-static int is_mark(UChar32 c) {
-    return u_hasBinaryProperty(c, UCHAR_GRAPHEME_EXTEND) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
+static uint8_t compute_class(UChar32 c) {
+    uint8_t k = 0;
+    if (compute_is_han(c)) k |= CLASS_HAN;
+    if (u_isalnum(c)) k |= CLASS_ALNUM;
+    if (u_hasBinaryProperty(c, UCHAR_GRAPHEME_EXTEND)) k |= CLASS_EXTEND;
+    if ((k & CLASS_EXTEND) || (U_GET_GC_MASK(c) & U_GC_M_MASK)) k |= CLASS_MARK;
+    if (compute_needs_word_break(c)) k |= CLASS_NEEDS_BREAK;
+    return k;
 }
 
 // True when the positions-only fast path gives exactly the non-colocated tokens of the document
@@ -172,14 +210,11 @@ static int positions_are_simple(const cicu_segmenter *seg) {
     for (int32_t k = 0; k < n;) {
         UChar32 c;
         U16_NEXT(t, k, n, c);
-        if (c < 0x80) {
-            prev_alnum = u_isalnum(c);
-            continue;
-        }
-        if (needs_word_break(c)) return 0;
-        int mark = is_mark(c);
+        uint8_t k = char_class(c);
+        if (k & CLASS_NEEDS_BREAK) return 0;
+        int mark = (k & CLASS_MARK) != 0;
         if (mark && !prev_alnum) return 0;
-        prev_alnum = !is_han(c) && (u_isalnum(c) || mark);
+        prev_alnum = !(k & CLASS_HAN) && ((k & CLASS_ALNUM) || mark);
     }
     return 1;
 }
@@ -200,8 +235,9 @@ static int run_positions(cicu_segmenter *seg, sink out) {
         if (k < n) {
             UChar32 c;
             U16_NEXT(t, k, n, c);
-            han = is_han(c);
-            inside = !han && (u_isalnum(c) || u_hasBinaryProperty(c, UCHAR_GRAPHEME_EXTEND));
+            uint8_t k = char_class(c);
+            han = (k & CLASS_HAN) != 0;
+            inside = !han && (k & (CLASS_ALNUM | CLASS_EXTEND));
         } else {
             k++;
         }
