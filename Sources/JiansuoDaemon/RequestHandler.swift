@@ -147,7 +147,8 @@ struct RequestHandler: Sendable {
             results = try index.search(SearchRequest(
             match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
             titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true,
-            order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance, rankLayout: compiled.rankLayout))
+            order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance, rankLayout: compiled.rankLayout,
+            highlightTerms: compiled.highlightTerms))
         } catch IndexError.invalidQuery(let message) {
             if timedOut.load(ordering: .relaxed) {
                 throw ProtocolError(.timeout, "the search took longer than \(searchTimeBudget) s and was stopped; try a more specific query, or -l (no snippets)")

@@ -136,10 +136,15 @@ public struct SearchRequest: Sendable {
     /// ``JiansuoQuery/CompiledQuery/rankLayout`` of `match`: which phrase is a term, a word
     /// boost or excluded. Empty ranks every phrase as a required term.
     public var rankLayout: String
+    /// ``JiansuoQuery/CompiledQuery/highlightTerms``: marked in snippets by our highlighter.
+    /// Empty: snippets come from FTS5's `highlight()` instead (slower: an FTS5 query per hit).
+    public var highlightTerms: [HighlightTerm]
 
     public init(match: String?, filters: [DocumentFilter] = [], limit: Int, offset: Int, titleKey: String? = nil,
-                snippets: Bool = true, order: ResultOrder = .relevance, rankLayout: String = "") {
+                snippets: Bool = true, order: ResultOrder = .relevance, rankLayout: String = "",
+                highlightTerms: [HighlightTerm] = []) {
         self.rankLayout = rankLayout
+        self.highlightTerms = highlightTerms
         self.snippets = snippets
         self.order = order
         self.match = match

@@ -69,11 +69,13 @@ enum SnippetWindow {
             out.append(s)
             end += 1
         }
-        // Finish a highlight cut by the window.
-        while inside, end < scalars.count, scalars[end] != "\u{1}" {
+        // Finish a highlight cut by the window (up to `lead` more characters).
+        var extra = 0
+        while inside, end < scalars.count, scalars[end] != "\u{1}", extra < lead {
             let s = scalars[end]
             out.append(s)
             end += 1
+            extra += 1
             if s == "\u{2}" { inside = false }
         }
         if inside { out.append("\u{2}") }

@@ -25,12 +25,16 @@ public struct QueryCompiler {
     public var boostPieces: (String) -> [String]
     /// The index's normalization, applied to filter values compared with metadata.
     public var normalize: (String) -> String
+    /// The normalized query tokens of a text, for highlighting.
+    public var queryTokens: (String) -> [String]
 
     public init(tokenCount: @escaping (String) -> Int, boostPieces: @escaping (String) -> [String] = { _ in [] },
-                normalize: @escaping (String) -> String = { $0.lowercased() }) {
+                normalize: @escaping (String) -> String = { $0.lowercased() },
+                queryTokens: @escaping (String) -> [String] = { _ in [] }) {
         self.tokenCount = tokenCount
         self.boostPieces = boostPieces
         self.normalize = normalize
+        self.queryTokens = queryTokens
     }
 
     /// A compiler that analyzes terms with `segmenter` (the same analysis as the index).
@@ -61,7 +65,8 @@ public struct QueryCompiler {
                 // Characters after the last word and inside it are implied by it: drop them.
                 return Array(pieces.prefix(uncovered))
             },
-            normalize: { Normalizer.normalize($0, options: segmenter.options) })
+            normalize: { Normalizer.normalize($0, options: segmenter.options) },
+            queryTokens: { text in (try? segmenter.tokens(of: text, for: .query).map(\.text)) ?? [] })
     }
 
     /// Returns the MATCH expression and the metadata filters. Both are empty, with a reason in
@@ -87,6 +92,7 @@ public struct QueryCompiler {
         rest = remaining.isEmpty ? nil : remaining.count == 1 ? remaining[0] : .and(remaining)
         var match: String?
         var layout = ""
+        var highlights: [HighlightTerm] = []
         if let rest {
             if !filters.isEmpty, case .not = rest {
                 // `-word ext:md`: with a filter to start from, an exclusion alone is fine.
@@ -95,12 +101,13 @@ public struct QueryCompiler {
             } else if let compiled = expression(rest, hints: &hints, topLevel: true) {
                 match = compiled.text
                 layout = compiled.layout.map(\.code).joined(separator: " ")
+                highlights = compiled.highlights
             }
         }
         if match == nil, filters.isEmpty, !hints.contains(where: { $0.hasPrefix("ignored") || $0.hasPrefix("a query") }) {
             hints.append("nothing searchable in the query")
         }
-        return CompiledQuery(match: match, filters: filters, hints: hints, rankLayout: layout)
+        return CompiledQuery(match: match, filters: filters, hints: hints, rankLayout: layout, highlightTerms: highlights)
     }
 
     private func documentFilter(_ filter: Filter, negated: Bool, hints: inout [String]) -> DocumentFilter? {
@@ -141,10 +148,12 @@ public struct QueryCompiler {
     private struct Compiled {
         var text: String
         var layout: [PhraseRole]
+        /// The terms that are not excluded, to highlight.
+        var highlights: [HighlightTerm] = []
 
         /// Puts the terms that have no top-level conjunct yet into `slot`.
         func inSlot(_ slot: Int) -> Compiled {
-            Compiled(text: text, layout: layout.map { if case .term(nil) = $0 { .term(slot: slot) } else { $0 } })
+            Compiled(text: text, layout: layout.map { if case .term(nil) = $0 { .term(slot: slot) } else { $0 } }, highlights: highlights)
         }
 
         var excluded: [PhraseRole] { layout.map { _ in .excluded } }
@@ -160,7 +169,8 @@ public struct QueryCompiler {
             let parts = children.compactMap { expression($0, hints: &hints) }
             if parts.isEmpty { return nil }
             if parts.count == 1 { return parts[0] }
-            return Compiled(text: "(" + parts.map(\.text).joined(separator: " OR ") + ")", layout: parts.flatMap(\.layout))
+            return Compiled(text: "(" + parts.map(\.text).joined(separator: " OR ") + ")", layout: parts.flatMap(\.layout),
+                            highlights: parts.flatMap(\.highlights))
         case .filter:
             hints.append("ignored a filter inside OR: filters apply to the whole query")
             return nil
@@ -190,7 +200,7 @@ public struct QueryCompiler {
                 result = "(\(result) NOT " + (negative.count == 1 ? negative[0].text : "(" + negative.map(\.text).joined(separator: " OR ") + ")") + ")"
                 layout += negative.flatMap(\.excluded)
             }
-            return Compiled(text: result, layout: layout)
+            return Compiled(text: result, layout: layout, highlights: positive.flatMap(\.highlights))
         }
     }
 
@@ -214,7 +224,7 @@ public struct QueryCompiler {
         if let field {
             s = "{\(field.rawValue)} : (\(s))"
         }
-        return Compiled(text: s, layout: layout)
+        return Compiled(text: s, layout: layout, highlights: [HighlightTerm(tokens: queryTokens(text), prefix: prefix)])
     }
 
     /// An FTS5 string literal: `"` doubled inside double quotes. Escaped scalar by scalar: a
@@ -241,12 +251,16 @@ public struct CompiledQuery: Sendable, Equatable {
     /// The role of each phrase of `match` for the `jiansuo_rank` ranking function (see
     /// `cindex.h`): `T<conjunct>` term, `B` word boost, `X` excluded, space-separated.
     public var rankLayout: String
+    /// The terms to highlight in hits: every term that is not excluded.
+    public var highlightTerms: [HighlightTerm]
 
-    public init(match: String?, filters: [DocumentFilter] = [], hints: [String], rankLayout: String = "") {
+    public init(match: String?, filters: [DocumentFilter] = [], hints: [String], rankLayout: String = "",
+                highlightTerms: [HighlightTerm] = []) {
         self.match = match
         self.filters = filters
         self.hints = hints
         self.rankLayout = rankLayout
+        self.highlightTerms = highlightTerms
     }
 
     /// True when there is something to search: text terms or filters.

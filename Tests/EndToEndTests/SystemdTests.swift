@@ -233,7 +233,8 @@ import Testing
 
 @Suite(.serialized) struct HugeDocumentTests {
     /// FTS5's snippet() costs time quadratic in the matches of one document: a one-line file
-    /// full of the query took minutes. Such bodies get a cropped highlight() instead.
+    /// full of the query took minutes. Our highlighter is one linear pass, and the snippet window
+    /// stays short even when every character is part of a match.
     @Test func aHugeOneLineDocumentIsSearchedQuickly() throws {
         let d = try DaemonFixture()
         try d.write("单行.txt", "单行\n\n开头" + String(repeating: "汉字无空格", count: 60_000))

@@ -17,7 +17,8 @@ import Testing
     func search(_ q: String, limit: Int = 20) throws -> SearchResults {
         let compiled = compiler.compile(QueryParser.parse(q))
         let match = try #require(compiled.match)
-        return try index.search(SearchRequest(match: match, limit: limit, offset: 0, rankLayout: compiled.rankLayout))
+        return try index.search(SearchRequest(match: match, limit: limit, offset: 0, rankLayout: compiled.rankLayout,
+                                              highlightTerms: compiled.highlightTerms))
     }
 
     @Test func findsHighlightsAndRanksTitleAboveBody() throws {
@@ -116,5 +117,28 @@ import Testing
         let changed = Document(title: "新", body: "换了内容", format: .text, encoding: "UTF-8")
         try index.apply([.upsert(path: "/d/0.txt", state: state, document: changed, contentHash: 0, prepared: index.prepare(changed))])
         try index.integrityCheck()
+    }
+}
+
+/// Snippets are highlighted by our highlighter (``Segmenter/highlights(in:terms:)``) when the
+/// request carries the query's terms, by FTS5's `highlight()` otherwise; both mark the same text.
+@Suite struct HighlighterTests {
+    @Test(arguments: ["知识产权", "北京", "iphone15", "10元", "市长", "知识 北京", "知識產權", "swif*", "北京 -广告", "\"北京市 知识\""])
+    func agreesWithFTS5(query: String) throws {
+        let index = try SearchIndex.inMemory()
+        let body = "北京市知识产权局，南京市长江大桥。ｉＰｈｏｎｅ１５ 价格１０元；知識產權 Swift swiftly 北京。"
+        try index.apply([.upsert(path: "/d.txt", state: FileState(size: 1, mtimeNanoseconds: 1, inode: 1),
+                                 document: Document(title: "t", body: body, format: .text, encoding: "UTF-8"))])
+        let compiled = QueryCompiler(segmenter: try Segmenter()).compile(QueryParser.parse(query))
+        let ours = try index.search(SearchRequest(match: compiled.match, limit: 1, offset: 0, rankLayout: compiled.rankLayout,
+                                                  highlightTerms: compiled.highlightTerms))
+        let fts5 = try index.search(SearchRequest(match: compiled.match, limit: 1, offset: 0, rankLayout: compiled.rankLayout))
+        let a = try #require(ours.hits.first), b = try #require(fts5.hits.first)
+        func marked(_ hit: SearchHit) -> [String] {
+            let bytes = Array(hit.snippet.utf8)
+            return hit.highlights.map { String(decoding: bytes[$0], as: UTF8.self) }
+        }
+        #expect(!marked(a).isEmpty)
+        #expect(marked(a) == marked(b), "\(query)")
     }
 }

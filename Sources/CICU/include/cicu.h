@@ -98,6 +98,22 @@ int cicu_segmenter_tokenize(cicu_segmenter *seg, const char *text, int32_t len, 
 int cicu_segmenter_tokenize_kinds(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
                                   void *ctx, cicu_token_kind_fn fn);
 
+// MARK: Highlighting
+
+/// Called with the UTF-8 byte range [start, end) of each term occurrence, in text order
+/// (occurrences may overlap). A non-zero return stops the scan.
+typedef int (*cicu_range_fn)(void *ctx, int start, int end);
+
+/// Finds the occurrences of query terms in `len` bytes of UTF-8 `text`: a term is a sequence of
+/// normalized query tokens that must appear at consecutive positions of the text's
+/// CICU_PURPOSE_POSITIONS tokens (the positions FTS5 phrases match on). `terms` holds the
+/// tokens of every term as NUL-terminated strings, one after another; `term_tokens[i]` is the
+/// number of tokens of term i (at most 64) and `term_prefix[i]` is 1 when its last token only
+/// has to start the text's token (a prefix query). Returns 0, fn's non-zero value, or -1.
+int cicu_highlight(cicu_segmenter *seg, const char *text, int32_t len, const char *terms, int32_t terms_len,
+                   const int32_t *term_tokens, const int32_t *term_prefix, int32_t term_count, void *ctx,
+                   cicu_range_fn fn);
+
 // MARK: Recorded tokens
 
 /// The document tokens of one text, recorded on one thread and replayed on another: indexing
