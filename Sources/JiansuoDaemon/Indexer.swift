@@ -168,13 +168,20 @@ public final class Indexer: Sendable {
             if state.withLock({ $0.stopped }) { return }
             // Debounce: let a burst of events gather into one batch.
             if debounceSeconds > 0 { Thread.sleep(forTimeInterval: debounceSeconds) }
+            var processed = 0
             while true {
                 let batch = state.withLock { s -> [Work] in
                     let b = s.queue.pop(max: batchSize, now: Self.now())
                     s.inFlight = b.count
                     return b
                 }
-                if batch.isEmpty { break }
+                if batch.isEmpty {
+                    // After a bulk of work, give the memory the workers freed back to the system,
+                    // so that an idle daemon stays small.
+                    if processed >= Self.trimAfter { Self.trimMemory() }
+                    break
+                }
+                processed += batch.count
                 batchLock.withLock { _ in process(batch) }
                 let stop = state.withLock { s -> Bool in
                     s.inFlight = 0
@@ -190,6 +197,17 @@ public final class Indexer: Sendable {
         state.withLock { $0.stopped = true }
         wakeup.signal()
         finished.wait()
+    }
+
+    /// Items processed in one busy period after which freed memory is returned (malloc_trim).
+    static let trimAfter = 100
+
+    /// glibc's `malloc_trim(0)`: returns free heap memory to the system. Looked up at run time
+    /// (Swift's Glibc module does not export <malloc.h>); a no-op on other C libraries.
+    static func trimMemory() {
+        typealias Trim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
     }
 
     /// Most changes the writer applies in one transaction.

@@ -142,3 +142,60 @@ import Testing
         #expect(marked(a) == marked(b), "\(query)")
     }
 }
+
+/// The bounded top-k keeps exactly the best hits of a full sort, in order, for every order.
+@Suite struct RankingOrderTests {
+    @Test(arguments: [ResultOrder.relevance, .date, .path])
+    func topHitsEqualsAFullSort(order: ResultOrder) {
+        var rng = SystemRandomNumberGenerator()
+        let all = (0..<2000).map { i in
+            RankedHit(id: Int64(i), exact: Int.random(in: 0..<50, using: &rng) == 0, rank: Double(Int.random(in: 0..<300, using: &rng)),
+                      key: "k\(Int.random(in: 0..<40, using: &rng))")
+        }
+        for capacity in [0, 1, 10, 137, 2000, 5000] {
+            var top = TopHits(capacity: capacity, order: order)
+            for hit in all { top.insert(hit) }
+            let reference = TopHits(capacity: 0, order: order)
+            let sorted = all.sorted { reference.before($0, $1) }
+            #expect(top.sorted().map(\.id) == sorted.prefix(capacity).map(\.id))
+        }
+    }
+
+    /// Pages concatenate to the single long page: no hit is lost or repeated between pages.
+    @Test func pagesConcatenate() throws {
+        let index = try SearchIndex.inMemory()
+        let state = FileState(size: 1, mtimeNanoseconds: 1, inode: 1)
+        try index.apply((0..<60).map { i in
+            .upsert(path: "/d/\(i).txt", state: state,
+                    document: Document(title: i % 7 == 0 ? "检索\(i)" : "文档\(i)",
+                                       body: String(repeating: "检索的方法。", count: 1 + i % 5) + String(repeating: "其他内容。", count: i % 3),
+                                       format: .text, encoding: "UTF-8"))
+        })
+        let compiled = QueryCompiler(segmenter: try Segmenter()).compile(QueryParser.parse("检索"))
+        func page(_ offset: Int, _ limit: Int) throws -> [String] {
+            try index.search(SearchRequest(match: compiled.match, limit: limit, offset: offset, snippets: false,
+                                           rankLayout: compiled.rankLayout)).hits.map(\.path)
+        }
+        let whole = try page(0, 100)
+        #expect(whole.count == 60)
+        var pages: [String] = []
+        for offset in stride(from: 0, to: 60, by: 7) { pages += try page(offset, 7) }
+        #expect(pages == whole)
+        // Titles matching the query come first.
+        let titled = Set((0..<60).filter { $0 % 7 == 0 }.map { "/d/\($0).txt" })
+        #expect(Set(whole.prefix(titled.count)) == titled)
+    }
+
+    /// A layout that does not describe the expression (or none) still ranks: every phrase is
+    /// then a required term.
+    @Test func malformedLayoutsStillRank() throws {
+        let index = try SearchIndex.inMemory()
+        try index.apply([.upsert(path: "/a.txt", state: FileState(size: 1, mtimeNanoseconds: 1, inode: 1),
+                                 document: Document(title: "知识", body: "知识产权", format: .text, encoding: "UTF-8"))])
+        let compiled = QueryCompiler(segmenter: try Segmenter()).compile(QueryParser.parse("知识产权"))
+        for layout in ["", "garbage", "T0 B T1 X X X X", "B", "T-1", "T99999999999", String(repeating: "T0 ", count: 10_000)] {
+            let results = try index.search(SearchRequest(match: compiled.match, limit: 5, offset: 0, rankLayout: layout))
+            #expect(results.hits.map(\.path) == ["/a.txt"], "\(layout.prefix(20))")
+        }
+    }
+}
