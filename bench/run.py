@@ -251,6 +251,8 @@ def main():
     parser.add_argument("--writes", type=int, default=50)
     parser.add_argument("--peers", default="rg,trigram,recoll,tracker")
     parser.add_argument("--out", default=os.path.join(REPO, "bench", "RESULTS.md"))
+    parser.add_argument("--readme", default=os.path.join(REPO, "README.md"),
+                        help="README whose table between the bench/run markers is replaced ('' to leave it)")
     args = parser.parse_args()
     peers = [p for p in args.peers.split(",") if p]
     os.makedirs(args.work, exist_ok=True)
@@ -445,8 +447,56 @@ def main():
     out()
     out(f"Whole-process comparison: `jiansuo search --limit 10` p50 {ms(pct(cli_times, .5))} (first {len(cli_times)} queries, "
         "process start to exit) against the peers' whole-process p50 above.")
+    # Summary against the targets of issue 7, for RESULTS.md and the README.
+    by_name = {row[0].split()[0]: row for row in peer_rows}
+    def peer(name, what):
+        row = by_name.get(name)
+        if row is None or (what != "p50" and row[{"build": 1, "rss": 2, "size": 3}[what]] is None):
+            return None
+        if what == "build":
+            return f"{row[1]:.1f} s"
+        if what == "rss":
+            return f"{row[2]:.0f} MB"
+        if what == "size":
+            return f"{row[3] / corpus_bytes:.2f}×"
+        return ms(pct(row[5], .5)) if row[5] else None
+    def peers_of(what, names=("Recoll", "GNOME", "SQLite", "ripgrep")):
+        labels = {"Recoll": "Recoll", "GNOME": "Tracker", "SQLite": "trigram", "ripgrep": "rg"}
+        return ", ".join(f"{labels[n]} {v}" for n in names if (v := peer(n, what)))
+    everything_one = [x for v in one.values() for x in v]
+    summary = [
+        f"| measure ({args.size} corpus, {os.cpu_count()} cores) | Jiansuo | target | peers, same run |",
+        "|---|---:|---|---|",
+        f"| initial build, start to idle | {build_seconds:.1f} s: {build_mb_s:.1f} MB/s, {100 * build_mb_s / ceiling_n:.0f}% of the ICU ceiling ({ceiling_n:.1f} MB/s) | ≥ 60% of the ceiling | {peers_of('build', ('Recoll', 'GNOME', 'SQLite'))} |",
+        f"| peak RSS while building | {peak_rss:.0f} MB | ≤ 300 MB | {peers_of('rss', ('Recoll', 'GNOME'))} |",
+        f"| index on disk / corpus | {index_bytes / corpus_bytes:.2f}× | ≤ 2.0× | {peers_of('size', ('Recoll', 'GNOME', 'SQLite'))} |",
+        f"| search p50 / p99, 1 client, {len(everything_one)} queries | {ms(pct(everything_one, .5))} / {ms(pct(everything_one, .99))} | ≤ 5 ms / ≤ 30 ms | |",
+        f"| … rare / common / very frequent words, p50 | {ms(pct(one['rare'], .5))} / {ms(pct(one['common'], .5))} / {ms(pct(one['frequent'], .5))} | | |",
+        f"| … rare / common / very frequent words, p99 | {ms(pct(one['rare'], .99))} / {ms(pct(one['common'], .99))} / {ms(pct(one['frequent'], .99))} | | |",
+        f"| throughput, 1 → {args.clients} clients | {sum(len(v) for v in one.values()) / one_wall:.0f} → {sum(len(v) for v in many.values()) / many_wall:.0f} queries/s | scales with cores | |",
+        f"| whole `jiansuo search --limit 10` process, p50 | {ms(pct(cli_times, .5))} | | whole processes: {peers_of('p50', ('ripgrep', 'Recoll', 'GNOME'))} |",
+        f"| p50 against ripgrep | {pct(by_name['ripgrep'][5], .5) / jiansuo_p50:.0f}× faster |" if 'ripgrep' in by_name else "| p50 against ripgrep | not measured |",
+        f"| recall (make-queries ground truth) | {100 * full_recall:.2f}% | | " + ", ".join(
+            f"{n} {100 * by_name[k][4]:.1f}%" for k, n in (("ripgrep", "rg"), ("SQLite", "trigram"), ("Recoll", "Recoll"), ("GNOME", "Tracker"))
+            if k in by_name and by_name[k][4] is not None) + " |",
+        f"| freshness p50 / p99 | {ms(pct(fresh, .5))} / {ms(pct(fresh, .99))} | p99 ≤ 200 ms | |",
+        f"| idle RSS after the build / after a restart | {idle_rss_after_build:.0f} MB / {idle_rss_restarted:.0f} MB | ≤ 80 MB | |",
+    ]
+    if 'ripgrep' in by_name:
+        summary[10] += " ≥ 20× | |"
+    lines[5:5] = ["", "## Summary", ""] + summary
     with open(args.out, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
+    if args.readme and os.path.exists(args.readme):
+        with open(args.readme, encoding="utf-8") as f:
+            readme = f.read()
+        start, end = "<!-- bench/run table: start -->", "<!-- bench/run table: end -->"
+        if start in readme and end in readme:
+            head, rest = readme.split(start, 1)
+            _, tail = rest.split(end, 1)
+            stamp = f"Measured {time.strftime('%Y-%m-%d')} with `bench/run --size {args.size}`; full output in bench/RESULTS.md."
+            with open(args.readme, "w", encoding="utf-8") as f:
+                f.write(head + start + "\n" + "\n".join(summary) + "\n\n" + stamp + "\n" + end + tail)
     log(f"written to {args.out}")
 
 
