@@ -13,6 +13,7 @@ static const double K1 = 1.2, B = 0.75;
 static const double COLUMN_WEIGHT[2] = {10.0, 1.0};  // title, body
 static const int NEAR_DISTANCE = 12;
 static const int MAX_POSITIONS = 512;  // per term and row, for the proximity bonus
+static const int MAX_OCCURRENCES = 256;  // per phrase and row, counted for the term frequency
 static const int PROXIMITY_TERMS = 8;  // the proximity bonus looks at the first terms only
 
 // Per-query state, kept with xSetAuxdata.
@@ -198,23 +199,28 @@ static void rank_function(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3
         q->in_title[t] = 0;
         q->npos[t] = 0;
     }
-    int instances = 0;
-    rc = api->xInstCount(fts, &instances);
+    // Each phrase's positions in this row, in (column, offset) order, read lazily and at most
+    // MAX_OCCURRENCES of them: BM25's term frequency saturates long before (256 occurrences
+    // score within 0.5% of 512), and a word such as 的 occurs hundreds of times in a document.
+    // (xInstCount would decode every position of every phrase first.)
     int sorted = 1;
-    for (int i = 0; rc == SQLITE_OK && i < instances; i++) {
-        int phrase, column, offset;
-        rc = api->xInst(fts, i, &phrase, &column, &offset);
-        if (rc != SQLITE_OK || phrase < 0 || phrase >= q->phrases) break;
-        int t = q->term[phrase];
+    for (int p = 0; rc == SQLITE_OK && p < q->phrases; p++) {
+        int t = q->term[p];
         if (t < 0) continue;
-        q->freq[t] += COLUMN_WEIGHT[column == 0 ? 0 : 1];
-        if (q->role[phrase] != ROLE_TERM) continue;
-        if (column == 0) q->in_title[t] = 1;
-        if (t < PROXIMITY_TERMS && q->npos[t] < MAX_POSITIONS) {
-            long long p = ((long long)column << 32) | (unsigned)offset;
-            long long *list = q->pos + (size_t)t * MAX_POSITIONS;
-            if (q->npos[t] > 0 && list[q->npos[t] - 1] > p) sorted = 0;
-            list[q->npos[t]++] = p;
+        Fts5PhraseIter it;
+        int column = -1, offset = 0;
+        rc = api->xPhraseFirst(fts, p, &it, &column, &offset);
+        for (int seen = 0; rc == SQLITE_OK && column >= 0 && seen < MAX_OCCURRENCES;
+             seen++, api->xPhraseNext(fts, &it, &column, &offset)) {
+            q->freq[t] += COLUMN_WEIGHT[column == 0 ? 0 : 1];
+            if (q->role[p] != ROLE_TERM) continue;
+            if (column == 0) q->in_title[t] = 1;
+            if (t < PROXIMITY_TERMS && q->npos[t] < MAX_POSITIONS) {
+                long long pos = ((long long)column << 32) | (unsigned)offset;
+                long long *list = q->pos + (size_t)t * MAX_POSITIONS;
+                if (q->npos[t] > 0 && list[q->npos[t] - 1] > pos) sorted = 0;
+                list[q->npos[t]++] = pos;
+            }
         }
     }
     int size = 0;

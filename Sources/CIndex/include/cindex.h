@@ -32,12 +32,14 @@ extern "C" {
 ///   + for each pair of consecutive terms at most 12 tokens apart in one column, a proximity
 ///     bonus of up to half their mean idf,
 /// where f = weighted instances of t (title 10, body 1) plus those of its word boost (so an
-/// occurrence as a real word counts twice), D = tokens in the row, k1 = 1.2, b = 0.75.
+/// occurrence as a real word counts twice; at most 256 occurrences of a phrase are counted per
+/// row, where BM25 has long saturated), D = tokens in the row, k1 = 1.2, b = 0.75.
 /// idf(t) = ln((N - n + 0.5) / (n + 0.5)) (at least 1e-6) from the term's document count n,
 /// which costs one pass over the term's postings per query; with one term it is a constant and
 /// that pass is skipped.
-/// Everything it reads (instances, the row's size) FTS5 has already decoded to match the row,
-/// plus one %_docsize lookup. A malformed layout ranks every phrase as a term in one conjunct.
+/// It reads each phrase's positions in the row (FTS5 loaded them to match the row) with
+/// xPhraseFirst/xPhraseNext, plus one %_docsize lookup for the row's size. A malformed layout
+/// ranks every phrase as a term in one conjunct.
 /// Returns 0 (SQLITE_OK) or an SQLite error code. See https://sqlite.org/fts5.html#custom_auxiliary_functions
 int crank_register(void *db);
 
