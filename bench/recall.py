@@ -143,6 +143,19 @@ class Daemon:
                 return found
 
 
+def trigram_index(db_path, bodies):
+    """A new SQLite FTS5 trigram index of (path, title, body) rows at db_path: (connection, seconds)."""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db_path + suffix):
+            os.remove(db_path + suffix)
+    db = sqlite3.connect(db_path)
+    start = time.time()
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(path UNINDEXED, title, body, tokenize='trigram')")
+    db.executemany("INSERT INTO t VALUES (?, ?, ?)", bodies)
+    db.commit()
+    return db, time.time() - start
+
+
 def fts5_string(text):
     return '"' + text.replace('"', '""') + '"'
 
@@ -198,15 +211,8 @@ def main():
 
         log(f"[{size}] indexing the same text with FTS5 trigram")
         db_path = os.path.join(args.work, f"trigram-{size}.sqlite")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(db_path + suffix):
-                os.remove(db_path + suffix)
-        db = sqlite3.connect(db_path)
-        start = time.time()
-        db.execute("CREATE VIRTUAL TABLE t USING fts5(path UNINDEXED, title, body, tokenize='trigram')")
-        db.executemany("INSERT INTO t VALUES (?, ?, ?)", bodies)
-        db.commit()
-        builds["trigram"] = (time.time() - start, os.path.getsize(db_path), len(bodies))
+        db, seconds = trigram_index(db_path, bodies)
+        builds["trigram"] = (seconds, os.path.getsize(db_path), len(bodies))
 
         def trigram(query, kind):
             parts = query.split(" ") if kind == "mixed" else [query]

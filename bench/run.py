@@ -34,7 +34,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from recall import Daemon, ensure_corpus, read_queries, REPO, log, fts5_string  # noqa: E402
+from recall import Daemon, ensure_corpus, read_queries, REPO, log, fts5_string, trigram_index  # noqa: E402
 
 # Words found in most Chinese documents: the worst case for a per-character index.
 FREQUENT = ["的", "中国", "发展", "问题", "我们", "可以", "使用", "工作", "经济", "社会",
@@ -339,15 +339,7 @@ def main():
     if "trigram" in peers:
         log("[trigram] building and searching")
         db_path = os.path.join(args.work, "trigram.sqlite")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(db_path + suffix):
-                os.remove(db_path + suffix)
-        db = sqlite3.connect(db_path)
-        start = time.time()
-        db.execute("CREATE VIRTUAL TABLE t USING fts5(path UNINDEXED, title, body, tokenize='trigram')")
-        db.executemany("INSERT INTO t VALUES (?, ?, ?)", bodies)
-        db.commit()
-        trigram_build = time.time() - start
+        db, trigram_build = trigram_index(db_path, bodies)
         trigram_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         def trigram(query, kind):

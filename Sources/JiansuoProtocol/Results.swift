@@ -54,7 +54,8 @@ public struct SearchHitMessage: Codable, Sendable, Equatable {
     /// The exact path bytes, base64, only when they are not valid UTF-8.
     public var pathBytes: String?
     public var title: String
-    /// Relevance (negated bm25; title matches weigh 10× body matches). Higher is better.
+    /// Relevance from `jiansuo_rank` (BM25, title matches weighing 10× body matches, with word
+    /// and proximity boosts). Higher is better; comparable within one query only.
     public var score: Double
     /// An excerpt of the body around the best match, on one line, without markup.
     public var snippet: String
