@@ -154,7 +154,7 @@ def recoll_search(conf, query, kind):
     return found
 
 
-def tracker_setup(work, root, files):
+def tracker_setup(work, root):
     """Indexes a copy of `root` with tracker-miner-fs-3 under a private D-Bus session bus and
     private XDG dirs (Tracker leaves folders under /tmp alone, so the copy is under /var/tmp).
 
@@ -190,6 +190,7 @@ def tracker_setup(work, root, files):
         shutil.rmtree(copy, ignore_errors=True)
     peak = 0.0
     done = None
+    last_count, last_change = -1, time.time()
     while time.time() < start + 3600:
         time.sleep(1)
         if miner.poll() is not None:
@@ -201,10 +202,19 @@ def tracker_setup(work, root, files):
                 peak = max(peak, proc_status(pid, "VmHWM"))
             except OSError:
                 pass
+        # Done when the miner is idle and the number of files whose text tracker-extract-3 has
+        # stored has not grown for 15 s (the miner reports "idle" between its own crawl and
+        # the extractor's work).
         status = subprocess.run(["tracker3", "status"], env=env, capture_output=True, text=True).stdout
-        indexed = re.search(r"Currently indexed: (\d+) files", status)
-        if "indexing complete" in status and indexed and int(indexed.group(1)) >= files:
-            done = time.time()
+        answer = subprocess.run(["tracker3", "sparql", "--dbus-service", "org.freedesktop.Tracker3.Miner.Files", "-q",
+                                 "SELECT (COUNT(?f) AS ?c) WHERE { ?f nie:plainTextContent ?t }"],
+                                env=env, capture_output=True, text=True).stdout
+        numbers = re.findall(r"\d+", answer)
+        extracted = int(numbers[-1]) if numbers else 0
+        if extracted != last_count:
+            last_count, last_change = extracted, time.time()
+        if "indexing complete" in status and extracted > 0 and time.time() - last_change >= 15:
+            done = last_change
             break
     if done is None:
         cleanup()
@@ -370,7 +380,7 @@ def main():
     if "tracker" in peers and shutil.which("tracker3"):
         log("[tracker] indexing and searching (headless)")
         try:
-            search, cleanup, seconds, rss, size = tracker_setup(args.work, root, documents)
+            search, cleanup, seconds, rss, size = tracker_setup(args.work, root)
             try:
                 recall, times = score(sample, search)
                 peer_rows.append(("GNOME Tracker " + version(["tracker3", "--version"]).split()[-1], seconds, rss, size, recall, times,
