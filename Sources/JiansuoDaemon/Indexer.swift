@@ -281,9 +281,14 @@ public final class Indexer: Sendable {
     private func inParallel(_ works: [Work], _ consume: ((Int) -> IndexChange?) -> Void) {
         let results = OrderedResults<IndexChange?>(count: works.count)
         let next = Atomic<Int>(0)
-        let group = DispatchGroup()
-        for _ in 0..<min(threads, works.count) {
-            DispatchQueue.global().async(group: group) { [self] in
+        let count = min(threads, works.count)
+        let finished = DispatchSemaphore(value: 0)
+        // Threads of their own, not Dispatch's global queue: a worker runs for a whole batch,
+        // and on a small machine it would hold one of the few threads the socket server's
+        // requests also run on, delaying searches for seconds during a bulk import.
+        for n in 0..<count {
+            let worker = Thread { [self] in
+                defer { finished.signal() }
                 while true {
                     let k = next.add(1, ordering: .relaxed).oldValue
                     guard k < works.count else { return }
@@ -294,9 +299,11 @@ public final class Indexer: Sendable {
                     }
                 }
             }
+            worker.name = "indexing-\(n)"
+            worker.start()
         }
         consume { results.take($0) }
-        group.wait()
+        for _ in 0..<count { finished.wait() }
     }
 
     /// Decides what the index must do about `path`: nothing, index it, record a failure or
