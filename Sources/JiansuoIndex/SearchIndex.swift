@@ -4,7 +4,6 @@ import GRDB
 import JiansuoAnalysis
 import JiansuoExtract
 import JiansuoQuery
-import Synchronization
 
 /// The full-text index: a SQLite database with an FTS5 table, accessed through GRDB.
 ///
@@ -15,7 +14,7 @@ public final class SearchIndex: Sendable {
     /// The database file name inside the index directory.
     public static let databaseFileName = "jiansuo.sqlite"
 
-    let writer: any DatabaseWriter
+    private let writer: any DatabaseWriter
     /// The analysis the index is built with.
     public let options: AnalysisOptions
     /// True when opening found an index built by another analyzer and emptied it.
@@ -132,42 +131,42 @@ public final class SearchIndex: Sendable {
     }
 
     private func apply(_ db: Database, _ change: IndexChange, now: Int64) throws {
-                switch change {
-                case .upsert(let path, let state, let document, let hash, let prepared):
-                    try TokenReplay.shared.with(prepared?.recordings ?? [], options: options) {
-                        try upsert(db, path: path, state: state, document: document, contentHash: hash,
-                                   fields: prepared?.fields ?? DerivedFields(document, options: options), now: now)
-                    }
-                case .delete(let path):
-                    try removeFromFTS(db, "path = ?", [path])
-                    try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
-                    try db.execute(sql: "DELETE FROM errors WHERE path = ?", arguments: [path])
-                case .deleteTree(let path):
-                    let (low, high) = Self.treeBounds(path)
-                    try removeFromFTS(db, "path > ? AND path < ?", [low, high])
-                    try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [low, high])
-                    try db.execute(sql: "DELETE FROM errors WHERE path > ? AND path < ?", arguments: [low, high])
-                case .rename(let from, let to):
-                    guard from != to, try Bool.fetchOne(db, sql: "SELECT 1 FROM documents WHERE path = ?", arguments: [from]) == true else { return }
-                    try delete(db, path: to)
-                    try db.execute(sql: "UPDATE documents SET path = ? WHERE path = ?", arguments: [to, from])
-                    try db.execute(sql: "UPDATE OR REPLACE errors SET path = ? WHERE path = ?", arguments: [to, from])
-                case .renameTree(let from, let to):
-                    guard from != to else { return }
-                    let (low, high) = Self.treeBounds(from)
-                    let (toLow, toHigh) = Self.treeBounds(to)
-                    // The destination did not exist before the rename: anything indexed there is stale.
-                    try removeFromFTS(db, "path > ? AND path < ?", [toLow, toHigh])
-                    try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [toLow, toHigh])
-                    try db.execute(sql: "UPDATE documents SET path = ? || substr(path, ?) WHERE path > ? AND path < ?",
-                                   arguments: [to, from.unicodeScalars.count + 1, low, high])
-                    try db.execute(sql: "UPDATE OR REPLACE errors SET path = ? || substr(path, ?) WHERE path > ? AND path < ?",
-                                   arguments: [to, from.unicodeScalars.count + 1, low, high])
-                case .failure(let path, let message):
-                    try removeFromFTS(db, "path = ?", [path])
-                    try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
-                    try db.execute(sql: "INSERT OR REPLACE INTO errors(path, message, at_ms) VALUES(?, ?, ?)", arguments: [path, message, now])
-                }
+        switch change {
+        case .upsert(let path, let state, let document, let hash, let prepared):
+            try TokenReplay.shared.with(prepared?.recordings ?? [], options: options) {
+                try upsert(db, path: path, state: state, document: document, contentHash: hash,
+                           fields: prepared?.fields ?? DerivedFields(document, options: options), now: now)
+            }
+        case .delete(let path):
+            try removeFromFTS(db, "path = ?", [path])
+            try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
+            try db.execute(sql: "DELETE FROM errors WHERE path = ?", arguments: [path])
+        case .deleteTree(let path):
+            let (low, high) = Self.treeBounds(path)
+            try removeFromFTS(db, "path > ? AND path < ?", [low, high])
+            try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [low, high])
+            try db.execute(sql: "DELETE FROM errors WHERE path > ? AND path < ?", arguments: [low, high])
+        case .rename(let from, let to):
+            guard from != to, try Bool.fetchOne(db, sql: "SELECT 1 FROM documents WHERE path = ?", arguments: [from]) == true else { return }
+            try delete(db, path: to)
+            try db.execute(sql: "UPDATE documents SET path = ? WHERE path = ?", arguments: [to, from])
+            try db.execute(sql: "UPDATE OR REPLACE errors SET path = ? WHERE path = ?", arguments: [to, from])
+        case .renameTree(let from, let to):
+            guard from != to else { return }
+            let (low, high) = Self.treeBounds(from)
+            let (toLow, toHigh) = Self.treeBounds(to)
+            // The destination did not exist before the rename: anything indexed there is stale.
+            try removeFromFTS(db, "path > ? AND path < ?", [toLow, toHigh])
+            try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [toLow, toHigh])
+            try db.execute(sql: "UPDATE documents SET path = ? || substr(path, ?) WHERE path > ? AND path < ?",
+                           arguments: [to, from.unicodeScalars.count + 1, low, high])
+            try db.execute(sql: "UPDATE OR REPLACE errors SET path = ? || substr(path, ?) WHERE path > ? AND path < ?",
+                           arguments: [to, from.unicodeScalars.count + 1, low, high])
+        case .failure(let path, let message):
+            try removeFromFTS(db, "path = ?", [path])
+            try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
+            try db.execute(sql: "INSERT OR REPLACE INTO errors(path, message, at_ms) VALUES(?, ?, ?)", arguments: [path, message, now])
+        }
     }
 
     /// Analyses `document` for a later ``apply(_:)``: call it from any thread (indexing workers
