@@ -74,55 +74,96 @@ static const char *const blocks[] = {
 static const char *const cells[] = {"td", "th", NULL};
 static const char *const headings[] = {"h1", "h2", "h3", "h4", "h5", "h6", NULL};
 
-static void collect_text(xmlNodePtr node, buf *b, int pre);
+// Every walk below is iterative: it follows the tree's child, next and parent links and keeps
+// no stack, so nesting depth (200,000 nested <div> elements, say) costs no C stack at all.
 
-static void walk(xmlNodePtr node, buf *body, buf *heading, buf *links, int pre) {
-    for (xmlNodePtr n = node; n != NULL; n = n->next) {
-        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-            if (n->content == NULL) continue;
-            if (pre) buf_put(body, (const char *)n->content, strlen((const char *)n->content));
-            else put_collapsed(body, (const char *)n->content);
-        } else if (n->type == XML_ELEMENT_NODE && n->name != NULL) {
-            if (name_in(n->name, skipped)) continue;
-            if (strcasecmp((const char *)n->name, "br") == 0) {
-                put_break(body, 0);
-                continue;
-            }
-            int block = name_in(n->name, blocks);
-            if (heading->len == 0 && name_in(n->name, headings)) collect_text(n->children, heading, 0);
-            if (strcasecmp((const char *)n->name, "a") == 0) {
-                xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
-                if (href != NULL) {
-                    if (links->len > 0) buf_put(links, "\n", 1);
-                    buf_put(links, (const char *)href, strlen((const char *)href));
-                    xmlFree(href);
-                }
-            }
-            if (block) put_break(body, 1);
-            walk(n->children, body, heading, links, pre || strcasecmp((const char *)n->name, "pre") == 0);
-            if (block) put_break(body, 1);
-            else if (name_in(n->name, cells)) put_collapsed(body, " ");
-        }
-        // Comments, processing instructions and DTD nodes carry no visible text.
-    }
-}
-
-static void collect_text(xmlNodePtr node, buf *b, int pre) {
-    for (xmlNodePtr n = node; n != NULL; n = n->next) {
+// The text of `top`'s descendants (not `top` itself), whitespace collapsed, skipped elements left out.
+static void collect_text(xmlNodePtr top, buf *b) {
+    xmlNodePtr n = top->children;
+    while (n != NULL) {
+        int descend = 0;
         if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
             if (n->content != NULL) put_collapsed(b, (const char *)n->content);
-        } else if (n->type == XML_ELEMENT_NODE && !name_in(n->name, skipped)) {
-            collect_text(n->children, b, pre);
+        } else if (n->type == XML_ELEMENT_NODE && n->name != NULL && !name_in(n->name, skipped)) {
+            descend = n->children != NULL;
         }
+        if (descend) { n = n->children; continue; }
+        while (n != top && n->next == NULL) n = n->parent;
+        if (n == top) break;
+        n = n->next;
     }
 }
 
-static xmlNodePtr find_element(xmlNodePtr node, const char *name) {
-    for (xmlNodePtr n = node; n != NULL; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE) continue;
-        if (strcasecmp((const char *)n->name, name) == 0) return n;
-        xmlNodePtr found = find_element(n->children, name);
-        if (found != NULL) return found;
+static int is_pre(xmlNodePtr n) { return strcasecmp((const char *)n->name, "pre") == 0; }
+
+// Called when the walk leaves element `n` (after its children).
+static void leave(xmlNodePtr n, buf *body, int *pre_depth, int *heading_depth) {
+    if (is_pre(n)) (*pre_depth)--;
+    if (name_in(n->name, headings)) (*heading_depth)--;
+    if (name_in(n->name, blocks)) put_break(body, 1);
+    else if (name_in(n->name, cells)) put_collapsed(body, " ");
+}
+
+// The visible text of the tree under `doc`: body text, the first heading and the link targets.
+static void walk(xmlDocPtr doc, buf *body, buf *heading, buf *links) {
+    xmlNodePtr top = (xmlNodePtr)doc;
+    xmlNodePtr n = doc->children;
+    int pre_depth = 0;      // <pre> elements enclosing `n`
+    int heading_depth = 0;  // <h1>…<h6> elements enclosing `n`: their text already holds n's
+    while (n != NULL) {
+        int descend = 0;
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            if (n->content != NULL) {
+                if (pre_depth > 0) buf_put(body, (const char *)n->content, strlen((const char *)n->content));
+                else put_collapsed(body, (const char *)n->content);
+            }
+        } else if (n->type == XML_ELEMENT_NODE && n->name != NULL && !name_in(n->name, skipped)) {
+            if (strcasecmp((const char *)n->name, "br") == 0) {
+                put_break(body, 0);
+            } else {
+                if (name_in(n->name, headings)) {
+                    // Each heading's text is collected once, not again for headings inside it,
+                    // so nested headings cost linear time.
+                    if (heading->len == 0 && heading_depth == 0) collect_text(n, heading);
+                    heading_depth++;
+                }
+                if (strcasecmp((const char *)n->name, "a") == 0) {
+                    xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+                    if (href != NULL) {
+                        if (links->len > 0) buf_put(links, "\n", 1);
+                        buf_put(links, (const char *)href, strlen((const char *)href));
+                        xmlFree(href);
+                    }
+                }
+                if (name_in(n->name, blocks)) put_break(body, 1);
+                if (is_pre(n)) pre_depth++;
+                if (n->children != NULL) descend = 1;
+                else leave(n, body, &pre_depth, &heading_depth);
+            }
+        }
+        // Comments, processing instructions and DTD nodes carry no visible text.
+        if (descend) { n = n->children; continue; }
+        // Up to the first ancestor with a next sibling, leaving each element on the way.
+        while (n != top && n->next == NULL) {
+            n = n->parent;
+            if (n != top && n->type == XML_ELEMENT_NODE) leave(n, body, &pre_depth, &heading_depth);
+        }
+        if (n == top) break;
+        n = n->next;
+    }
+}
+
+// The first element named `name` in document order under `top`, or NULL.
+static xmlNodePtr find_element(xmlNodePtr top, const char *name) {
+    xmlNodePtr n = top->children;
+    while (n != NULL) {
+        if (n->type == XML_ELEMENT_NODE) {
+            if (strcasecmp((const char *)n->name, name) == 0) return n;
+            if (n->children != NULL) { n = n->children; continue; }
+        }
+        while (n != top && n->next == NULL) n = n->parent;
+        if (n == top) break;
+        n = n->next;
     }
     return NULL;
 }
@@ -154,10 +195,9 @@ int chtml_extract(const char *html, int32_t len, chtml_result *out) {
     htmlDocPtr doc = len > 0 ? htmlReadMemory(html, len, NULL, "UTF-8", options) : NULL;
     int rc = 0;
     if (doc != NULL) {
-        xmlNodePtr root = xmlDocGetRootElement(doc);
-        xmlNodePtr t = find_element(root, "title");
-        if (t != NULL) collect_text(t->children, &title, 0);
-        walk(doc->children, &body, &heading, &links, 0);
+        xmlNodePtr t = find_element((xmlNodePtr)doc, "title");
+        if (t != NULL) collect_text(t, &title);
+        walk(doc, &body, &heading, &links);
         xmlFreeDoc(doc);
     } else if (len > 0) {
         rc = -1;

@@ -84,8 +84,6 @@ struct WatchingService: Service {
         try? await gracefulShutdown()
         Systemd.notify("STOPPING=1\nSTATUS=stopping")
         state.stopping.store(true, ordering: .relaxed)
-        // A search stuck in a huge document must not hold up the shutdown.
-        if state.activeSearches.load(ordering: .relaxed) > 0 { state.holder.current.interrupt() }
         watcher.stop()
         state.indexer.stop()
     }

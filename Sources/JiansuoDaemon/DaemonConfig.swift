@@ -23,6 +23,10 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Files larger than this many bytes are not indexed (reported in status). Key
     /// `max_file_size`; default 16 MiB.
     public var maxFileBytes = Extractor.defaultMaxFileBytes
+    /// A file whose reading and extraction take longer than this is skipped and reported (it
+    /// is tried again when it changes), in milliseconds. Key `extraction_timeout_ms`; default
+    /// 10000.
+    public var extractionTimeoutMilliseconds = 10_000
     /// Milliseconds to wait after a change before indexing, to batch bursts. Key `debounce_ms`;
     /// default 50.
     public var debounceMilliseconds = 50
@@ -88,7 +92,21 @@ public struct DaemonConfig: Sendable, Equatable {
     public static func environmentName(_ key: String) -> String { "JIANSUOD_" + key.uppercased() }
 
     static let keys = ["roots", "index", "socket", "socket_group", "allowed_users", "writers", "idle_timeout_s", "search_timeout_ms", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
-                       "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "indexing_threads", "fold_scripts", "segmentation"]
+                       "max_file_size", "extraction_timeout_ms", "debounce_ms", "reindex_interval_ms", "batch_size", "indexing_threads", "fold_scripts", "segmentation"]
+    /// The accepted range of each integer key (units as in the key's name; sizes in bytes).
+    /// Values outside it are refused with a ``ConfigError`` naming the key and the range.
+    public static let ranges: [String: ClosedRange<Int>] = [
+        "max_file_size": 1...(256 << 20),
+        "debounce_ms": 0...60_000,
+        "batch_size": 1...100_000,
+        "reindex_interval_ms": 0...3_600_000,
+        "indexing_threads": 0...256,
+        "max_watches": 0...Int(Int32.max),
+        "search_timeout_ms": 1...600_000,
+        "idle_timeout_s": 1...86_400,
+        "extraction_timeout_ms": 1...3_600_000,
+    ]
+
     static let listKeys: [String: Character] = ["roots": ":", "extensions": ",", "exclude": ",", "allowed_users": ",", "writers": ","]
 
     /// Reads `JIANSUOD_*` variables over these values (after the file, before the flags).
@@ -102,8 +120,11 @@ public struct DaemonConfig: Sendable, Equatable {
                 let items = value.split(separator: separator).map { String($0) }
                 encoded = "[" + items.map(Self.yamlString).joined(separator: ", ") + "]"
             } else {
-                encoded = ["idle_timeout_s", "search_timeout_ms", "max_watches", "max_file_size", "debounce_ms", "reindex_interval_ms", "batch_size", "indexing_threads", "follow_symlinks", "fold_scripts"].contains(key)
-                    ? value : Self.yamlString(value)
+                // A number or a boolean goes in as it is, anything else quoted: an environment
+                // value can never add YAML of its own (a newline and another key).
+                let bare = (Self.ranges[key] != nil && Self.isInteger(value))
+                    || (["follow_symlinks", "fold_scripts"].contains(key) && ["true", "false"].contains(value))
+                encoded = bare ? value : Self.yamlString(value)
             }
             yaml += "\(key): \(encoded)\n"
         }
@@ -116,8 +137,24 @@ public struct DaemonConfig: Sendable, Equatable {
         }
     }
 
+    private static func isInteger(_ s: String) -> Bool {
+        let digits = s.hasPrefix("-") ? s.utf8.dropFirst() : s.utf8[...]
+        return !digits.isEmpty && digits.count <= 30 && digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
     private static func yamlString(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        // Double-quoted YAML with every backslash, quote and control character escaped.
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value):
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 
     mutating func load(yaml text: String, source path: String) throws {
@@ -141,8 +178,13 @@ public struct DaemonConfig: Sendable, Equatable {
                 guard let s = value.string, value.scalar != nil else { throw fail("expected a string") }
                 return s
             }
-            func int() throws -> Int {
-                guard let i = value.int, i >= 0 else { throw fail("expected a non-negative integer") }
+            /// An integer in `range`: every number from a file or the environment is range-checked,
+            /// so no later arithmetic on it can overflow.
+            func int(_ range: ClosedRange<Int>) throws -> Int {
+                guard let i = value.int, value.scalar != nil else {
+                    throw fail("expected an integer between \(range.lowerBound) and \(range.upperBound)")
+                }
+                guard range.contains(i) else { throw fail("must be between \(range.lowerBound) and \(range.upperBound), not \(i)") }
                 return i
             }
             func strings() throws -> [String] {
@@ -165,25 +207,22 @@ public struct DaemonConfig: Sendable, Equatable {
                 }
                 logLevel = level
             case "extensions": extensions = try strings().map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }
-            case "max_file_size": maxFileBytes = try int()
-            case "debounce_ms": debounceMilliseconds = try int()
+            case "max_file_size": maxFileBytes = try int(Self.ranges["max_file_size"]!)
+            case "debounce_ms": debounceMilliseconds = try int(Self.ranges["debounce_ms"]!)
             case "batch_size":
-                batchSize = try int()
-                if batchSize == 0 { throw fail("must be at least 1") }
-            case "reindex_interval_ms": reindexIntervalMilliseconds = try int()
+                batchSize = try int(Self.ranges["batch_size"]!)
+            case "reindex_interval_ms": reindexIntervalMilliseconds = try int(Self.ranges["reindex_interval_ms"]!)
             case "indexing_threads":
-                indexingThreads = try int()
-                if indexingThreads > 256 { throw fail("must be at most 256") }
-            case "max_watches": maxWatches = try int()
+                indexingThreads = try int(Self.ranges["indexing_threads"]!)
+            case "extraction_timeout_ms": extractionTimeoutMilliseconds = try int(Self.ranges["extraction_timeout_ms"]!)
+            case "max_watches": maxWatches = try int(Self.ranges["max_watches"]!)
             case "allowed_users": allowedUsers = try strings()
             case "writers": writers = try strings()
             case "socket_group": socketGroup = try string()
             case "search_timeout_ms":
-                searchTimeoutMilliseconds = try int()
-                if searchTimeoutMilliseconds == 0 { throw fail("must be at least 1") }
+                searchTimeoutMilliseconds = try int(Self.ranges["search_timeout_ms"]!)
             case "idle_timeout_s":
-                idleTimeoutSeconds = try int()
-                if idleTimeoutSeconds == 0 { throw fail("must be at least 1") }
+                idleTimeoutSeconds = try int(Self.ranges["idle_timeout_s"]!)
             case "follow_symlinks":
                 guard let b = value.bool else { throw fail("expected true or false") }
                 followSymlinks = b
@@ -198,7 +237,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 case let other: throw fail("unknown segmentation '\(other)'; use hybrid or words")
                 }
             default:
-                throw fail("unknown key; known keys: roots, index, socket, socket_group, allowed_users, writers, idle_timeout_s, search_timeout_ms, log_level, extensions, exclude, follow_symlinks, max_watches, max_file_size, debounce_ms, reindex_interval_ms, batch_size, indexing_threads, fold_scripts, segmentation")
+                throw fail("unknown key; known keys: \(Self.keys.joined(separator: ", "))")
             }
         }
     }

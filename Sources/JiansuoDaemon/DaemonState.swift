@@ -19,11 +19,12 @@ final class DaemonState: Sendable {
     let reload: (@Sendable () throws -> DaemonConfig)?
     let watcher = Mutex<InotifyWatcher?>(nil)
     let stopping = Atomic<Bool>(false)
-    /// Searches running now: shutdown interrupts them rather than wait.
-    let activeSearches = Atomic<Int>(0)
     /// Roots that were deleted or moved away; watched again when they come back.
     let missingRoots = Mutex<Set<String>>([])
     let rebuild = Mutex<RebuildProgress?>(nil)
+    /// Why the index in use is known to be damaged (SQLite reported corruption), or nil. Set by
+    /// ``indexDamaged(_:)``; cleared when a rebuild swaps in a new index.
+    let damage = Mutex<String?>(nil)
     let lastRebuild = Mutex<String?>(nil)
 
     /// How often directories over the inotify watch limit are polled, and missing roots looked for.
@@ -81,6 +82,20 @@ final class DaemonState: Sendable {
     func rootGone(_ root: String) {
         let inserted = missingRoots.withLock { $0.insert(root).inserted }
         if inserted { logger.warning("root directory is missing; watching for it to come back", metadata: ["root.path": "\(root)"]) }
+    }
+
+    /// Records that SQLite found the index damaged (from a search, a write, a check: wherever it
+    /// was met) and starts a rebuild from the files, once. `status` shows it until the rebuilt
+    /// index is in use.
+    func indexDamaged(_ message: String) {
+        let first = damage.withLock { damage -> Bool in
+            guard damage == nil else { return false }
+            damage = message
+            return true
+        }
+        guard first else { return }
+        logger.critical("the index is damaged; rebuilding it from the files", metadata: ["error": "\(message)", "index.path": "\(files.currentDatabase)"])
+        if !startRebuild() { logger.notice("a rebuild is already running; its index replaces the damaged one") }
     }
 
     /// Crawls every root again and applies the differences, on a thread of its own.

@@ -53,6 +53,7 @@ extension DaemonState {
             try indexer.batchLock.withLock { _ in
                 try files.makeCurrent(path)
                 _ = holder.swap(fresh)
+                damage.withLock { $0 = nil }
             }
             let seconds = Int(Date().timeIntervalSince(rebuild.withLock { $0?.startedAt } ?? Date()))
             lastRebuild.withLock { $0 = "finished \(ISO8601DateFormatter().string(from: Date())): \(list.count) files in \(seconds) s" }

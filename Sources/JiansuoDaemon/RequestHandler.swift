@@ -53,12 +53,8 @@ struct RequestHandler: Sendable {
                 return encode(ResponseEnvelope(id: id, result: ActionResult(
                     started: started, message: started ? "rebuilding the index from the files on disk" : "a rebuild is already running")))
             case .check:
-                do {
-                    try index.quickCheck()
-                    try index.integrityCheck()
-                } catch {
-                    throw ProtocolError(.corrupt, "\(error); run `jiansuo rebuild` to build a new index from the files")
-                }
+                try index.quickCheck()
+                try index.integrityCheck()
                 return encode(ResponseEnvelope(id: id, result: ActionResult(
                     started: true, message: "the index is consistent: quick_check and FTS5 integrity-check passed, \(try index.documentCount()) documents")))
             case .optimize:
@@ -67,9 +63,28 @@ struct RequestHandler: Sendable {
             }
         } catch let error as ProtocolError {
             return encode(ResponseEnvelope<EmptyResult>(id: id, error: error))
+        } catch let error as IndexError {
+            return encode(ResponseEnvelope<EmptyResult>(id: id, error: protocolError(error, method: envelope.request.method)))
         } catch {
             logger.error("request failed", metadata: ["request.method": "\(envelope.request.method)", "error": "\(error)"])
             return encode(ResponseEnvelope<EmptyResult>(id: id, error: ProtocolError(.internal, "\(error)")))
+        }
+    }
+
+    /// The one place where index errors become protocol errors. A damaged index, met by any
+    /// request, is reported to the daemon, which rebuilds it from the files.
+    private func protocolError(_ error: IndexError, method: String) -> ProtocolError {
+        switch error {
+        case .corrupt(let message):
+            state.indexDamaged(message)
+            return ProtocolError(.corrupt, "the index is damaged (\(message)); it is being rebuilt from the files, try again when `jiansuo status` shows it done")
+        case .timeout(let ms):
+            return ProtocolError(.timeout, "the search took longer than \(ms) ms and was stopped; try a more specific query, or -l (no snippets)")
+        case .invalidQuery(let message):
+            return ProtocolError(.invalidParams, "the query could not be run: \(message)")
+        case .failed, .cannotOpen:
+            logger.error("request failed", metadata: ["request.method": "\(method)", "error": "\(error)"])
+            return ProtocolError(.internal, error.description)
         }
     }
 
@@ -104,13 +119,16 @@ struct RequestHandler: Sendable {
             RebuildStatus(done: $0.done, total: $0.total, elapsedSeconds: Date().timeIntervalSince($0.startedAt))
         }
         if rebuild != nil { phaseName = "rebuilding" }
+        let damage = state.damage.withLock { $0 }
+        if damage != nil { phaseName = "damaged" }
         return StatusResult(
             state: phaseName, documents: try index.documentCount(), pending: pending,
             roots: state.settings.roots, index: state.files.currentDatabase, errors: failures.total,
             recentErrors: failures.recent.map { FileErrorMessage(path: $0.path, message: $0.message) },
             version: DaemonVersion.current, watchedDirectories: watcher?.watchCount ?? 0,
             unwatchedDirectories: unwatched, overflows: watcher?.overflowCount ?? 0, missingRoots: missing,
-            rebuild: rebuild, lastRebuild: state.lastRebuild.withLock { $0 }, extractions: state.indexer.extractionCount)
+            rebuild: rebuild, lastRebuild: state.lastRebuild.withLock { $0 }, extractions: state.indexer.extractionCount,
+            damage: damage)
     }
 
     private func search(_ params: SearchParams) throws -> SearchResult {
@@ -127,34 +145,11 @@ struct RequestHandler: Sendable {
         guard compiled.isSearchable else {
             return SearchResult(total: 0, hits: [], hints: compiled.hints)
         }
-        let index = index
-        let done = Atomic<Bool>(false)
-        let timedOut = Atomic<Bool>(false)
-        // A search stuck in a pathological document (millions of matches) is interrupted.
-        DispatchQueue.global().asyncAfter(deadline: .now() + searchTimeBudget) {
-            if !done.load(ordering: .relaxed) {
-                timedOut.store(true, ordering: .relaxed)
-                index.interrupt()
-            }
-        }
-        state.activeSearches.add(1, ordering: .relaxed)
-        defer {
-            done.store(true, ordering: .relaxed)
-            state.activeSearches.subtract(1, ordering: .relaxed)
-        }
-        let results: SearchResults
-        do {
-            results = try index.search(SearchRequest(
+        let results = try index.search(SearchRequest(
             match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
             titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true,
             order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance, rankLayout: compiled.rankLayout,
-            highlightTerms: compiled.highlightTerms))
-        } catch IndexError.invalidQuery(let message) {
-            if timedOut.load(ordering: .relaxed) {
-                throw ProtocolError(.timeout, "the search took longer than \(searchTimeBudget) s and was stopped; try a more specific query, or -l (no snippets)")
-            }
-            throw ProtocolError(.invalidParams, "the query could not be run: \(message)")
-        }
+            highlightTerms: compiled.highlightTerms, timeBudgetMilliseconds: state.config.searchTimeoutMilliseconds))
         return SearchResult(
             total: results.total,
             hits: results.hits.map {
@@ -204,7 +199,9 @@ struct RequestHandler: Sendable {
 
     /// The `id` of a request that failed to decode, when the line is at least a JSON object.
     private static func peekID(_ line: [UInt8]) -> Int? {
-        (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])?["id"] as? Int
+        guard let id = (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])?["id"] as? Int,
+              (-RequestEnvelope.maxID...RequestEnvelope.maxID).contains(id) else { return nil }
+        return id
     }
 }
 

@@ -112,7 +112,14 @@ public struct Extractor: Sendable {
     /// The first non-blank line, trimmed (ideographic spaces included), if it is short enough to
     /// be a title (at most 120 characters).
     static func firstLine(_ text: Substring) -> String? {
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+        // Line by line, lazily: a text of millions of blank lines must not become an array.
+        var rest = text
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
+            let line = rest[..<end]
+            rest = end < rest.endIndex ? rest[rest.index(after: end)...] : rest[end...]
+            // A line over 480 bytes cannot be a title of at most 120 characters: not trimmed.
+            if line.utf8.count > 480, line.utf8.contains(where: { $0 > 0x20 }) { return nil }
             let trimmed = line.trimmingCharacters(in: .whitespacesAndIdeographicSpace)
             if trimmed.isEmpty { continue }
             return trimmed.count <= 120 ? trimmed : nil

@@ -29,6 +29,14 @@ public enum FrontMatter {
             if line == "---" || line == "..." {
                 let yaml = text[afterOpen..<lineStart]
                 let rest = lineEnd < text.endIndex ? text[text.index(after: lineEnd)...] : text[lineEnd...]
+                if yaml.utf8.count > maxBytes {
+                    return Split(metadata: nil, body: rest, unparsedBlock: yaml,
+                                 warning: "front matter is over \(maxBytes / 1024) KB; indexed as text")
+                }
+                if nestingBound(yaml) > maxDepth {
+                    return Split(metadata: nil, body: rest, unparsedBlock: yaml,
+                                 warning: "front matter is nested deeper than \(maxDepth) levels; indexed as text")
+                }
                 do {
                     // The node tree only: Yams's conversion to Swift values (`load`) can trap on
                     // hostile YAML (found by fuzz/FuzzExtract), and a trap would stop the daemon.
@@ -44,6 +52,51 @@ public enum FrontMatter {
             lineStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
         }
         return Split(metadata: nil, body: text[afterOpen...], warning: "front matter has no closing '---' line")
+    }
+
+    /// Largest front matter block parsed as YAML, in UTF-8 bytes; a larger one is indexed as text.
+    public static let maxBytes = 64 << 10
+    /// Deepest nesting parsed as YAML (Yams builds its node tree recursively, one stack frame
+    /// per level); a deeper block is indexed as text.
+    public static let maxDepth = 64
+
+    /// An upper bound on the nesting depth of the YAML in `yaml`, in one linear pass without
+    /// parsing: the deepest flow nesting (`[` and `{`, counted even inside quotes, so the bound
+    /// may be high but never low) plus, per line, the block levels its indentation opens and
+    /// the `- ` and `? ` indicators that start it.
+    static func nestingBound(_ yaml: Substring) -> Int {
+        let bytes = Array(yaml.utf8)
+        var deepest = 0
+        var flow = 0
+        var indents: [Int] = []  // indentation of the open block levels, increasing
+        var i = 0
+        while i < bytes.count {
+            // One line: its indentation, its leading `- ` / `? ` indicators, then its flow brackets.
+            var indent = 0
+            while i < bytes.count, bytes[i] == 0x20 { indent += 1; i += 1 }
+            var indicators = 0
+            while i + 1 < bytes.count, bytes[i] == 0x2D || bytes[i] == 0x3F, bytes[i + 1] == 0x20 {
+                indicators += 1
+                i += 2
+                while i < bytes.count, bytes[i] == 0x20 { i += 1 }
+            }
+            if i < bytes.count, bytes[i] != 0x0A, bytes[i] != 0x23 {
+                while let last = indents.last, last >= indent { indents.removeLast() }
+                indents.append(indent)
+            }
+            while i < bytes.count, bytes[i] != 0x0A {
+                switch bytes[i] {
+                case 0x5B, 0x7B: flow += 1
+                case 0x5D, 0x7D: flow = max(0, flow - 1)
+                default: break
+                }
+                deepest = max(deepest, flow + indents.count + indicators)
+                i += 1
+            }
+            deepest = max(deepest, flow + indents.count + indicators)
+            i += 1
+        }
+        return deepest
     }
 
     static func metadata(from map: Node.Mapping) -> Metadata {

@@ -75,14 +75,18 @@ public struct MarkdownText: Sendable, Equatable {
         let chars = Array(line)
         var out = String.UnicodeScalarView()
         var i = 0
+        // The first `]` and the first `)` at or after each index (chars.count when none), so
+        // that finding a link's end costs O(1): searching forward from every `[` would make a
+        // line of `[x](` repeated quadratic.
+        let nextBracket = Self.nextIndices(of: "]", in: chars), nextParen = Self.nextIndices(of: ")", in: chars)
         func text(_ r: Range<Int>) -> String { String(String.UnicodeScalarView(chars[r])) }
         while i < chars.count {
             let c = chars[i]
             // [text](url) and ![alt](url)
             if c == "[" || (c == "!" && i + 1 < chars.count && chars[i + 1] == "[") {
                 let open = c == "!" ? i + 1 : i
-                if let close = chars[(open + 1)...].firstIndex(of: "]"), close + 1 < chars.count, chars[close + 1] == "(",
-                   let end = chars[(close + 2)...].firstIndex(of: ")") {
+                let close = nextBracket[open + 1]
+                if close + 1 < chars.count, chars[close + 1] == "(", case let end = nextParen[close + 2], end < chars.count {
                     out.append(contentsOf: chars[(open + 1)..<close])
                     let target = text((close + 2)..<end).split(separator: " ").first.map(String.init) ?? ""
                     if !target.isEmpty { links.append(target) }
@@ -109,6 +113,18 @@ public struct MarkdownText: Sendable, Equatable {
             i += 1
         }
         return String(out)
+    }
+
+    /// For each index of `chars` and for `chars.count` itself: the index of the first `target`
+    /// at or after it, or `chars.count` when there is none. One backward pass.
+    static func nextIndices(of target: Unicode.Scalar, in chars: [Unicode.Scalar]) -> [Int] {
+        var next = [Int](repeating: chars.count, count: chars.count + 1)
+        var k = chars.count - 1
+        while k >= 0 {
+            next[k] = chars[k] == target ? k : next[k + 1]
+            k -= 1
+        }
+        return next
     }
 
     private static func isPunctuationOrSymbol(_ s: Unicode.Scalar) -> Bool {

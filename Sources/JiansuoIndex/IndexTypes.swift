@@ -1,3 +1,4 @@
+import GRDB
 import CIndex
 import Foundation
 import JiansuoAnalysis
@@ -139,10 +140,14 @@ public struct SearchRequest: Sendable {
     /// ``JiansuoQuery/CompiledQuery/highlightTerms``: marked in snippets by our highlighter.
     /// Empty: snippets come from FTS5's `highlight()` instead (slower: an FTS5 query per hit).
     public var highlightTerms: [HighlightTerm]
+    /// The longest the search may run, in milliseconds, or nil for no limit. Enforced on the
+    /// search's own database connection; over it the search throws ``IndexError/timeout(milliseconds:)``.
+    public var timeBudgetMilliseconds: Int?
 
     public init(match: String?, filters: [DocumentFilter] = [], limit: Int, offset: Int, titleKey: String? = nil,
                 snippets: Bool = true, order: ResultOrder = .relevance, rankLayout: String = "",
-                highlightTerms: [HighlightTerm] = []) {
+                highlightTerms: [HighlightTerm] = [], timeBudgetMilliseconds: Int? = nil) {
+        self.timeBudgetMilliseconds = timeBudgetMilliseconds
         self.rankLayout = rankLayout
         self.highlightTerms = highlightTerms
         self.snippets = snippets
@@ -193,18 +198,37 @@ public struct IndexingFailure: Sendable, Equatable {
 
 /// Errors of the index.
 public enum IndexError: Error, CustomStringConvertible {
+    /// The ``IndexError`` for a GRDB/SQLite error: ``corrupt(_:)`` for SQLITE_CORRUPT and
+    /// SQLITE_NOTADB (whatever the statement), ``failed(_:)`` otherwise; other errors are
+    /// returned as they are.
+    public static func from(_ error: any Error) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        if error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            return IndexError.corrupt(error.message ?? "\(error)")
+        }
+        return IndexError.failed(error.message ?? "\(error)")
+    }
+
     /// SQLite rejected the MATCH expression (should not happen for compiled queries).
     case invalidQuery(String)
     /// The database could not be opened or migrated; `reason` is SQLite's message.
     case cannotOpen(path: String, reason: String)
-    /// ``SearchIndex/integrityCheck()`` found an inconsistency.
+    /// The database file is damaged: SQLite reported SQLITE_CORRUPT or SQLITE_NOTADB (at open,
+    /// in a check, or in any read or write), or ``SearchIndex/integrityCheck()`` found an
+    /// inconsistency. Only a rebuild from the files repairs it.
     case corrupt(String)
+    /// A search ran over its ``SearchRequest/timeBudgetMilliseconds`` and was stopped.
+    case timeout(milliseconds: Int)
+    /// SQLite failed for another reason (a full disk, I/O, out of memory); `message` is SQLite's.
+    case failed(String)
 
     public var description: String {
         switch self {
         case .invalidQuery(let m): "invalid query: \(m)"
         case .cannotOpen(let path, let reason): "cannot open the index at \(path): \(reason)"
         case .corrupt(let m): "index is corrupt: \(m)"
+        case .timeout(let ms): "the search took longer than \(ms) ms and was stopped"
+        case .failed(let m): "index operation failed: \(m)"
         }
     }
 }

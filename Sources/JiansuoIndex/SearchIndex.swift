@@ -94,13 +94,25 @@ public final class SearchIndex: Sendable {
         try (writer as? DatabasePool)?.close()
     }
 
+    // MARK: Errors
+
+    /// `writer.read`, with SQLite's errors as ``IndexError``s (SQLITE_CORRUPT → `.corrupt`).
+    private func reading<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try writer.read(body) } catch { throw IndexError.from(error) }
+    }
+
+    /// `writer.write`, with SQLite's errors as ``IndexError``s (SQLITE_CORRUPT → `.corrupt`).
+    private func writing<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try writer.write(body) } catch { throw IndexError.from(error) }
+    }
+
     // MARK: Writing
 
     /// Applies `changes` in one transaction: all of them or none.
     public func apply(_ changes: [IndexChange]) throws {
         guard !changes.isEmpty else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        try writer.write { db in
+        try writing { db in
             for change in changes { try apply(db, change, now: now) }
         }
     }
@@ -116,7 +128,7 @@ public final class SearchIndex: Sendable {
         while !done {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             var count = 0
-            try writer.write { db in
+            try writing { db in
                 while count < perTransaction {
                     guard let change = next() else {
                         done = true
@@ -235,7 +247,7 @@ public final class SearchIndex: Sendable {
 
     /// The stored state of every indexed file, keyed by path.
     public func fileStates() throws -> [String: FileState] {
-        try writer.read { db in
+        try reading { db in
             var states: [String: FileState] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, inode FROM documents")
             while let row = try rows.next() {
@@ -247,7 +259,7 @@ public final class SearchIndex: Sendable {
 
     /// What the index knows of every indexed file, keyed by path.
     public func storedStates() throws -> [String: StoredState] {
-        try writer.read { db in
+        try reading { db in
             var states: [String: StoredState] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, inode, content_hash, indexed_at_ms FROM documents")
             while let row = try rows.next() {
@@ -261,7 +273,7 @@ public final class SearchIndex: Sendable {
 
     /// What the index knows of one file, or nil when it is not indexed.
     public func storedState(path: String) throws -> StoredState? {
-        try writer.read { db in
+        try reading { db in
             try Row.fetchOne(db, sql: "SELECT size, mtime_ns, inode, content_hash, indexed_at_ms FROM documents WHERE path = ?", arguments: [path])
                 .map { StoredState(state: FileState(size: $0[0], mtimeNanoseconds: $0[1], inode: UInt64(bitPattern: $0[2])),
                                    contentHash: UInt64(bitPattern: $0[3]), indexedAtMilliseconds: $0[4]) }
@@ -271,7 +283,7 @@ public final class SearchIndex: Sendable {
     /// The indexed paths under directory `dir`.
     public func paths(under dir: String) throws -> [String] {
         let (low, high) = Self.treeBounds(dir)
-        return try writer.read { db in
+        return try reading { db in
             try String.fetchAll(db, sql: "SELECT path FROM documents WHERE path > ? AND path < ?", arguments: [low, high])
         }
     }
@@ -279,12 +291,12 @@ public final class SearchIndex: Sendable {
     /// Merges FTS5's index segments into one (after bulk work): smaller and faster to query.
     /// See https://sqlite.org/fts5.html#the_optimize_command
     public func optimize() throws {
-        try writer.write { db in try db.execute(sql: "INSERT INTO fts(fts) VALUES('optimize')") }
+        try writing { db in try db.execute(sql: "INSERT INTO fts(fts) VALUES('optimize')") }
     }
 
     /// The stored state of one file, or nil when it is not indexed.
     public func fileState(path: String) throws -> FileState? {
-        try writer.read { db in
+        try reading { db in
             try Row.fetchOne(db, sql: "SELECT size, mtime_ns, inode FROM documents WHERE path = ?", arguments: [path])
                 .map { FileState(size: $0[0], mtimeNanoseconds: $0[1], inode: UInt64(bitPattern: $0[2])) }
         }
@@ -292,7 +304,7 @@ public final class SearchIndex: Sendable {
 
     /// Paths recorded as failed, with their error, newest first.
     public func failures(limit: Int = 20) throws -> (total: Int, recent: [IndexingFailure]) {
-        try writer.read { db in
+        try reading { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM errors") ?? 0
             let rows = try Row.fetchAll(db, sql: "SELECT path, message, at_ms FROM errors ORDER BY at_ms DESC LIMIT ?", arguments: [limit])
             return (total, rows.map { IndexingFailure(path: $0[0], message: $0[1], atMilliseconds: $0[2]) })
@@ -302,14 +314,14 @@ public final class SearchIndex: Sendable {
     /// The paths recorded as failed, with the file state they failed at is unknown: callers retry
     /// them when the file changes.
     public func failedPaths() throws -> Set<String> {
-        try writer.read { db in Set(try String.fetchAll(db, sql: "SELECT path FROM errors")) }
+        try reading { db in Set(try String.fetchAll(db, sql: "SELECT path FROM errors")) }
     }
 
     /// Runs FTS5's integrity check (which re-tokenizes every stored row with the tokenizer) and
     /// checks that every document has exactly one FTS5 row.
     /// - Throws: ``IndexError/corrupt(_:)`` naming the inconsistency.
     public func integrityCheck() throws {
-        try writer.write { db in
+        try writing { db in
             do {
                 try db.execute(sql: "INSERT INTO fts(fts) VALUES('integrity-check')")
             } catch let error as DatabaseError {
@@ -326,7 +338,7 @@ public final class SearchIndex: Sendable {
 
     /// The stored document at `path`, or nil when it is not indexed.
     public func document(path: String) throws -> StoredDocument? {
-        try writer.read { db in
+        try reading { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.path, d.size, d.mtime_ns, d.inode, d.title, d.format, d.encoding, d.date, d.author,
                        d.categories, d.tags, d.indexed_at_ms, jiansuo_text(d.body), d.links
@@ -358,15 +370,9 @@ public final class SearchIndex: Sendable {
         guard result == ["ok"] else { throw IndexError.corrupt(result.prefix(5).joined(separator: "; ")) }
     }
 
-    /// Aborts the statements running on every connection (shutdown, or a search over its time
-    /// budget): they fail with SQLITE_INTERRUPT.
-    public func interrupt() {
-        writer.interrupt()
-    }
-
     /// Number of indexed documents.
     public func documentCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0 }
+        try reading { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0 }
     }
 
     /// Runs `request`, best hits first.
@@ -381,8 +387,24 @@ public final class SearchIndex: Sendable {
     /// - Throws: ``IndexError/invalidQuery(_:)`` when FTS5 rejects the expression.
     public func search(_ request: SearchRequest) throws -> SearchResults {
         let (filterSQL, filterArguments) = Self.sql(request.filters)
+        var timedOut = false
         do {
             return try writer.read { db in
+                // The time budget: a progress handler on this read connection only.
+                let deadline = request.timeBudgetMilliseconds.flatMap {
+                    cindex_deadline_begin(UnsafeMutableRawPointer(db.sqliteConnection), Int64($0) * 1_000_000)
+                }
+                defer {
+                    if let deadline {
+                        timedOut = cindex_deadline_expired(deadline) != 0
+                        cindex_deadline_end(UnsafeMutableRawPointer(db.sqliteConnection), deadline)
+                    }
+                }
+                func checkDeadline(_ count: Int) throws {
+                    if count & 255 == 0, let ms = request.timeBudgetMilliseconds, cindex_deadline_expired(deadline) != 0 {
+                        throw IndexError.timeout(milliseconds: ms)
+                    }
+                }
                 guard let match = request.match else {
                     return try listFiltered(db, filterSQL, filterArguments, request)
                 }
@@ -398,6 +420,7 @@ public final class SearchIndex: Sendable {
                     while let row = try rows.next() {
                         let id: Int64 = row[0]
                         total += 1
+                        try checkDeadline(total)
                         top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: ""))
                     }
                 } else {
@@ -409,17 +432,28 @@ public final class SearchIndex: Sendable {
                     while let row = try rows.next() {
                         let id: Int64 = row[0]
                         total += 1
+                        try checkDeadline(total)
                         top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: row[2]))
                     }
                 }
                 let page = top.sorted().dropFirst(request.offset)
-                let hits = try page.map { hit in
-                    try self.hit(db, hit, match: match, snippets: request.snippets, terms: request.highlightTerms)
+                let hits = try page.enumerated().map { k, hit in
+                    try checkDeadline(k << 8)
+                    return try self.hit(db, hit, match: match, snippets: request.snippets, terms: request.highlightTerms)
                 }
                 return SearchResults(total: total, hits: hits)
             }
         } catch let error as DatabaseError {
-            throw IndexError.invalidQuery(error.message ?? "\(error)")
+            if error.resultCode == .SQLITE_INTERRUPT, timedOut, let ms = request.timeBudgetMilliseconds {
+                throw IndexError.timeout(milliseconds: ms)
+            }
+            if error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+                throw IndexError.corrupt(error.message ?? "\(error)")
+            }
+            if error.resultCode == .SQLITE_ERROR {
+                throw IndexError.invalidQuery(error.message ?? "\(error)")
+            }
+            throw IndexError.failed(error.message ?? "\(error)")
         }
     }
 

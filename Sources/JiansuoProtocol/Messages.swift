@@ -68,12 +68,15 @@ public struct SearchParams: Codable, Sendable, Equatable {
     public static let maxLimit = 1000
     /// Longest query accepted, in characters.
     public static let maxQueryCharacters = 1000
+    /// Largest `offset` accepted: paging deeper than this is refused, because every page
+    /// ranks `offset + limit` hits.
+    public static let maxOffset = 100_000
 
     /// The query in the search syntax (see README "Query syntax").
     public var query: String
     /// Number of hits to return, 1…``maxLimit``; default ``defaultLimit``.
     public var limit: Int?
-    /// Number of hits to skip, ≥ 0; default 0.
+    /// Number of hits to skip, 0…``maxOffset``; default 0.
     public var offset: Int?
     /// Whether hits carry a snippet; default true. Without, hits have an empty `snippet` and
     /// no `highlights`, and large pages are much cheaper.
@@ -98,6 +101,12 @@ public struct SearchParams: Codable, Sendable, Equatable {
         query = try c.decode(String.self, forKey: .query)
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
         offset = try c.decodeIfPresent(Int.self, forKey: .offset)
+        if let limit, !(1...Self.maxLimit).contains(limit) {
+            throw ProtocolError(.invalidParams, "limit must be between 1 and \(Self.maxLimit), not \(limit)")
+        }
+        if let offset, !(0...Self.maxOffset).contains(offset) {
+            throw ProtocolError(.invalidParams, "offset must be between 0 and \(Self.maxOffset), not \(offset)")
+        }
         snippets = try c.decodeIfPresent(Bool.self, forKey: .snippets)
         sort = try c.decodeIfPresent(HitOrder.self, forKey: .sort)
     }
@@ -172,8 +181,10 @@ public struct ShowParams: Codable, Sendable, Equatable {
 
 /// A request line with its envelope.
 public struct RequestEnvelope: Sendable, Equatable {
-    /// Echoed in the response; chosen by the client.
+    /// Echoed in the response; chosen by the client, within ±``maxID``.
     public var id: Int?
+    /// Largest `id` magnitude: 2^53 − 1, the integers every JSON reader represents exactly.
+    public static let maxID = (1 << 53) - 1
     public var request: Request
 
     public init(id: Int? = nil, request: Request) {
@@ -193,6 +204,9 @@ extension RequestEnvelope: Codable {
             throw ProtocolError(.unsupportedVersion, "protocol version \(v) is not supported; this daemon speaks \(WireProtocol.version)")
         }
         id = try c.decodeIfPresent(Int.self, forKey: .id)
+        if let id, !(-Self.maxID...Self.maxID).contains(id) {
+            throw ProtocolError(.invalidParams, "id must be an integer between -\(Self.maxID) and \(Self.maxID)")
+        }
         let method = try c.decode(String.self, forKey: .method)
         switch method {
         case "ping": request = .ping

@@ -104,11 +104,16 @@ public struct StatusResult: Codable, Sendable, Equatable {
     public var lastRebuild: String?
     /// Files read and extracted since the daemon started.
     public var extractions: Int
+    /// Why the index in use is damaged (SQLite reported corruption), while a rebuild from the
+    /// files replaces it; nil when it is not known to be damaged. `state` is then `"damaged"`.
+    public var damage: String?
 
     public init(state: String, documents: Int, pending: Int, roots: [String], index: String,
                 errors: Int, recentErrors: [FileErrorMessage], version: String,
                 watchedDirectories: Int = 0, unwatchedDirectories: Int = 0, overflows: Int = 0,
-                missingRoots: [String] = [], rebuild: RebuildStatus? = nil, lastRebuild: String? = nil, extractions: Int = 0) {
+                missingRoots: [String] = [], rebuild: RebuildStatus? = nil, lastRebuild: String? = nil, extractions: Int = 0,
+                damage: String? = nil) {
+        self.damage = damage
         self.extractions = extractions
         self.watchedDirectories = watchedDirectories
         self.unwatchedDirectories = unwatchedDirectories

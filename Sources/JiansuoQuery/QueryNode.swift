@@ -1,5 +1,5 @@
 /// A parsed search query: the abstract syntax tree between the user's text and FTS5.
-public indirect enum QueryNode: Sendable, Equatable {
+public indirect enum QueryNode: Sendable, Hashable {
     /// A bare word. `prefix` is set by a trailing `*` (`swif*`).
     case term(String, field: Field?, prefix: Bool)
     /// A `"quoted phrase"`: its tokens must be adjacent and in order.
@@ -15,7 +15,7 @@ public indirect enum QueryNode: Sendable, Equatable {
 }
 
 /// A condition on a document's metadata. Values are as the user typed them.
-public enum Filter: Sendable, Equatable {
+public enum Filter: Sendable, Hashable {
     /// `path:新闻/2023`: the path contains this folder (a path starting with `/`: starts with it).
     case path(String)
     /// `ext:md`: the file name extension, case-insensitive, without the dot.

@@ -17,6 +17,10 @@
 /// field is read as text, a lone `"` closes at the end of the input, a dangling `OR` or `-` is
 /// ignored.
 public enum QueryParser {
+    /// Most terms, phrases and filters a query keeps; later ones are ignored with a hint. Each
+    /// term costs the search a pass over its postings, so this bounds a request's cost.
+    public static let maxTerms = 64
+
     public static func parse(_ input: String) -> ParsedQuery {
         // Control characters (a NUL included) are never text: they become spaces.
         let cleaned = String(String.UnicodeScalarView(input.unicodeScalars.map {
@@ -26,8 +30,23 @@ public enum QueryParser {
         var hints: [String] = []
         var groups: [[QueryNode]] = []   // AND of ORs
         var pendingOr = false
+        var pendingNot = false
+        var seen: Set<QueryNode> = []
+        let tooMany = "used the first \(Self.maxTerms) terms; the rest were ignored"
         while let lexeme = lexer.next(hints: &hints) {
+            var lexeme = lexeme
+            if pendingNot {
+                switch lexeme {
+                case .not: continue  // NOT NOT x is NOT x
+                case .or: hints.append("ignored NOT without a term after it")
+                case .node(let node):
+                    if case .not = node {} else { lexeme = .node(.not(node)) }
+                }
+                pendingNot = false
+            }
             switch lexeme {
+            case .not:
+                pendingNot = true
             case .or:
                 if groups.isEmpty || pendingOr {
                     hints.append("ignored OR without a term before it")
@@ -35,6 +54,17 @@ public enum QueryParser {
                     pendingOr = true
                 }
             case .node(let node):
+                // The same term twice adds nothing to AND or OR but cost.
+                if seen.contains(node) {
+                    pendingOr = false
+                    continue
+                }
+                if seen.count == Self.maxTerms {
+                    if !hints.contains(tooMany) { hints.append(tooMany) }
+                    pendingOr = false
+                    continue
+                }
+                seen.insert(node)
                 if pendingOr, var last = groups.popLast() {
                     if case .not = node {
                         hints.append("an excluded term cannot be part of OR; read as AND")
@@ -54,6 +84,7 @@ public enum QueryParser {
                 pendingOr = false
             }
         }
+        if pendingNot { hints.append("ignored NOT without a term after it") }
         if pendingOr { hints.append("ignored OR at the end of the query") }
         let nodes = groups.map { $0.count == 1 ? $0[0] : QueryNode.or($0) }
         let root: QueryNode? = switch nodes.count {
@@ -75,6 +106,8 @@ public struct ParsedQuery: Sendable, Equatable {
 private enum Lexeme {
     case node(QueryNode)
     case or
+    /// The keyword NOT: the next term is excluded.
+    case not
 }
 
 private struct Lexer {
@@ -116,15 +149,8 @@ private struct Lexer {
                 var word = readWord()
                 if !negated, field == nil, word == "OR" { return .or }
                 if !negated, field == nil, word == "AND" { continue }  // AND is what spaces mean
-                if !negated, field == nil, word == "NOT" {
-                    // NOT x is -x.
-                    if case .node(let next)? = self.next(hints: &hints) {
-                        if case .not = next { return .node(next) }
-                        return .node(.not(next))
-                    }
-                    hints.append("ignored NOT without a term after it")
-                    return nil
-                }
+                // NOT x is -x; the parser applies it (no recursion, however many NOTs in a row).
+                if !negated, field == nil, word == "NOT" { return .not }
                 if field == nil, word.hasSuffix(":"), let name = Optional(String(word.dropLast()).lowercased()),
                    Filter.names.contains(name) || Field.allCases.map(\.rawValue).contains(name) {
                     hints.append("ignored an empty \(name): filter")

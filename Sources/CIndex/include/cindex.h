@@ -63,6 +63,27 @@ void cindex_free(void *p);
 /// raises an error with SQLITE_CORRUPT. Returns an SQLite result code.
 int cindex_register_text_function(void *db);
 
+// MARK: Deadlines
+
+/// A time limit for the statements of one connection, enforced by SQLite's progress handler
+/// (https://sqlite.org/c3ref/progress_handler.html): once the monotonic clock passes the
+/// deadline, the statement running on that connection fails with SQLITE_INTERRUPT. Other
+/// connections (the writer, other searches) are never affected, unlike sqlite3_interrupt on a
+/// pool. The clock is read every CINDEX_DEADLINE_STEPS virtual machine instructions.
+typedef struct cindex_deadline cindex_deadline;
+#define CINDEX_DEADLINE_STEPS 1000
+
+/// Installs a deadline `budget_ns` nanoseconds from now on `db` (a `sqlite3 *`). Returns a
+/// handle to pass to cindex_deadline_end, or NULL when out of memory (no deadline installed).
+cindex_deadline *cindex_deadline_begin(void *db, int64_t budget_ns);
+/// True (1) when the deadline has passed (the progress handler stopped a statement, or the
+/// time is up now), else 0. Cheap: callable in a loop.
+int cindex_deadline_expired(cindex_deadline *deadline);
+/// Removes the deadline from `db` and frees it.
+void cindex_deadline_end(void *db, cindex_deadline *deadline);
+/// The monotonic clock, in nanoseconds.
+int64_t cindex_monotonic_ns(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,1074 @@
+#!/usr/bin/env python3
+"""bench/hostile: jiansuod against hostile files and hostile clients, in one run.
+
+Builds, in a temporary folder (tempfile; removed at the end unless --keep):
+  - normal/: a make-corpus folder (`small` or `medium`; a few hundred generated .txt files
+    when ../shared/corpus/make-corpus is missing or fails);
+  - hostile/: pathological files, each named for what it is, scaled by --size:
+    deep nesting in every format (HTML <div>s, also as HTML saved as .txt; markdown `>` quotes,
+    `- ` lists and indented lists; YAML front matter with nested flow sequences, flow mappings
+    and block mappings), huge single lines (.html, .txt), repetition (`[x](`, `*`, backtick runs,
+    `<a`, `&amp;`), a run of Han text with no punctuation just under max_file_size, millions of
+    one-character lines, a huge front matter, binary data named .txt (random bytes, NULs),
+    FIFOs named .txt/.md, symlink loops (file and directory), a file one byte over
+    max_file_size, names with a newline, an ESC sequence, a tab, a CR and invalid UTF-8.
+    Extras beyond the brief are marked "extra" (a YAML alias bomb, random bytes without NULs).
+Then starts jiansuod (--bin DIR) with `--root normal --root hostile --index … --socket …` and
+a config file that adds `follow_symlinks: true` (so that the loops are exercised), and, while
+it builds its index, runs for --attack seconds:
+  - one well-behaved client: a cheap search (a document title of the corpus, 10 hits with
+    snippets) every 50 ms on its own connection, in its own process; p50 / p99 / max, failures;
+    it goes on until the daemon is idle;
+  - extreme parameters: search limit / offset = 0, -1, 2**63-8, 1e300, 1.5, "x", null, …;
+    huge id and v; deeply nested JSON; a 2 MiB line; invalid UTF-8. Every request must get one
+    JSON response line, `"ok": false` unless the value is valid (offset 0, null = default);
+  - slow readers: connections that send searches and never read the answers;
+  - 64 connections that connect and never send (the daemon's client limit is 64);
+  - expensive queries: 的 × 500, very frequent characters repeated, 300 and 199 OR terms,
+    long phrases, deep pages; an answer, a `timeout` or `invalid_params` are all fine;
+  - a fresh connection with a ping every second (how many are refused `busy`).
+Then waits for `status` to say idle (--idle-timeout after the daemon started) and checks each
+file with `show` over one connection. The protocol lists only the 10 newest indexing errors
+(`recentErrors`); the full list is read from the `errors` table of the index database
+(read-only) and the report says so.
+
+Checks: the daemon stayed up (same pid, never exited); extreme parameters all answered with
+errors; expensive queries all answered; cheap searches p99 <= 100 ms, and none failed; peak RSS
+(VmHWM) <= 300 MB; idle within the timeout; every normal file indexed; every pathological file
+indexed or reported (FIFOs and symlink loops must not be indexed; the oversized file must be
+reported). Prints a markdown report (written to --out; for medium, default bench/HOSTILE.md) and
+ends with "N passed, N failed"; exits 1 when a check fails. A crash is a failed check: the report
+gives the signal, the requests sent just before it and the tail of the daemon's log.
+
+Usage: bench/hostile [--size small|medium] [--bin DIR] [--out FILE] [--keep]
+                     [--attack SECONDS] [--idle-timeout SECONDS]
+"""
+import argparse
+import collections
+import json
+import multiprocessing
+import os
+import random
+import re
+import select
+import shutil
+import signal
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MAKE_CORPUS = os.path.join(os.path.dirname(REPO), "shared", "corpus", "make-corpus")
+
+MiB = 1 << 20
+MAX_FILE_SIZE = 16 * MiB  # the daemon's default max_file_size
+EXTENSIONS = ("txt", "md", "markdown", "html", "htm")
+
+# Sizes of the pathological files (bytes, levels, lines) and of the run (seconds).
+SIZES = {
+    "small": dict(divs=50_000, quotes=25_000, lists=25_000, staircase=700, flow=25_000, alias_levels=6,
+                  html_line=4 * MiB, txt_line=3 * MiB, repeat=256 * 1024, han_run=4 * MiB,
+                  tiny_lines=300_000, front_matter=256 * 1024, binary=256 * 1024,
+                  slow_readers=4, attack=20, idle_timeout=75),
+    "medium": dict(divs=200_000, quotes=100_000, lists=100_000, staircase=2_000, flow=100_000, alias_levels=7,
+                   html_line=14 * MiB, txt_line=12 * MiB, repeat=1 * MiB, han_run=MAX_FILE_SIZE - 4096,
+                   tiny_lines=2_000_000, front_matter=1 * MiB, binary=1 * MiB,
+                   slow_readers=8, attack=60, idle_timeout=400),
+}
+P99_TARGET_S = 0.100
+RSS_TARGET_MB = 300
+IDLE_CONNECTIONS = 64
+PROBE_INTERVAL_S = 0.050
+
+# The last requests the hostile clients sent, to name what came just before a crash.
+RECENT = collections.deque(maxlen=200)
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def note(client, what):
+    RECENT.append((time.time(), client, what))
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))] if xs else float("nan")
+
+
+def ms(x):
+    return f"{x * 1000:.1f} ms" if x == x else "n/a"
+
+
+def mb(n):
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
+
+
+def shown(name):
+    """A file name for the report: control characters and invalid bytes escaped, `|` quoted."""
+    text = name.decode("utf-8", "backslashreplace") if isinstance(name, bytes) else name
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text).replace("|", "\\|")
+
+
+def protocol_path(path):
+    """The protocol's string for path bytes: each byte of an invalid UTF-8 sequence becomes
+    U+10FF00 + byte (docs/protocol.md, Paths). Python's surrogateescape splits invalid
+    sequences the same way."""
+    text = path.decode("utf-8", "surrogateescape")
+    return "".join(chr(0x10FF00 + ord(c) - 0xDC00) if 0xDC80 <= ord(c) <= 0xDCFF else c for c in text)
+
+
+# ---------------------------------------------------------------- the socket
+
+class Client:
+    """One connection: a request line out, a response line in, with a timeout."""
+
+    def __init__(self, path, timeout=10.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        try:
+            self.sock.connect(path)
+        except OSError:
+            self.sock.close()
+            raise
+        self.reader = self.sock.makefile("rb")
+
+    def send(self, line):
+        self.sock.sendall(line + b"\n")
+
+    def receive(self):
+        """The next response as a dict; raises ConnectionError on EOF, ValueError on bad JSON."""
+        line = self.reader.readline()
+        if not line:
+            raise ConnectionError("connection closed without a response")
+        return json.loads(line)
+
+    def request(self, method, params=None):
+        request = {"v": 1, "method": method}
+        if params is not None:
+            request["params"] = params
+        self.send(json.dumps(request, ensure_ascii=False).encode())
+        return self.receive()
+
+    def call(self, method, params=None):
+        response = self.request(method, params)
+        if not response.get("ok"):
+            raise RuntimeError(f"{method}: {response.get('error')}")
+        return response["result"]
+
+    def peer_pid(self):
+        pid, _, _ = struct.unpack("3i", self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+        return pid
+
+    def close(self):
+        try:
+            self.reader.close()
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Daemon:
+    """jiansuod as a child process, with its peak RSS sampled from /proc and its exit recorded."""
+
+    def __init__(self, binary, roots, work):
+        self.dir = os.path.join(work, "index")
+        self.socket = os.path.join(work, "s.sock")
+        self.config = os.path.join(work, "jiansuod.yaml")
+        with open(self.config, "w") as f:
+            f.write("# bench/hostile: roots, index and socket are given as flags\n"
+                    "log_level: info\nfollow_symlinks: true\n")
+        self.log_path = os.path.join(work, "daemon.log")
+        self.log = open(self.log_path, "ab")
+        self.command = [binary, "--config", self.config, *[a for r in roots for a in ("--root", r)],
+                        "--index", self.dir, "--socket", self.socket]
+        self.started = time.time()
+        self.process = subprocess.Popen(self.command, stdout=self.log, stderr=subprocess.STDOUT)
+        self.pid = self.process.pid
+        self.peak_rss_mb = 0.0
+        self.exited_at = None
+        self.stop_sampling = threading.Event()
+        self.sampler = threading.Thread(target=self._sample, daemon=True)
+        self.sampler.start()
+
+    def _sample(self):
+        while not self.stop_sampling.is_set():
+            self.read_rss()
+            if self.process.poll() is not None:
+                self.exited_at = self.exited_at or time.time()
+                return
+            time.sleep(0.1)
+
+    def read_rss(self):
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        self.peak_rss_mb = max(self.peak_rss_mb, int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+
+    def alive(self):
+        if self.process.poll() is not None:
+            self.exited_at = self.exited_at or time.time()
+            return False
+        return True
+
+    def how_it_ended(self):
+        code = self.process.returncode
+        if code is None:
+            return "running"
+        if code < 0:
+            return f"killed by {signal.Signals(-code).name} (exit status {128 - code})"
+        return f"exited with status {code}"
+
+    def wait_ping(self, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.alive():
+            try:
+                client = Client(self.socket, 5)
+                try:
+                    client.call("ping")
+                    return True
+                finally:
+                    client.close()
+            except (OSError, ValueError, RuntimeError):
+                time.sleep(0.05)
+        return False
+
+    def log_tail(self, lines=25):
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            data = f.read()[-64 * 1024:]
+        return [shown(line)[:300] for line in data.split(b"\n")[-lines - 1:] if line]
+
+    def stop(self):
+        """SIGTERM, then SIGKILL after 30 s; returns seconds to exit, or None when it was killed."""
+        self.stop_sampling.set()
+        if not self.alive():
+            return 0.0
+        self.read_rss()
+        start = time.time()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+            return time.time() - start
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return None
+
+
+# ---------------------------------------------------------------- the normal corpus
+
+def normal_corpus(work, size):
+    """(root, titles, how): a make-corpus folder, or a generated one when that is unavailable."""
+    root = os.path.join(work, "normal")
+    if os.path.exists(MAKE_CORPUS):
+        try:
+            subprocess.run([sys.executable, MAKE_CORPUS, "--size", size, "--out", root, "--force"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=900)
+            titles = []
+            with open(root + ".manifest.tsv", encoding="utf-8") as f:
+                next(f)
+                for line in f:
+                    titles.append(line.rstrip("\n").split("\t")[3])
+            return root, titles, f"`make-corpus --size {size}`"
+        except (OSError, subprocess.SubprocessError, IndexError, StopIteration) as error:
+            detail = getattr(error, "stderr", b"") or b""
+            log(f"make-corpus failed ({error}; {detail.decode(errors='replace')[-300:]}); generating a corpus instead")
+            shutil.rmtree(root, ignore_errors=True)
+    else:
+        log(f"{MAKE_CORPUS} is missing; generating a corpus instead")
+    return generated_corpus(root, 300 if size == "small" else 3000)
+
+
+WORDS = ("知识产权 质押 融资 图书馆 北京市 清华大学 经济 发展 社会 文化 教育 科技 环境 保护 城市 农村 交通 医疗 "
+         "历史 文学 音乐 电影 体育 比赛 旅游 天气 季节 春天 秋天 河流 山脉 森林 海洋 宇宙 星辰 计算机 软件 "
+         "网络 数据 算法 搜索 索引 文档 笔记 日记 会议 报告 政策 法律 合同 市场 价格 企业 银行 工厂").split()
+
+
+def generated_corpus(root, count):
+    rnd = random.Random(1)
+    titles = []
+    for n in range(count):
+        title = f"第{n}号{rnd.choice(WORDS)}{rnd.choice(WORDS)}记录"
+        body = "。".join("".join(rnd.choice(WORDS) for _ in range(rnd.randint(4, 12))) for _ in range(rnd.randint(5, 60)))
+        folder = os.path.join(root, f"组{n % 10}")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, f"{title}.txt"), "w", encoding="utf-8") as f:
+            f.write(f"{title}\n\n{body}。\n")
+        titles.append(title)
+    return root, titles, f"{count} generated .txt files (make-corpus unavailable)"
+
+
+def normal_files(root):
+    """Every file of the normal corpus the daemon should index, as protocol paths."""
+    out = []
+    for d, dirs, files in os.walk(os.fsencode(root)):
+        dirs[:] = [x for x in dirs if not x.startswith(b".")]
+        for name in files:
+            if not name.startswith(b".") and name.rsplit(b".", 1)[-1].decode(errors="replace").lower() in EXTENSIONS:
+                out.append(protocol_path(os.path.join(d, name)))
+    return sorted(out)
+
+
+def han_pool(root, titles, limit_chars=1_500_000):
+    """Han characters of the normal corpus (the raw material of the big files)."""
+    han = re.compile(r"[\u4e00-\u9fff]+")
+    parts, total = [], 0
+    for d, _, files in os.walk(root):
+        for name in sorted(files):
+            try:
+                with open(os.path.join(d, name), encoding="utf-8") as f:
+                    found = "".join(han.findall(f.read()))
+            except (OSError, UnicodeDecodeError):
+                continue
+            parts.append(found)
+            total += len(found)
+            if total >= limit_chars:
+                return "".join(parts)
+    pool = "".join(parts) or "".join(titles) or "".join(WORDS)
+    return pool if len(pool) > 1000 else (pool + "".join(WORDS)) * 50
+
+
+# ---------------------------------------------------------------- the pathological files
+
+class Entry:
+    """One pathological file. expect: 'either' (indexed or reported), 'reported' (must be in
+    the errors) or 'skipped' (not a regular file: must not be indexed)."""
+
+    def __init__(self, name, what, expect="either", extra=False):
+        self.name, self.what, self.expect, self.extra = name, what, expect, extra
+        self.size = 0
+        self.outcome = "?"
+        self.detail = ""
+
+
+def hostile_files(root, p, pool):
+    """Writes the pathological files into root; returns their entries."""
+    rnd = random.Random(2)
+    entries = []
+    broot = os.fsencode(root)
+
+    def text(nbytes, punctuation=True):
+        """About nbytes of UTF-8 Han text on one line, from random slices of the pool."""
+        out, n = [], 0
+        while n < nbytes:
+            start = rnd.randrange(len(pool) - 200)
+            piece = pool[start:start + rnd.randint(8, 200)]
+            if punctuation:
+                piece += rnd.choice("，。；：、！？") + rnd.choice(("", "", " Swift 6.3 ", " 2024 年 ", " ICU "))
+            out.append(piece)
+            n += len(piece.encode())
+        return "".join(out)
+
+    def add(name, what, data, expect="either", extra=False):
+        entry = Entry(os.fsencode(name) if isinstance(name, str) else name, what, expect, extra)
+        with open(os.path.join(broot, entry.name), "wb") as f:
+            for chunk in (data if isinstance(data, list) else [data]):
+                f.write(chunk.encode() if isinstance(chunk, str) else chunk)
+        entry.size = os.path.getsize(os.path.join(broot, entry.name))
+        entries.append(entry)
+
+    def special(name, what, make, extra=False):
+        entry = Entry(os.fsencode(name), what, "skipped", extra)
+        make(os.path.join(broot, entry.name))
+        entries.append(entry)
+
+    n = p["divs"]
+    page = f"<!DOCTYPE html><html><head><title>嵌套{n}层的div</title></head><body>" + "<div>" * n + "<p>最深处的文字</p>" + "</div>" * n + "</body></html>\n"
+    add(f"deep-nested-div-{n}.html", f"{n} nested <div>", page)
+    add(f"deep-nested-div-{n}-html-saved-as.txt", f"{n} nested <div>, HTML in a .txt", page)
+    add(f"deep-nested-div-{n}-unclosed.html", f"{n} <div> never closed",
+        "<html><body>" + "<div>" * n + "没有闭合的div\n")
+    n = p["quotes"]
+    add(f"deep-nested-quote-{n}.md", f"{n} nested `>` quotes on one line", f"# 深层引用\n\n{'> ' * n}引用最深处\n")
+    add(f"deep-nested-quote-{n}-no-space.md", f"{n} nested `>` without spaces, then lazy lines",
+        [f"# 引用\n\n{'>' * n}第一行\n", "续行\n" * 1000])
+    n = p["lists"]
+    add(f"deep-nested-list-{n}-on-one-line.md", f"{n} nested `- ` list markers on one line", f"# 深层列表\n\n{'- ' * n}列表最深处\n")
+    n = p["staircase"]
+    add(f"deep-nested-list-indent-{n}-lines.md", f"a list indented one level deeper on each of {n} lines",
+        ["# 缩进列表\n\n"] + [f"{'  ' * i}- 第{i}层\n" for i in range(n)])
+    n = p["flow"]
+    add(f"deep-frontmatter-flow-sequence-{n}.md", f"front matter tags: {n} nested flow sequences [[[…]]]",
+        f"---\ntitle: 深层序列\ntags: {'[' * n}标签{']' * n}\n---\n正文：深层嵌套的流序列。\n")
+    add(f"deep-frontmatter-flow-mapping-{n}.md", f"front matter: {n} nested flow mappings {{a: {{a: …}}}}",
+        f"---\ntitle: 深层映射\ncategories: {'{a: ' * n}值{'}' * n}\n---\n正文：深层嵌套的流映射。\n")
+    add(f"deep-frontmatter-flow-sequence-{n}-unclosed.md", f"front matter: {n} flow sequences never closed",
+        f"---\ntitle: 未闭合\ntags: {'[' * n}\n---\n正文：未闭合的序列。\n")
+    n = p["staircase"]
+    add(f"deep-frontmatter-block-mapping-{n}.md", f"front matter: block mappings {n} levels deep (indentation)",
+        ["---\ntitle: 深层块映射\nauthor:\n"] + [f"{'  ' * (i + 1)}k{i}:\n" for i in range(n)] + [f"{'  ' * (n + 1)}值\n---\n正文：深层块映射。\n"])
+    levels = p["alias_levels"]
+    bomb = ["---\ntitle: 别名炸弹\na0: &a0 [\"哈\",\"哈\",\"哈\",\"哈\",\"哈\",\"哈\",\"哈\",\"哈\",\"哈\"]\n"]
+    bomb += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, levels)]
+    bomb += [f"tags: *a{levels - 1}\n---\n正文：YAML 别名炸弹（billion laughs）。\n"]
+    add(f"frontmatter-alias-bomb-9-to-the-{levels}.md", f"front matter: YAML aliases expanding to 9^{levels} = {9 ** levels:,} strings", bomb, extra=True)
+
+    add(f"single-line-{p['html_line'] // MiB}MB.html", f"{mb(p['html_line'])} of HTML on one line",
+        ["<!DOCTYPE html><html><head><title>单行巨型网页</title></head><body>"]
+        + [f"<p>{text(2000)}</p><div class=\"c\"><span>{text(300)}</span><a href=\"#\">链接</a></div>" for _ in range(p["html_line"] // 2400)]
+        + ["</body></html>"])
+    add(f"single-line-{p['txt_line'] // MiB}MB.txt", f"{mb(p['txt_line'])} of text on one line", "单行巨型文本：" + text(p["txt_line"]))
+
+    r = p["repeat"]
+    add(f"repeat-link-open-{r // 1024}k.md", "`[x](` repeated", "[x](" * (r // 4))
+    add(f"repeat-asterisks-{r // 1024}k.md", "one run of `*`", "*" * r)
+    add(f"repeat-star-word-{r // 1024}k.md", "`*字` repeated (emphasis openers)", "*字" * (r // 4))
+    add(f"repeat-backticks-{r // 1024}k.md", "one run of backticks", "`" * r)
+    runs, total, k = [], 0, 1
+    while total < r:
+        runs.append("`" * k + "码")
+        total += k + 3
+        k += 1
+    add(f"repeat-backtick-runs-growing-{r // 1024}k.md", "backtick runs of growing length (1, 2, 3 … ) between text", runs)
+    add(f"repeat-a-open-{r // 1024}k.html", "`<a` repeated", "<html><body>" + "<a" * (r // 2))
+    add(f"repeat-amp-entity-{r // 1024}k.html", "`&amp;` repeated", "<html><body><p>" + "&amp;" * (r // 5) + "</p></body></html>")
+
+    han_run = text(p["han_run"], punctuation=False).encode()[:p["han_run"] // 3 * 3]
+    add(f"han-run-no-punctuation-{len(han_run) / MiB:.1f}MB.txt", f"{len(han_run):,} bytes of Han text, no punctuation or newline", han_run)
+    n = p["tiny_lines"]
+    add(f"tiny-lines-{n}-one-char-each.txt", f"{n:,} lines of one character", "".join(pool[i % 500] + "\n" for i in range(n)))
+    add(f"tiny-lines-{n}-one-char-each.md", f"{n:,} markdown lines of one character", "".join(pool[i % 500] + "\n" for i in range(n)))
+    f_bytes = p["front_matter"]
+    keys = [f"key{i:07d}: 值{i}\n" for i in range(f_bytes // 16)]
+    add(f"frontmatter-{f_bytes // 1024}k-of-keys.md", f"{len(keys):,} front matter keys", ["---\ntitle: 巨大的front matter\n"] + keys + ["---\n正文：巨大的 front matter 之后。\n"])
+
+    b = p["binary"]
+    add(f"binary-random-bytes-{b // 1024}k.txt", "random bytes named .txt", random.Random(3).randbytes(b))
+    add(f"binary-all-nul-{b // 1024}k.txt", "NUL bytes named .txt", b"\0" * b)
+    add(f"binary-random-bytes-no-nul-{b // 1024}k.txt", "random bytes 1–255 named .txt (no NUL: goes to charset detection)",
+        bytes(x or 1 for x in random.Random(4).randbytes(b)), extra=True)
+    add("over-max-file-size-16MiB-plus-1-byte.txt", "Han text, max_file_size + 1 bytes",
+        (text(MAX_FILE_SIZE, punctuation=False).encode()[:MAX_FILE_SIZE - 1] + b"\n" * 2), expect="reported")
+
+    special("fifo-named-like-text.txt", "a FIFO named .txt (nobody writes to it)", os.mkfifo)
+    special("fifo-named-like-markdown.md", "a FIFO named .md", os.mkfifo)
+    os.symlink("symlink-loop-b.txt", os.path.join(root, "symlink-loop-a.txt"))
+    special("symlink-loop-b.txt", "symlink loop: a -> b -> a", lambda path: os.symlink("symlink-loop-a.txt", path))
+    entries.append(Entry(b"symlink-loop-a.txt", "symlink loop: a -> b -> a", "skipped"))
+    special("symlink-to-itself.txt", "a symlink to itself", lambda path: os.symlink("symlink-to-itself.txt", path))
+    os.makedirs(os.path.join(root, "dir-symlink-loop", "sub"))
+    os.symlink("..", os.path.join(root, "dir-symlink-loop", "sub", "back-to-parent"))
+    special("dir-symlink-loop/self", "a directory symlink to its own directory", lambda path: os.symlink(".", path))
+    add("dir-symlink-loop/sub/inside-dir-symlink-loop.txt", "a file inside the directory loops (indexed once)",
+        "环路里的文件\n\n这个文件在目录符号链接环路之中。独有标记：环路内部标记词。\n")
+
+    body = "控制字符文件名\n\n文件名里有控制字符，内容正常。\n"
+    for name, what, extra in ((b"name-with-newline-\n-in-it.txt", "a newline in the name", False),
+                              (b"\x1b[31mname-with-ESC-sequence-red.txt", "an ANSI ESC sequence in the name", False),
+                              (b"name-with-tab-\t-in-it.txt", "a tab in the name", False),
+                              (b"name-with-carriage-return-\r-in-it.txt", "a CR in the name", True),
+                              (b"name-with-invalid-utf8-\xff\xfe.txt", "invalid UTF-8 bytes FF FE in the name", False),
+                              (b"name-with-truncated-utf8-\xe4\xb8.md", "a truncated UTF-8 sequence in the name", True)):
+        add(name, what, body, extra=extra)
+    return entries
+
+
+# ---------------------------------------------------------------- the well-behaved client
+
+def probe(sock_path, queries, stop, deadline, pipe):
+    """Its own process: a cheap search every 50 ms; sends back ([latency s], [failure])."""
+    latencies, failures, client, i = [], [], None, 0
+    while not stop.is_set() and time.time() < deadline:
+        if client is None:
+            try:
+                client = Client(sock_path, 5)
+            except OSError as error:
+                failures.append(f"connect: {error.strerror or error}")
+                time.sleep(0.2)
+                continue
+        query = queries[i % len(queries)]
+        i += 1
+        start = time.perf_counter()
+        try:
+            response = client.request("search", {"query": query, "limit": 10})
+        except (OSError, ValueError) as error:
+            failures.append(f"{query!r}: {type(error).__name__} {error}")
+            client.close()
+            client = None
+            continue
+        elapsed = time.perf_counter() - start
+        latencies.append(elapsed)
+        if not response.get("ok"):
+            failures.append(f"{query!r}: {response.get('error', {}).get('code')}")
+            if response.get("error", {}).get("code") == "busy":
+                client.close()
+                client = None
+        time.sleep(max(0.0, PROBE_INTERVAL_S - elapsed))
+    if client:
+        client.close()
+    pipe.send((latencies, failures))
+    pipe.close()
+
+
+# ---------------------------------------------------------------- the hostile clients
+
+def extreme_cases():
+    """(label, request line, expect): expect 'error' (ok must be false) or 'any' (a valid value)."""
+    cases = []
+
+    def search(label, params, expect="error", **envelope):
+        request = {"v": 1, "id": 1, "method": "search", **envelope, "params": {"query": "中国", **params}}
+        cases.append((label, json.dumps(request, ensure_ascii=False).encode(), expect))
+
+    values = [("0", 0), ("-1", -1), ("2**63-8", 2 ** 63 - 8), ("2**64", 2 ** 64), ("-2**63", -2 ** 63),
+              ("1e300", 1e300), ("1.5", 1.5), ('"x"', "x"), ("null", None), ("true", True), ("[]", [])]
+    for field in ("limit", "offset"):
+        for label, value in values:
+            valid = value is None or (field == "offset" and label == "0")
+            search(f"{field} {label}", {field: value}, "any" if valid else "error")
+    for label, value in (("2**63", 2 ** 63), ("10**30", 10 ** 30), ("-2**63-1", -2 ** 63 - 1), ("1e300", 1e300), ('"x"', "x")):
+        request = {"v": 1, "id": value, "method": "search", "params": {"query": "中国"}}
+        cases.append((f"id {label}", json.dumps(request).encode(), "error"))
+    cases.append(("id 2**63-1", json.dumps({"v": 1, "id": 2 ** 63 - 1, "method": "ping"}).encode(), "any"))
+    for label, value in (("2**63-8", 2 ** 63 - 8), ("10**30", 10 ** 30), ("1e300", 1e300), ("0", 0), ("-1", -1), ("2", 2), ('"1"', "1")):
+        cases.append((f"v {label}", json.dumps({"v": value, "id": 1, "method": "ping"}).encode(), "error"))
+    raw = [
+        ("limit 1e400 (overflows a double)", b'{"v":1,"method":"search","params":{"query":"x","limit":1e400}}'),
+        ("limit -0.0", b'{"v":1,"method":"search","params":{"query":"x","limit":-0.0}}'),
+        ("params nested 100,000 deep", b'{"v":1,"method":"search","params":{"query":"x","limit":' + b"[" * 100_000 + b"]" * 100_000 + b"}}"),
+        ("line nested 100,000 deep", b"[" * 100_000 + b"]" * 100_000),
+        ("invalid UTF-8 in the query", b'{"v":1,"method":"search","params":{"query":"\xff\xfe\xe4\xb8"}}'),
+        ("lone surrogate in the query", b'{"v":1,"method":"search","params":{"query":"\\ud800"}}'),
+        ("a 2 MiB line", b'{"v":1,"method":"search","params":{"query":"' + "的".encode() * (700 * 1024) + b'"}}'),
+        ("query of 1,001 characters", json.dumps({"v": 1, "method": "search", "params": {"query": "的" * 1001}}).encode()),
+        ("NUL in the line", b'{"v":1,"method":"ping"}\0'),
+    ]
+    cases += [(label, line, "error") for label, line in raw]
+    return cases
+
+
+class Attack:
+    """The hostile clients, each on threads of its own, all stopping at `deadline`."""
+
+    def __init__(self, sock_path, deadline, slow_readers, pool_frequent, phrase):
+        self.sock_path, self.deadline = sock_path, deadline
+        self.slow_readers = slow_readers
+        self.extreme = {}          # label -> [attempts, good, last bad answer]
+        self.expensive = {}        # label -> [count, {code: n}, max seconds]
+        self.slow = []             # (requests sent, blocked)
+        self.idle = {"held": 0, "busy": 0, "refused": 0, "closed early": 0}
+        self.fresh = collections.Counter()
+        self.frequent = pool_frequent
+        self.phrase = phrase
+        self.threads = []
+
+    def start(self):
+        jobs = [self.extreme_parameters, self.fresh_connections]
+        jobs += [lambda k=k: self.expensive_queries(k) for k in range(2)]
+        jobs += [lambda k=k: self.slow_reader(k) for k in range(self.slow_readers)]
+        for job in jobs:
+            self.threads.append(threading.Thread(target=job, daemon=True))
+            self.threads[-1].start()
+        time.sleep(1)  # the others connect first; then the flood takes the remaining slots
+        self.threads.append(threading.Thread(target=self.idle_connections, daemon=True))
+        self.threads[-1].start()
+
+    def join(self):
+        for thread in self.threads:
+            thread.join(timeout=max(1.0, self.deadline + 40 - time.time()))
+
+    def connect(self, timeout):
+        while time.time() < self.deadline:
+            try:
+                return Client(self.sock_path, timeout)
+            except OSError:
+                time.sleep(0.2)
+        return None
+
+    def extreme_parameters(self):
+        cases = extreme_cases()
+        client = self.connect(15)
+        while client and time.time() < self.deadline:
+            for label, line, expect in cases:
+                if time.time() >= self.deadline:
+                    break
+                row = self.extreme.setdefault(label, [0, 0, ""])
+                row[0] += 1
+                note("extreme parameters", label)
+                try:
+                    client.send(line)
+                    response = client.receive()
+                    good = expect == "any" or response.get("ok") is False
+                    if not good:
+                        row[2] = json.dumps(response, ensure_ascii=False)[:120]
+                    elif response.get("error", {}).get("code") == "busy":
+                        good, row[2] = False, "busy (not tested)"
+                    row[1] += good
+                except (OSError, ValueError) as error:
+                    row[2] = f"no response: {type(error).__name__} {error}"
+                    client.close()
+                    client = self.connect(15)
+                    if client is None:
+                        return
+                time.sleep(0.01)
+        if client:
+            client.close()
+
+    def expensive_queries(self, k):
+        frequent = self.frequent
+        queries = [
+            ("的 × 500", {"query": "的" * 500}),
+            ("的 一 是 在 不 了 有 和, repeated", {"query": ("的 一 是 在 不 了 有 和 " * 70)[:999].strip()}),
+            ("300 OR terms (over the 1,000-character cap)", {"query": " OR ".join(frequent[:300])}),
+            ("199 OR terms", {"query": " OR ".join(frequent[:199])}),
+            ("a 900-character phrase from the corpus", {"query": '"' + self.phrase + '"'}),
+            ('"的" × 998 as a phrase', {"query": '"' + "的" * 998 + '"'}),
+            ("100 frequent characters AND-ed", {"query": " ".join(frequent[:100])}),
+            ("的, 1,000 hits with snippets", {"query": "的", "limit": 1000}),
+            ("的 sorted by date, offset 99,000", {"query": "的", "sort": "date", "limit": 1000, "offset": 99_000}),
+            ("prefix 的*", {"query": "的*", "limit": 1000, "snippets": False}),
+            ("的 -一 -是 -在", {"query": "的 -一 -是 -在", "limit": 1000}),
+            ("path:/ (every document), offset 100,000", {"query": "path:/", "limit": 1000, "offset": 100_000}),
+        ]
+        client = self.connect(40)
+        i = k * 5
+        while client and time.time() < self.deadline:
+            label, params = queries[i % len(queries)]
+            i += 1
+            row = self.expensive.setdefault(label, [0, collections.Counter(), 0.0])
+            note("expensive query", label)
+            start = time.time()
+            try:
+                response = client.request("search", params)
+                code = "ok" if response.get("ok") else response.get("error", {}).get("code", "?")
+            except (OSError, ValueError) as error:
+                code = f"no response ({type(error).__name__})"
+                client.close()
+                client = self.connect(40)
+            row[0] += 1
+            row[1][code] += 1
+            row[2] = max(row[2], time.time() - start)
+        if client:
+            client.close()
+
+    def slow_reader(self, k):
+        """Sends searches until the daemon stops reading, never reads an answer; holds on."""
+        client = self.connect(5)
+        if client is None:
+            return
+        line = json.dumps({"v": 1, "method": "search", "params": {"query": self.frequent[k % 20] + self.frequent[k % 7], "limit": 200}},
+                          ensure_ascii=False).encode() + b"\n"
+        sent, blocked = 0, False
+        client.sock.setblocking(False)
+        note("slow reader", f"#{k} starts sending")
+        while time.time() < self.deadline and sent < 20_000:
+            _, writable, _ = select.select([], [client.sock], [], 1.0)
+            if not writable:
+                blocked = True
+                break
+            try:
+                client.sock.send(line)  # may send part of a line: the daemon sees a cut request later
+                sent += 1
+            except BlockingIOError:
+                continue
+            except OSError:
+                break
+        self.slow.append((sent, blocked))
+        while time.time() < self.deadline:
+            time.sleep(0.2)
+        client.close()
+
+    def idle_connections(self):
+        socks = []
+        for _ in range(IDLE_CONNECTIONS):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(5)
+            try:
+                s.connect(self.sock_path)
+                socks.append(s)
+            except OSError:
+                self.idle["refused"] += 1
+                s.close()
+        note("idle connections", f"{len(socks)} connected, sending nothing")
+        while time.time() < self.deadline:
+            time.sleep(0.2)
+        for s in socks:
+            s.setblocking(False)
+            try:
+                data = s.recv(4096)
+                key = "busy" if b'"busy"' in data else "closed early" if not data else "held"
+            except BlockingIOError:
+                key = "held"
+            except OSError:
+                key = "closed early"
+            self.idle[key] += 1
+            s.close()
+
+    def fresh_connections(self):
+        while time.time() < self.deadline:
+            start = time.time()
+            try:
+                client = Client(self.sock_path, 5)
+                try:
+                    response = client.request("ping")
+                    self.fresh["ok" if response.get("ok") else response.get("error", {}).get("code", "?")] += 1
+                finally:
+                    client.close()
+            except (OSError, ValueError) as error:
+                self.fresh[f"failed ({type(error).__name__})"] += 1
+            time.sleep(max(0.0, 1.0 - (time.time() - start)))
+
+
+# ---------------------------------------------------------------- checking the index
+
+def wait_idle(daemon, deadline):
+    """(seconds from start to idle or None, last status or None)."""
+    client, status = None, None
+    while time.time() < deadline and daemon.alive():
+        try:
+            client = client or Client(daemon.socket, 10)
+            status = client.call("status")
+            if status.get("state") == "idle" and status.get("pending") == 0:
+                client.close()
+                return time.time() - daemon.started, status
+        except (OSError, ValueError, RuntimeError):
+            if client:
+                client.close()
+            client = None
+        time.sleep(0.5)
+    if client:
+        client.close()
+    return None, status
+
+
+def error_list(status):
+    """{path: message} of every indexing error, and where it came from."""
+    errors = {e["path"]: e["message"] for e in status.get("recentErrors", [])}
+    total = status.get("errors", len(errors))
+    if total <= len(errors):
+        return errors, f"status: {total} errors, all in recentErrors"
+    try:
+        db = sqlite3.connect(f"file:{status['index']}?mode=ro", uri=True, timeout=10)
+        try:
+            errors.update(db.execute("SELECT path, message FROM errors").fetchall())
+        finally:
+            db.close()
+        return errors, (f"status: {total} errors, recentErrors holds the newest {len(status.get('recentErrors', []))}; "
+                        "the protocol cannot list the rest, so they were read from the errors table of the index database (read-only)")
+    except (sqlite3.Error, KeyError) as error:
+        return errors, f"status: {total} errors, only the newest {len(errors)} are listed by the protocol (index database unreadable: {error})"
+
+
+def show_all(sock_path, paths):
+    """{path: ('indexed', result) | ('missing', '') | ('error', text)} over one connection."""
+    out, client = {}, None
+    for path in paths:
+        try:
+            client = client or Client(sock_path, 120)
+            response = client.request("show", {"path": path})
+        except (OSError, ValueError) as error:
+            out[path] = ("error", f"{type(error).__name__}: {error}")
+            if client:
+                client.close()
+            client = None
+            continue
+        if response.get("ok"):
+            out[path] = ("indexed", response["result"])
+        elif response.get("error", {}).get("code") == "not_found":
+            out[path] = ("missing", "")
+        else:
+            out[path] = ("error", f"{response.get('error')}")
+    if client:
+        client.close()
+    return out
+
+
+def indexed_from_database(daemon):
+    """Paths in the index database (to count what a dead daemon had indexed)."""
+    try:
+        with open(os.path.join(daemon.dir, "CURRENT")) as f:
+            name = f.read().strip() or "jiansuo.sqlite"
+    except OSError:
+        name = "jiansuo.sqlite"
+    try:
+        db = sqlite3.connect(f"file:{os.path.join(daemon.dir, name)}?mode=ro", uri=True, timeout=10)
+        try:
+            return {row[0] for row in db.execute("SELECT path FROM documents")}
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+
+
+# ---------------------------------------------------------------- main
+
+def find_binaries(option):
+    for folder in ([option] if option else [os.path.join(REPO, ".build", "release"), os.path.join(REPO, ".build", "debug")]):
+        if os.access(os.path.join(folder, "jiansuod"), os.X_OK):
+            return os.path.abspath(folder)
+    sys.exit(f"no jiansuod in {option or '.build/release or .build/debug'}; build first or pass --bin DIR")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", choices=sorted(SIZES), default="small")
+    parser.add_argument("--bin", help="folder of jiansuod (default .build/release, else .build/debug)")
+    parser.add_argument("--out", help="markdown report (default: bench/HOSTILE.md for medium, none for small)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (files, index, daemon.log)")
+    parser.add_argument("--attack", type=float, help="seconds of hostile clients (small 20, medium 60)")
+    parser.add_argument("--idle-timeout", type=float, help="seconds from the daemon's start to idle (small 75, medium 400)")
+    args = parser.parse_args()
+    p = dict(SIZES[args.size])
+    attack_s = args.attack or p["attack"]
+    idle_timeout = args.idle_timeout or p["idle_timeout"]
+    out_path = args.out or (os.path.join(REPO, "bench", "HOSTILE.md") if args.size == "medium" else None)
+    bin_dir = find_binaries(args.bin)
+    binary = os.path.join(bin_dir, "jiansuod")
+    began = time.time()
+    work = tempfile.mkdtemp(prefix="jiansuo-hostile-")
+    log(f"work folder {work}")
+    try:
+        return run(args, p, attack_s, idle_timeout, out_path, binary, work, began)
+    finally:
+        if args.keep:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
+    # 1. The files.
+    log(f"[{args.size}] normal corpus")
+    normal_root, titles, corpus_how = normal_corpus(work, args.size)
+    normal_root = os.path.realpath(normal_root)
+    normal = normal_files(normal_root)
+    pool = han_pool(normal_root, titles)
+    log(f"[{args.size}] pathological files")
+    hostile_root = os.path.realpath(os.path.join(work, "hostile"))
+    os.makedirs(hostile_root)
+    entries = hostile_files(hostile_root, p, pool)
+    hostile_bytes = sum(e.size for e in entries)
+    generated_s = time.time() - began
+    frequent = [c for c, _ in collections.Counter(pool).most_common(300)]
+    rnd = random.Random(5)
+    start = rnd.randrange(max(1, len(pool) - 900))
+    phrase = pool[start:start + 900]
+    queries = [t for t in titles if 4 <= len(t) <= 30 and '"' not in t] or titles or ["知识产权"]
+    queries = rnd.sample(queries, min(200, len(queries)))
+
+    # 2. The daemon, the well-behaved client and the attack.
+    log(f"[{args.size}] starting {binary}: {len(normal)} normal files, {len(entries)} pathological entries ({mb(hostile_bytes)})")
+    daemon = Daemon(binary, [normal_root, hostile_root], work)
+    up = daemon.wait_ping(30)
+    context = multiprocessing.get_context("fork")
+    stop_probe = context.Event()
+    receiver, sender = context.Pipe(duplex=False)
+    probe_deadline = daemon.started + idle_timeout + 5
+    prober = context.Process(target=probe, args=(daemon.socket, queries, stop_probe, probe_deadline, sender), daemon=True)
+    attack = Attack(daemon.socket, time.time() + attack_s, p["slow_readers"], frequent, phrase)
+    if up:
+        prober.start()
+        log(f"[{args.size}] attacking for {attack_s:.0f} s while it indexes")
+        attack.start()
+        attack.join()
+        log(f"[{args.size}] attack over; waiting for idle (until {idle_timeout:.0f} s after start)")
+        idle_s, status = wait_idle(daemon, daemon.started + idle_timeout)
+    else:
+        idle_s, status = None, None
+    stop_probe.set()
+    latencies, failures = (receiver.recv() if up and receiver.poll(30) else ([], ["the probe sent nothing"] if up else []))
+    if up:
+        prober.join(10)
+
+    # 3. The files, checked while the daemon still runs.
+    alive_after = daemon.alive()
+    peer_pid = None
+    shows, errors, errors_how = {}, {}, "the daemon is not running"
+    loop_hits = None
+    if alive_after:
+        log(f"[{args.size}] checking {len(normal)} normal and {len(entries)} pathological paths with show")
+        try:
+            client = Client(daemon.socket, 30)
+            peer_pid = client.peer_pid()
+            status = client.call("status")
+            hits = client.call("search", {"query": "环路内部标记词", "limit": 100, "snippets": False})
+            loop_hits = [h["path"] for h in hits["hits"]]
+            client.close()
+            errors, errors_how = error_list(status)
+        except (OSError, ValueError, RuntimeError) as error:
+            errors_how = f"status failed: {error}"
+        shows = show_all(daemon.socket, normal + [protocol_path(os.path.join(os.fsencode(hostile_root), e.name)) for e in entries])
+        alive_after = daemon.alive()
+    daemon.read_rss()
+    stayed_up = up and alive_after and peer_pid == daemon.pid
+    how_ended = daemon.how_it_ended()
+    died_at = (daemon.exited_at - daemon.started) if daemon.exited_at else None
+    stop_s = daemon.stop()
+    database_paths = indexed_from_database(daemon) if not alive_after else None
+
+    # 4. The outcome of each file.
+    normal_found = sum(1 for path in normal if shows.get(path, ("?",))[0] == "indexed")
+    if database_paths is not None:
+        normal_in_db = sum(1 for path in normal if path in database_paths)
+    for entry in entries:
+        path = protocol_path(os.path.join(os.fsencode(hostile_root), entry.name))
+        state, result = shows.get(path, ("unknown", ""))
+        if path in errors:
+            entry.outcome, entry.detail = "reported", errors[path]
+            if state == "indexed":
+                entry.outcome = "indexed + reported"
+        elif state == "indexed":
+            entry.outcome = "indexed"
+            entry.detail = f"{result['format']}, {result['encoding']}, title {shown(result['title'][:40])!s}, {len(result['body']):,} characters of text"
+        elif state == "missing":
+            entry.outcome = "skipped" if entry.expect == "skipped" else "MISSING"
+            entry.detail = "neither indexed nor in the errors"
+        else:
+            entry.outcome = "unknown"
+            entry.detail = result if state == "error" else "not checked (the daemon is not running)"
+            if database_paths is not None:
+                entry.detail += "; in the index database" if path in database_paths else "; not in the index database"
+    bad_entries = [e for e in entries if not (
+        (e.expect == "either" and e.outcome in ("indexed", "reported", "indexed + reported"))
+        or (e.expect == "reported" and e.outcome == "reported")
+        or (e.expect == "skipped" and e.outcome in ("skipped", "reported")))]
+    if loop_hits is not None and len(loop_hits) != 1:
+        bad_entries.append(Entry(b"dir-symlink-loop/", f"the file inside the loops was found {len(loop_hits)} times: {loop_hits[:3]}"))
+
+    # 5. Checks.
+    extreme_bad = {label: row for label, row in attack.extreme.items() if row[1] < row[0]}
+    extreme_n = sum(row[0] for row in attack.extreme.values())
+    expensive_n = sum(row[0] for row in attack.expensive.values())
+    expensive_bad = {label: row for label, row in attack.expensive.items()
+                     if set(row[1]) - {"ok", "timeout", "invalid_params"}}
+    p99 = pct(latencies, .99)
+    checks = []
+
+    def check(name, ok, value, target):
+        checks.append((name, bool(ok), value, target))
+
+    if stayed_up:
+        value = f"pid {daemon.pid}, up {time.time() - daemon.started:.0f} s until stopped"
+    elif not up:
+        value = f"never answered ping within 30 s: {how_ended}"
+    else:
+        value = f"pid {daemon.pid} {how_ended}" + (f" {died_at:.1f} s after start" if died_at else "")
+        if peer_pid and peer_pid != daemon.pid:
+            value += f"; the socket is answered by pid {peer_pid}"
+    check("daemon stayed up", stayed_up, value, "same pid, never exited")
+    check("extreme parameters answered with errors", up and extreme_n and not extreme_bad,
+          f"{extreme_n} requests, {len(attack.extreme)} kinds; {len(extreme_bad)} kinds answered wrongly or not at all",
+          "one error line each (`ok: false`)")
+    check("expensive queries answered", up and expensive_n and not expensive_bad,
+          f"{expensive_n} queries; longest {max((r[2] for r in attack.expensive.values()), default=0):.1f} s; "
+          f"{len(expensive_bad)} kinds with other answers", "an answer, `timeout` or `invalid_params`")
+    check("cheap search p99 during the run", latencies and p99 <= P99_TARGET_S,
+          f"{ms(p99)} (p50 {ms(pct(latencies, .5))}, max {ms(max(latencies) if latencies else float('nan'))}, {len(latencies)} searches)",
+          f"≤ {P99_TARGET_S * 1000:.0f} ms")
+    check("cheap searches all answered ok", latencies and not failures, f"{len(failures)} failures of {len(latencies) + sum(1 for f in failures if 'connect' in f or 'Error' in f)}", "0")
+    check("peak RSS", daemon.peak_rss_mb and daemon.peak_rss_mb <= RSS_TARGET_MB, f"{daemon.peak_rss_mb:.0f} MB (VmHWM)", f"≤ {RSS_TARGET_MB} MB")
+    check("idle after indexing", idle_s is not None,
+          f"{idle_s:.1f} s after start" if idle_s is not None else
+          f"not idle {idle_timeout:.0f} s after start (last state: {(status or {}).get('state', 'none')}, pending {(status or {}).get('pending', '?')})",
+          f"≤ {idle_timeout:.0f} s")
+    normal_value = f"{normal_found} of {len(normal)} found with show"
+    if database_paths is not None:
+        normal_value += f"; {normal_in_db} of {len(normal)} in the index database the dead daemon left"
+    check("every normal file indexed", alive_after and normal_found == len(normal), normal_value, f"{len(normal)}")
+    check("every pathological file indexed or reported", alive_after and not bad_entries,
+          f"{len(entries) - len(bad_entries) if alive_after else 0} of {len(entries)} as expected",
+          "indexed, or in the errors with a reason; FIFOs and symlinks not indexed")
+    passed = sum(1 for c in checks if c[1])
+
+    # 6. The report.
+    lines = []
+    out = lines.append
+    total_s = time.time() - began
+    out(f"# Hostile inputs: {args.size} ({time.strftime('%Y-%m-%d %H:%M %Z')})")
+    out("")
+    out(f"- Machine: {os.cpu_count()} cores; daemon `{binary}`; command `bench/hostile --size {args.size}"
+        f"{' --bin ' + os.path.dirname(binary) if args.bin else ''}`.")
+    out(f"- Normal corpus: {corpus_how}, {len(normal)} files. Pathological: {len(entries)} entries, {mb(hostile_bytes)} "
+        f"(generated in {generated_s:.0f} s with the corpus).")
+    out(f"- Hostile clients for {attack_s:.0f} s from the daemon's start; the cheap-search probe until idle. "
+        f"Config: `follow_symlinks: true`, other settings default (max_file_size 16 MiB, search_timeout_ms 10000).")
+    out(f"- Total time {total_s:.0f} s; the daemon {'stopped on SIGTERM in %.1f s' % stop_s if stop_s is not None and stayed_up else how_ended}.")
+    out("")
+    out("## Checks")
+    out("")
+    out("| check | result | value | target |")
+    out("|---|---|---|---|")
+    for name, ok, value, target in checks:
+        out(f"| {name} | {'pass' if ok else '**FAIL**'} | {value} | {target} |")
+    out("")
+    if not stayed_up and up:
+        out("## The crash")
+        out("")
+        out(f"jiansuod {how_ended}" + (f", {died_at:.1f} s after it started." if died_at else "."))
+        if daemon.exited_at:
+            recent = [(t, c, w) for t, c, w in RECENT if daemon.exited_at - 2 <= t <= daemon.exited_at]
+            out("Requests sent by the hostile clients in the 2 s before the exit was seen: "
+                + ("; ".join(f"{c}: {shown(w)} ({t - daemon.exited_at:+.2f} s)" for t, c, w in recent[-12:]) or "none") + ".")
+        out("")
+        out("Last lines of the daemon's log:")
+        out("")
+        out("```")
+        lines.extend(daemon.log_tail())
+        out("```")
+        out("")
+    out("## Cheap searches during the run (one client, every 50 ms, 10 hits with snippets)")
+    out("")
+    out("| searches | p50 | p99 | max | failures |")
+    out("|---:|---:|---:|---:|---:|")
+    out(f"| {len(latencies)} | {ms(pct(latencies, .5))} | {ms(p99)} | {ms(max(latencies) if latencies else float('nan'))} | {len(failures)} |")
+    if failures:
+        kinds = collections.Counter(re.sub(r"^'.*?': ", "", f) for f in failures)
+        out("")
+        out("Failures: " + "; ".join(f"{shown(k)} × {n}" for k, n in kinds.most_common(8)) + ".")
+    out("")
+    out("## Hostile clients")
+    out("")
+    out("| client | result |")
+    out("|---|---|")
+    out(f"| extreme parameters ({len(attack.extreme)} kinds, {extreme_n} requests, one connection) | "
+        + (f"{len(extreme_bad)} kinds answered wrongly: " + "; ".join(f"{shown(label)}: {row[0] - row[1]} of {row[0]} ({shown(row[2])})"
+                                                                    for label, row in list(extreme_bad.items())[:12])
+           if extreme_bad else "every request got one JSON line, `ok: false` for each invalid value") + " |")
+    for label, row in attack.expensive.items():
+        out(f"| expensive query: {shown(label)} | {row[0]} sent; " + ", ".join(f"{k} × {n}" for k, n in row[1].most_common()) + f"; longest {row[2]:.2f} s |")
+    sent = ", ".join(f"{n}{' (then blocked)' if b else ''}" for n, b in attack.slow)
+    out(f"| slow readers ({p['slow_readers']} connections, never read) | requests sent before the daemon stopped reading: {sent or 'none'} |")
+    out(f"| {IDLE_CONNECTIONS} connections that never send | " + ", ".join(f"{k} {v}" for k, v in attack.idle.items()) + " |")
+    out(f"| a new connection + ping every second | " + (", ".join(f"{k} × {v}" for k, v in attack.fresh.most_common()) or "none") + " |")
+    out("")
+    out("## Pathological files")
+    out("")
+    out(f"Errors: {errors_how}.")
+    out("")
+    out("| file | size | what | expected | outcome | detail |")
+    out("|---|---:|---|---|---|---|")
+    for e in entries:
+        outcome = e.outcome if e not in bad_entries else f"**{e.outcome}**"
+        out(f"| `{shown(e.name)}` | {mb(e.size) if e.size else '–'} | {shown(e.what)}{' (extra)' if e.extra else ''} | "
+            f"{ {'either': 'indexed or reported', 'reported': 'reported', 'skipped': 'not indexed'}[e.expect]} | {outcome} | {shown(e.detail)[:160]} |")
+    if loop_hits is not None:
+        out("")
+        out(f"The file inside the directory loops was found {len(loop_hits)} time(s) by its unique word (expected once).")
+    missing_normal = [path for path in normal if shows.get(path, ("?",))[0] != "indexed"]
+    if alive_after and missing_normal:
+        out("")
+        out(f"Normal files not found with show ({len(missing_normal)}): " + ", ".join(f"`{shown(m)}`" for m in missing_normal[:10]) + ".")
+    out("")
+    out(f"{passed} passed, {len(checks) - passed} failed")
+    report = "\n".join(lines) + "\n"
+    sys.stdout.write(report)
+    sys.stdout.flush()
+    if out_path:
+        with open(out_path, "w", encoding="utf-8") as f:
+            f.write(report)
+        log(f"written to {out_path}")
+    return 0 if passed == len(checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
