@@ -16,6 +16,10 @@ public enum Daemon {
     public static func run(config: DaemonConfig, logger: Logger, reload: (@Sendable () throws -> DaemonConfig)? = nil) async throws {
         umask(0o077)  // the index and the socket are the user's alone
         signal(SIGPIPE, SIG_IGN)
+        // A daemon already answering on the socket: refuse before touching anything (the
+        // index directory, its lock, a crawl).
+        let activated = Systemd.activatedSocket()
+        if activated == nil { try SocketPath.refuseIfAnswering(config.effectiveSocketPath) }
         try makeDirectories(config.indexDirectory)
         chmod(config.indexDirectory, 0o700)  // also when it already existed, e.g. index/ in a checkout
         let files = IndexFiles(directory: config.indexDirectory)
@@ -25,10 +29,15 @@ public enum Daemon {
         if index.wasReset {
             logger.notice("the analyzer changed since the index was built; re-indexing every file")
         }
-        let state = DaemonState(config: config, files: files, index: index, logger: logger, reload: reload)
+        CrashGuard.recover(directory: files.directory, index: index, config: config, logger: logger)
+        let inFlight = try InFlightLog(directory: files.directory, workers: Indexer.workerCount(config.indexingThreads))
+        let state = DaemonState(config: config, files: files, index: index, inFlight: inFlight, logger: logger, reload: reload)
+        let requests = RequestPools(threads: config.requestThreads)
         let server = SocketServer(
             path: config.effectiveSocketPath,
+            activated: activated,
             handler: RequestHandler(state: state, logger: logger),
+            pools: requests,
             logger: logger,
             access: try AccessPolicy.from(allowedUsers: config.allowedUsers, writers: config.writers),
             group: config.socketGroup,
@@ -40,6 +49,11 @@ public enum Daemon {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+        // Every service has returned: the requests in flight were answered, the indexer and its
+        // workers joined. The request pools go last.
+        try? await requests.shutdown()
+        state.rebuildThread.withLock { $0 }?.join()
+        inFlight.remove()  // a clean stop: nothing was left half done
         do {
             try state.holder.current.close()
         } catch {
@@ -60,9 +74,10 @@ struct ReloadService: Service {
     }
 }
 
-/// Runs the inotify reader, the indexer and the poller on threads of their own: crawl and
-/// reconcile at start, then follow changes. On graceful shutdown the batch in flight is
-/// committed first.
+/// Runs the inotify reader, the writer, the reconcile service and the systemd reporter on
+/// threads it owns (the indexing workers belong to the indexer): crawl and reconcile at start,
+/// then follow changes. On graceful shutdown the batch in flight is committed first, and every
+/// thread is joined.
 struct WatchingService: Service {
     let state: DaemonState
 
@@ -74,17 +89,19 @@ struct WatchingService: Service {
             if case .removed(let path) = event, state.settings.roots.contains(path) { state.rootGone(path) }
         }
         state.watcher.withLock { $0 = watcher }
-        Thread.detachNewThread { watcher.run() }
-        Thread.detachNewThread {
-            state.indexer.reconcile(crawled: state.crawlRoots())
-            state.indexer.run()
-        }
-        Thread.detachNewThread { state.poll() }
-        Thread.detachNewThread { state.reportToSystemd() }
+        let threads = [
+            OwnedThread(name: "inotify") { watcher.run() },
+            OwnedThread(name: "reconcile") { state.runReconciles() },
+            OwnedThread(name: "systemd") { state.reportToSystemd() },
+        ]
+        let writer = OwnedThread(name: "writer") { state.indexer.run() }
         try? await gracefulShutdown()
         Systemd.notify("STOPPING=1\nSTATUS=stopping")
         state.stopping.store(true, ordering: .relaxed)
         watcher.stop()
-        state.indexer.stop()
+        state.reconciler.wakeUp()
+        state.indexer.stop()  // finishes and commits the batch in flight, joins the workers
+        writer.join()
+        for thread in threads { thread.join() }
     }
 }

@@ -23,6 +23,15 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Files larger than this many bytes are not indexed (reported in status). Key
     /// `max_file_size`; default 16 MiB.
     public var maxFileBytes = Extractor.defaultMaxFileBytes
+    /// Memory the indexing workers may hold between reading files and the writer writing them,
+    /// in MiB (estimated per file: about 12 bytes per byte of a file up to 4 MiB, 4 above). A
+    /// file larger than the budget is read alone. Key `indexing_memory_mb`; default 128.
+    public var indexingMemoryMegabytes = 128
+    /// Threads that answer requests (the fast lane; one more thread runs expensive searches).
+    /// Key `request_threads`; default: one per core, at least 2.
+    public var requestThreads = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// ``indexingMemoryMegabytes`` in bytes.
+    public var indexingMemoryBytes: Int { indexingMemoryMegabytes << 20 }
     /// A file whose reading and extraction take longer than this is skipped and reported (it
     /// is tried again when it changes), in milliseconds. Key `extraction_timeout_ms`; default
     /// 10000.
@@ -92,7 +101,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public static func environmentName(_ key: String) -> String { "JIANSUOD_" + key.uppercased() }
 
     static let keys = ["roots", "index", "socket", "socket_group", "allowed_users", "writers", "idle_timeout_s", "search_timeout_ms", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
-                       "max_file_size", "extraction_timeout_ms", "debounce_ms", "reindex_interval_ms", "batch_size", "indexing_threads", "fold_scripts", "segmentation"]
+                       "max_file_size", "extraction_timeout_ms", "indexing_memory_mb", "request_threads", "debounce_ms", "reindex_interval_ms", "batch_size", "indexing_threads", "fold_scripts", "segmentation"]
     /// The accepted range of each integer key (units as in the key's name; sizes in bytes).
     /// Values outside it are refused with a ``ConfigError`` naming the key and the range.
     public static let ranges: [String: ClosedRange<Int>] = [
@@ -105,6 +114,8 @@ public struct DaemonConfig: Sendable, Equatable {
         "search_timeout_ms": 1...600_000,
         "idle_timeout_s": 1...86_400,
         "extraction_timeout_ms": 1...3_600_000,
+        "indexing_memory_mb": 16...65_536,
+        "request_threads": 1...64,
     ]
 
     static let listKeys: [String: Character] = ["roots": ":", "extensions": ",", "exclude": ",", "allowed_users": ",", "writers": ","]
@@ -214,6 +225,8 @@ public struct DaemonConfig: Sendable, Equatable {
             case "reindex_interval_ms": reindexIntervalMilliseconds = try int(Self.ranges["reindex_interval_ms"]!)
             case "indexing_threads":
                 indexingThreads = try int(Self.ranges["indexing_threads"]!)
+            case "indexing_memory_mb": indexingMemoryMegabytes = try int(Self.ranges["indexing_memory_mb"]!)
+            case "request_threads": requestThreads = try int(Self.ranges["request_threads"]!)
             case "extraction_timeout_ms": extractionTimeoutMilliseconds = try int(Self.ranges["extraction_timeout_ms"]!)
             case "max_watches": maxWatches = try int(Self.ranges["max_watches"]!)
             case "allowed_users": allowedUsers = try strings()

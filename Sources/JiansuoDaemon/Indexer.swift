@@ -11,16 +11,34 @@ import Synchronization
 /// Keeps the index equal to the files on disk.
 ///
 /// Work arrives as paths to check (from reconciles and from the watcher). Each path is queued
-/// once however often it changes; after a debounce the writer thread takes up to `batchSize`
-/// items. `threads` workers `lstat` the files, read and extract the changed ones and analyse
-/// their text (``SearchIndex/prepare(_:)``) in parallel, while the writer applies their
-/// results in order, in transactions of up to ``chunkSize`` documents, replaying the tokens
-/// the workers recorded. Nothing runs on the socket server's threads, and readers never wait
-/// for the writer (WAL).
+/// once however often it changes; after a debounce the writer thread (the caller of ``run()``)
+/// takes up to `batchSize` items. A fixed ``WorkerPool`` of `threads` workers `lstat`s the
+/// files, reads and extracts the changed ones and analyses their text
+/// (``SearchIndex/prepare(_:)``) in parallel, while the writer applies their results in order,
+/// in transactions bounded by ``SearchIndex/TransactionLimits``, replaying the tokens the
+/// workers recorded. Bounds:
+/// - memory: workers reserve each file's estimated footprint in a ``ByteBudget`` before reading
+///   it; the writer returns it once the document is written;
+/// - time: the writer waits at most `extractionTimeout` for one file, then records it as a
+///   failure (tried again when it changes) and goes on;
+/// - crashes: each worker's file and the writer's large document are recorded in an
+///   ``InFlightLog``, so a file that kills the process is quarantined at the next start.
+/// Nothing runs on the socket server's threads, and readers never wait for the writer (WAL).
 public final class Indexer: Sendable {
     /// The indexer's phase, as `status` reports it.
     public enum Phase: String, Sendable {
         case scanning, indexing, idle
+    }
+
+    /// What one reconcile found (for `status` and `reconcile --wait`).
+    public struct ReconcileReport: Sendable, Equatable {
+        /// Files found on disk.
+        public var files: Int
+        /// New, changed, failed-and-changed and removed paths queued for indexing.
+        public var changes: Int
+        /// Unchanged-looking files read again to compare content hashes, because they were
+        /// written within a second of being indexed ("racy clean").
+        public var verified: Int
     }
 
     private struct State {
@@ -28,7 +46,6 @@ public final class Indexer: Sendable {
         var inFlight = 0
         var scans = 1  // the start-up scan
         var stopped = false
-        var paused = false
     }
 
     private let holder: IndexHolder
@@ -39,10 +56,15 @@ public final class Indexer: Sendable {
     private let logger: Logger
     private let debounceSeconds: Double
     private let batchSize: Int
-    private let threads: Int
+    private let extractionTimeout: UInt64  // ns
     private let state: Mutex<State>
     private let wakeup = DispatchSemaphore(value: 0)
     private let extractions = Atomic<Int>(0)
+    private let pool: WorkerPool
+    private let budget: ByteBudget
+    private let inFlight: InFlightLog?
+    private let onCorrupt: @Sendable (String) -> Void
+    private let limits = SearchIndex.TransactionLimits()
 
     /// Files read and extracted since start (for `status`).
     public var extractionCount: Int { extractions.load(ordering: .relaxed) }
@@ -50,16 +72,35 @@ public final class Indexer: Sendable {
     /// Serializes batches with index swaps (rebuild): held while a batch is processed.
     let batchLock = Mutex<Void>(())
 
-    public init(index: IndexHolder, extractor: Extractor, settings: WatchSettings,
-                logger: Logger, debounce: Duration, reindexInterval: Duration, batchSize: Int, threads: Int = 0) {
-        self.threads = threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// - Parameters:
+    ///   - memoryBudget: bytes the workers may hold between reading files and the writer
+    ///     writing them (estimated, see ``memoryEstimate(fileSize:)``).
+    ///   - extractionTimeout: the longest the writer waits for one file.
+    ///   - inFlight: where the workers and the writer record their files, or nil (rebuilds).
+    ///   - onCorrupt: called when a write finds the index damaged (the work is then dropped:
+    ///     the rebuild that follows reads every file).
+    init(index: IndexHolder, extractor: Extractor, settings: WatchSettings, logger: Logger, debounce: Duration,
+         reindexInterval: Duration, batchSize: Int, threads: Int = 0, memoryBudget: Int = 128 << 20,
+         extractionTimeout: Duration = .seconds(10), inFlight: InFlightLog? = nil,
+         onCorrupt: @escaping @Sendable (String) -> Void = { _ in }) {
+        let threads = threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
         self.holder = index
         self.extractor = extractor
         self.settings = settings
         self.logger = logger
         self.debounceSeconds = Self.seconds(debounce)
         self.batchSize = batchSize
+        self.extractionTimeout = UInt64(max(0.001, Self.seconds(extractionTimeout)) * 1e9)
+        self.inFlight = inFlight
+        self.onCorrupt = onCorrupt
+        pool = WorkerPool(threads: threads, name: "indexing")
+        budget = ByteBudget(limit: memoryBudget)
         state = Mutex(State(queue: WorkQueue(minimumIntervalNanoseconds: UInt64(Self.seconds(reindexInterval) * 1e9))))
+    }
+
+    /// Number of indexing workers.
+    static func workerCount(_ configured: Int) -> Int {
+        configured > 0 ? configured : max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
     static func seconds(_ d: Duration) -> Double {
@@ -94,19 +135,29 @@ public final class Indexer: Sendable {
         state.withLock { $0.scans += 1 }
     }
 
+    /// Takes back a ``beginScan()`` whose crawl joined another one.
+    public func endScan() {
+        state.withLock { $0.scans = max(0, $0.scans - 1) }
+    }
+
     /// Compares a crawl of every root (`files`, absolute paths) with the index and queues the
     /// differences: new and changed files, files whose metadata is ambiguous (verified by
-    /// content hash), failed files, and indexed paths that are gone or lie outside the roots or
-    /// the rules. Ends one scan (see ``beginScan()``).
-    public func reconcile(crawled files: [String]) {
+    /// content hash), failed files that changed (or whose failure is retried every time), and
+    /// indexed paths that are gone or lie outside the roots or the rules. Ends one scan (see
+    /// ``beginScan()``).
+    @discardableResult
+    public func reconcile(crawled files: [String]) -> ReconcileReport {
         let work = differences(crawled: files, stored: nil)
-        logger.info("reconcile", metadata: ["files.count": "\(files.count)", "changes.count": "\(work.count)"])
+        let verified = work.count(where: { if case .verify = $0 { true } else { false } })
+        let report = ReconcileReport(files: files.count, changes: work.count - verified, verified: verified)
+        logger.info("reconcile", metadata: ["files.count": "\(files.count)", "changes.count": "\(report.changes)", "verified.count": "\(verified)"])
         let now = Self.now()
         state.withLock { s in
             for w in work { s.queue.push(w, now: now) }
             s.scans = max(0, s.scans - 1)
         }
         wakeup.signal()
+        return report
     }
 
     /// Like ``reconcile(crawled:)`` for one directory tree (polling a directory the watch limit
@@ -121,20 +172,25 @@ public final class Indexer: Sendable {
         var work: [Work] = []
         do {
             let stored = try index.storedStates()
-            let failed = try index.failedPaths()
+            let failed = try index.failedStates()
             let onDisk = Set(files)
             for path in files {
                 guard let info = FileInfo(path: path, followingSymlinks: rules.followSymlinks) else { continue }
-                if let known = stored[path], !failed.contains(path) {
-                    if known.state != Self.state(info) { work.append(.check(path)) }
+                let current = Self.state(info)
+                if let failure = failed[path] {
+                    // A failure that belongs to this version of the file is not tried again.
+                    if failure != current { work.append(.check(path)) }
+                } else if let known = stored[path] {
+                    if known.state != current { work.append(.check(path)) }
                     else if known.isAmbiguous { work.append(.verify(path)) }
                 } else {
                     work.append(.check(path))
                 }
             }
-            let candidates = subset ?? Set(stored.keys).union(failed)
+            let candidates = subset ?? Set(stored.keys).union(failed.keys)
             for path in candidates where !onDisk.contains(path) { work.append(.check(path)) }
         } catch {
+            if case IndexError.corrupt(let message) = error { onCorrupt(message) }
             logger.error("cannot read the index to reconcile; re-checking every file", metadata: ["error": "\(error)"])
             work = files.map { .check($0) }
         }
@@ -152,10 +208,13 @@ public final class Indexer: Sendable {
         }
     }
 
-    // MARK: Worker
+    /// Bytes the workers hold now (reserved in the ``ByteBudget``).
+    var bytesInFlight: Int { budget.used }
 
-    /// Processes work until ``stop()``; blocks the calling thread. The batch in flight when
-    /// ``stop()`` is called is finished and committed first.
+    // MARK: Writer
+
+    /// Processes work until ``stop()``; blocks the calling thread (the writer). The batch in
+    /// flight when ``stop()`` is called is finished and committed first.
     public func run() {
         defer { finished.signal() }
         while true {
@@ -192,11 +251,15 @@ public final class Indexer: Sendable {
         }
     }
 
-    /// Asks ``run()`` to return after the batch in flight, and waits until it has.
+    /// Asks ``run()`` to return after the batch in flight, waits until it has, then joins the
+    /// workers (a worker stuck in one file is waited for at most the extraction time budget).
     public func stop() {
         state.withLock { $0.stopped = true }
         wakeup.signal()
         finished.wait()
+        budget.cancel()
+        let stuck = pool.shutdown(timeout: Self.seconds(.nanoseconds(Int64(extractionTimeout))) + 1)
+        if stuck > 0 { logger.warning("indexing workers still busy at shutdown", metadata: ["workers.count": "\(stuck)"]) }
     }
 
     /// Items processed in one busy period after which freed memory is returned (malloc_trim).
@@ -210,18 +273,31 @@ public final class Indexer: Sendable {
         _ = unsafeBitCast(symbol, to: Trim.self)(0)
     }
 
-    /// Most changes the writer applies in one transaction.
-    static let transactionSize = 1024
+    /// Files at least this large make the writer commit before it waits for them.
+    static let largeFileBytes: Int64 = 1 << 20
+
+    /// The memory one file is expected to take from reading to writing, in bytes: its bytes,
+    /// the decoded and cleaned text, the extracted body and, up to
+    /// ``SearchIndex/maxPreparedBytes``, the recorded tokens (about 8 bytes per byte of text).
+    static func memoryEstimate(fileSize: Int64) -> Int {
+        let size = Int(clamping: fileSize)
+        let recorded = size <= SearchIndex.maxPreparedBytes ? size.multipliedReportingOverflow(by: 8).partialValue : 0
+        return size.multipliedReportingOverflow(by: 4).partialValue &+ recorded &+ 4096
+    }
 
     private func process(_ batch: [Work]) {
         var changes: [IndexChange] = []
         var applying: [Work] = []  // the work behind `changes`, queued again if the write fails
-        func retry(_ works: [Work], _ error: any Error) {
+        func failed(_ works: [Work], _ error: any Error) {
+            if case IndexError.corrupt(let message) = error {
+                // Retrying cannot help; the rebuild this starts reads every file again.
+                onCorrupt(message)
+                return
+            }
             // Keep the work: it is retried after a pause rather than lost.
             logger.error("cannot write to the index; retrying in 1 s", metadata: ["error": "\(error)", "work.count": "\(works.count)"])
             let now = Self.now()
-            state.withLock { s in for w in works { s.queue.push(w, now: now) } }
-            Thread.sleep(forTimeInterval: 1)
+            state.withLock { s in for w in works { s.queue.delay(w, until: now + 1_000_000_000) } }
             wakeup.signal()
         }
         func flush() {
@@ -230,7 +306,7 @@ public final class Indexer: Sendable {
             do {
                 try index.apply(changes)
             } catch {
-                retry(applying, error)
+                failed(applying, error)
             }
         }
         var i = 0
@@ -250,66 +326,103 @@ public final class Indexer: Sendable {
                 flush()
                 var end = i
                 while end < batch.count, batch[end].isCheck { end += 1 }
-                let checks = Array(batch[i..<end])
-                inParallel(checks) { take in
-                    var taken = 0     // results taken from the workers
-                    var committed = 0 // of which committed
-                    do {
-                        try index.apply(stream: {
-                            while taken < checks.count {
-                                let change = take(taken)
-                                taken += 1
-                                if let change { return change }
-                            }
-                            return nil
-                        }, perTransaction: Self.transactionSize, committed: { _ in committed = taken })
-                        logger.debug("batch committed", metadata: ["work.count": "\(checks.count)"])
-                    } catch {
-                        for k in taken..<checks.count { _ = take(k) }
-                        retry(Array(checks[committed...]), error)
-                    }
-                }
+                writeChecks(Array(batch[i..<end]), onError: failed)
                 i = end
             }
         }
         flush()
     }
 
-    /// Runs ``check(_:verify:)`` (with the text analysis) for each of `works` on the worker
-    /// threads while `consume` runs on this thread; `consume` gets a function that waits for
-    /// result `k` and returns it (each once, in order). Returns when the workers are done.
-    private func inParallel(_ works: [Work], _ consume: ((Int) -> IndexChange?) -> Void) {
-        let results = OrderedResults<IndexChange?>(count: works.count)
-        let next = Atomic<Int>(0)
-        let count = min(threads, works.count)
-        let finished = DispatchSemaphore(value: 0)
-        // Threads of their own, not Dispatch's global queue: a worker runs for a whole batch,
-        // and on a small machine it would hold one of the few threads the socket server's
-        // requests also run on, delaying searches for seconds during a bulk import.
-        for n in 0..<count {
-            let worker = Thread { [self] in
-                defer { finished.signal() }
-                while true {
-                    let k = next.add(1, ordering: .relaxed).oldValue
-                    guard k < works.count else { return }
-                    switch works[k] {
-                    case .check(let path): results.put(k, check(path, verify: false))
-                    case .verify(let path): results.put(k, check(path, verify: true))
-                    default: results.put(k, nil)
-                    }
+    /// Hands `checks` to the workers and writes their results in order as they come.
+    private func writeChecks(_ checks: [Work], onError: ([Work], any Error) -> Void) {
+        let results = BatchResults(count: checks.count)
+        pool.submit(checks.indices.map { k in
+            WorkerPool.Job { [self] worker, ticket in runCheck(checks[k], k, results, worker: worker, ticket: ticket) }
+        })
+        var taken = 0           // results taken from the workers
+        var sources: [Int] = [] // for each change handed to the index, the index of its work
+        var committedChanges = 0
+        var unreleased = 0      // bytes of the change handed over last, returned on the next call
+        var announcedCommit = false
+        let writerSlot = inFlight?.writerSlot
+        func next() -> SearchIndex.StreamItem? {
+            budget.release(unreleased)
+            unreleased = 0
+            while taken < checks.count {
+                if !announcedCommit, results.isLargeInProgress(taken, atLeast: Self.largeFileBytes) {
+                    announcedCommit = true
+                    return .commit
                 }
+                let outcome = results.take(taken, budget: extractionTimeout, now: Self.now)
+                let k = taken
+                taken += 1
+                announcedCommit = false
+                let change: IndexChange?
+                switch outcome {
+                case .done(let c, let bytes):
+                    change = c
+                    unreleased = bytes
+                case .overBudget(let fileState):
+                    let seconds = Double(extractionTimeout) / 1e9
+                    let message = "extraction took longer than \(seconds) s (extraction_timeout_ms); skipped until the file changes"
+                    logger.warning("file not indexed: \(message)", metadata: ["doc.path": "\(checks[k].checkedPath ?? "")"])
+                    change = .failure(path: checks[k].checkedPath ?? "", message: message, state: fileState)
+                }
+                guard let change else { continue }
+                sources.append(k)
+                if let writerSlot, change.textBytes >= limits.aloneTextBytes {
+                    inFlight?.begin(writerSlot, .writer, change.path)
+                }
+                return .change(change)
             }
-            worker.name = "indexing-\(n)"
-            worker.start()
+            return nil
         }
-        consume { results.take($0) }
-        for _ in 0..<count { finished.wait() }
+        do {
+            try index.apply(stream: next, limits: limits, committed: { n in
+                committedChanges += n
+                if let writerSlot { inFlight?.end(writerSlot) }
+            })
+            logger.debug("batch committed", metadata: ["work.count": "\(checks.count)"])
+        } catch {
+            // Drain what the workers still produce (returning their memory), then queue the
+            // uncommitted work again.
+            budget.release(unreleased)
+            while taken < checks.count {
+                if case .done(_, let bytes) = results.take(taken, budget: extractionTimeout, now: Self.now) { budget.release(bytes) }
+                taken += 1
+            }
+            if let writerSlot { inFlight?.end(writerSlot) }
+            let firstUncommitted = committedChanges < sources.count ? sources[committedChanges] : taken
+            onError(Array(checks[min(firstUncommitted, checks.count)...]), error)
+        }
+    }
+
+    /// A worker's job: checks one file, with its in-flight record and its memory reservation.
+    private func runCheck(_ work: Work, _ k: Int, _ results: BatchResults, worker: Int, ticket: Int) {
+        results.start(k, now: Self.now())
+        var reserved = 0
+        var turnTaken = false
+        func reserve(_ bytes: Int) {
+            guard !turnTaken else { return }
+            turnTaken = true
+            if budget.acquire(ticket: ticket, bytes: bytes) { reserved = bytes }
+        }
+        var change: IndexChange?
+        if let path = work.checkedPath {
+            inFlight?.begin(worker, .extraction, path)
+            change = check(path, verify: { if case .verify = work { true } else { false } }(),
+                           noteState: { results.noteState(k, $0) }, reserve: reserve)
+            inFlight?.end(worker)
+        }
+        reserve(0)  // pass the turn when nothing was read
+        if !results.put(k, change, bytes: reserved) { budget.release(reserved) }
     }
 
     /// Decides what the index must do about `path`: nothing, index it, record a failure or
     /// delete it. With `verify`, a file whose metadata matches is still read and its content
-    /// hash compared.
-    private func check(_ path: String, verify: Bool) -> IndexChange? {
+    /// hash compared. `reserve` is called once with the memory the file will take, before it
+    /// is read.
+    private func check(_ path: String, verify: Bool, noteState: (FileState) -> Void, reserve: (Int) -> Void) -> IndexChange? {
         let rules = rules
         guard let info = FileInfo(path: path, followingSymlinks: rules.followSymlinks), info.kind == .regular,
               roots.contains(where: { rules.includes(path: path, under: $0) })
@@ -317,21 +430,24 @@ public final class Indexer: Sendable {
             return .delete(path: path)
         }
         let state = Self.state(info)
+        noteState(state)
         let stored = try? index.storedState(path: path)
         if let stored, stored.state == state, !verify { return nil }
         if info.size > Int64(extractor.maxFileBytes) {
             let message = ExtractionError.tooLarge(size: Int(info.size), limit: extractor.maxFileBytes).description
             logger.warning("file not indexed: \(message)", metadata: ["doc.path": "\(path)"])
-            return .failure(path: path, message: message)
+            return .failure(path: path, message: message, state: state)
         }
+        reserve(Self.memoryEstimate(fileSize: info.size))
         let bytes: [UInt8]
         do {
-            bytes = try Self.read(path, limit: extractor.maxFileBytes + 1, followingSymlinks: rules.followSymlinks)
+            bytes = try Self.read(path, limit: extractor.maxFileBytes + 1, expectedSize: Int(info.size), followingSymlinks: rules.followSymlinks)
         } catch {
             if error.isTransient {
                 // Out of descriptors or memory: not the file's fault; try again shortly.
                 logger.warning("cannot read file now; retrying", metadata: ["doc.path": "\(path)", "error": "\(error)"])
-                retryLater(.check(path))
+                let now = Self.now()
+                self.state.withLock { $0.queue.delay(.check(path), until: now + 1_000_000_000) }
                 return nil
             }
             logger.warning("cannot read file", metadata: ["doc.path": "\(path)", "error": "\(error)"])
@@ -339,7 +455,15 @@ public final class Indexer: Sendable {
         }
         extractions.add(1, ordering: .relaxed)
         let hash = ContentHash.of(bytes)
-        if let stored, stored.state == state, stored.contentHash == hash { return nil }
+        if let stored, stored.contentHash == hash {
+            // The same bytes (touched, or verified): nothing to extract. Record the metadata;
+            // once the modification time is more than a second old it proves the file
+            // unchanged, and the file is not read again.
+            if stored.state != state { return .verified(path: path, state: state) }
+            let ambiguous = state.mtimeNanoseconds >= (Int64(Date().timeIntervalSince1970 * 1000) - 1000) * 1_000_000
+            return ambiguous ? nil : .verified(path: path, state: state)
+        }
+        FaultInjection.extracting(path)
         do {
             let name = path.split(separator: "/").last.map(String.init) ?? path
             let document = try extractor.extract(bytes, fileName: name)
@@ -349,12 +473,8 @@ public final class Indexer: Sendable {
             return .upsert(path: path, state: state, document: document, contentHash: hash, prepared: index.prepare(document))
         } catch {
             logger.warning("cannot extract text", metadata: ["doc.path": "\(path)", "error": "\(error)"])
-            return .failure(path: path, message: error.description)
+            return .failure(path: path, message: error.description, state: state)
         }
-    }
-
-    private func retryLater(_ work: Work) {
-        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [self] in enqueue([work]) }
     }
 
     static func state(_ info: FileInfo) -> FileState {
@@ -363,12 +483,13 @@ public final class Indexer: Sendable {
 
     /// Reads at most `limit` bytes of a file. Opened non-blocking so that a FIFO swapped in
     /// after the `lstat` cannot hang the indexer.
-    static func read(_ path: String, limit: Int, followingSymlinks: Bool = false) throws(FileReadError) -> [UInt8] {
+    static func read(_ path: String, limit: Int, expectedSize: Int = 0, followingSymlinks: Bool = false) throws(FileReadError) -> [UInt8] {
         let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followingSymlinks ? 0 : O_NOFOLLOW)
         let fd = RawPath.withCString(path) { open($0, flags) }
         guard fd >= 0 else { throw FileReadError(errno: errno) }
         defer { close(fd) }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(limit, max(0, expectedSize)))
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while bytes.count < limit {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min($0.count, limit - bytes.count)) }
@@ -391,27 +512,3 @@ struct FileReadError: Error, CustomStringConvertible {
     var description: String { "cannot read: \(String(cString: strerror(errno)))" }
 }
 
-/// Results filled in any order by worker threads and taken in order by one consumer.
-final class OrderedResults<T: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var slots: [T?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func put(_ k: Int, _ value: T) {
-        condition.lock()
-        slots[k] = value
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Waits for result `k` and returns it (each result is taken once).
-    func take(_ k: Int) -> T {
-        condition.lock()
-        defer { condition.unlock() }
-        while slots[k] == nil { condition.wait() }
-        let value = slots[k]!
-        slots[k] = nil
-        return value
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import JiansuoPath
 import Logging
 
 /// A swift-log handler writing one line per message to stderr in the form journald reads:
@@ -42,7 +43,9 @@ public struct JournalLogHandler: LogHandler {
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { $1 } }
         let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let message = "\(event.message)" + (fields.isEmpty ? "" : " " + fields)
+        // One entry is one line: control characters from file names or requests are escaped,
+        // so nothing can forge a second entry or drive the terminal.
+        let message = PrintableText.escape("\(event.message)" + (fields.isEmpty ? "" : " " + fields))
         let line: String
         if journal {
             line = "<\(Self.priority(event.level))>\(message)\n"

@@ -16,7 +16,11 @@ extension DaemonState {
             progress = RebuildProgress(total: 0, done: 0, startedAt: Date())
             return true
         }
-        if started { Thread.detachNewThread { [self] in runRebuild() } }
+        if started {
+            let previous = rebuildThread.withLock { $0 }
+            previous?.join()  // the last rebuild's thread has finished its work; reap it
+            rebuildThread.withLock { $0 = OwnedThread(name: "rebuild") { [self] in runRebuild() } }
+        }
         return started
     }
 
@@ -26,15 +30,21 @@ extension DaemonState {
         logger.notice("rebuild started", metadata: ["index.path": "\(path)"])
         do {
             let fresh = try SearchIndex(path: path, options: config.analysis)
+            // Quarantined files stay quarantined: the rebuild must not die on them either.
+            try fresh.apply(try holder.current.quarantined().map { .failure(path: $0.path, message: $0.message, state: $0.state) })
+            let inFlight = try InFlightLog(directory: files.directory, workers: Indexer.workerCount(config.indexingThreads), name: InFlightLog.rebuildFileName)
+            defer { inFlight.remove() }
             let builder = Indexer(
                 index: IndexHolder(fresh), extractor: Extractor(maxFileBytes: config.maxFileBytes), settings: settings,
                 logger: logger, debounce: .zero, reindexInterval: .zero, batchSize: config.batchSize,
-                threads: config.indexingThreads)
+                threads: config.indexingThreads, memoryBudget: config.indexingMemoryBytes,
+                extractionTimeout: .milliseconds(config.extractionTimeoutMilliseconds), inFlight: inFlight)
             let rules = settings.rules
             let list = settings.roots.flatMap { DirectoryListing.files(under: $0, rules: rules) }
             rebuild.withLock { $0?.total = list.count }
             builder.reconcile(crawled: list)
-            Thread.detachNewThread { builder.run() }
+            let writer = OwnedThread(name: "rebuild-writer") { builder.run() }
+            defer { writer.join() }
             while true {
                 Thread.sleep(forTimeInterval: 0.1)
                 let (phase, pending) = builder.progress
@@ -60,7 +70,7 @@ extension DaemonState {
             logger.notice("rebuild finished; the new index is in use", metadata: ["files.count": "\(list.count)", "index.path": "\(path)"])
             reconcileAll(reason: "changes made during the rebuild")
             // Searches still running on the old index keep their open files; then it goes.
-            Thread.sleep(forTimeInterval: 5)
+            for _ in 0..<50 where !stopping.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.1) }
             IndexFiles.remove(old)
         } catch {
             logger.error("rebuild failed; the old index stays in use", metadata: ["error": "\(error)"])

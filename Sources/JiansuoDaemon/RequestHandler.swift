@@ -12,13 +12,42 @@ struct RequestHandler: Sendable {
     let state: DaemonState
     let logger: Logger
 
-    /// The longest a search may run before it is interrupted, in seconds.
-    private var searchTimeBudget: Double { Double(state.config.searchTimeoutMilliseconds) / 1000 }
+    /// Searches that ran over the fast lane's budget, by query: sent to the slow lane at once.
+    let expensive = ExpensiveQueries()
 
     private var index: SearchIndex { state.holder.current }
 
-    /// The response line (without `\n`) for one request line.
+    /// What the handler made of a request in a lane.
+    enum Outcome: Sendable {
+        /// The response line (without `\n`).
+        case line([UInt8])
+        /// Run it again in the slow lane: a search over the fast lane's budget, or a command
+        /// (`check`, `optimize`) that takes long by nature.
+        case demote
+    }
+
+    /// The response line (without `\n`) for one request line, run to completion (tests, and
+    /// requests that never leave one lane).
     func respond(to line: [UInt8], mayWrite: Bool = true) -> [UInt8] {
+        if case .line(let bytes) = respond(to: line, mayWrite: mayWrite, lane: .slow, receivedAt: Indexer.now()) { return bytes }
+        return []
+    }
+
+    /// The outcome of one request line in `lane`. A search may run until
+    /// `search_timeout_ms` after `receivedAt` (monotonic ns); in the fast lane only for
+    /// ``RequestPools/fastBudgetMilliseconds`` of that.
+    func respond(to line: [UInt8], mayWrite: Bool, lane: RequestPools.Lane, receivedAt: UInt64) -> Outcome {
+        do {
+            return .line(try respondLine(line, mayWrite: mayWrite, lane: lane, receivedAt: receivedAt))
+        } catch {
+            return .demote
+        }
+    }
+
+    /// Thrown inside a fast-lane request that must move to the slow lane.
+    private struct Demote: Error {}
+
+    private func respondLine(_ line: [UInt8], mayWrite: Bool, lane: RequestPools.Lane, receivedAt: UInt64) throws(Demote) -> [UInt8] {
         let envelope: RequestEnvelope
         do {
             envelope = try JSONDecoder().decode(RequestEnvelope.self, from: Data(line))
@@ -42,9 +71,14 @@ struct RequestHandler: Sendable {
                     daemon: DaemonVersion.current, protocol: WireProtocol.version,
                     icu: AnalysisVersion.icu, analysis: AnalysisVersion.current(index.options))))
             case .status: return encode(ResponseEnvelope(id: id, result: try status()))
-            case .search(let params): return encode(ResponseEnvelope(id: id, result: try search(params)))
+            case .search(let params):
+                return encode(ResponseEnvelope(id: id, result: try search(params, lane: lane, receivedAt: receivedAt)))
             case .segment(let params): return encode(ResponseEnvelope(id: id, result: try segment(params)))
             case .show(let params): return encode(ResponseEnvelope(id: id, result: try show(params)))
+            case .errors(let params):
+                let failures = try index.failures(limit: params.limit ?? 100, offset: params.offset ?? 0)
+                return encode(ResponseEnvelope(id: id, result: ErrorsResult(
+                    total: failures.total, errors: failures.recent.map { FileErrorMessage(path: $0.path, message: $0.message) })))
             case .reconcile:
                 state.reconcileAll(reason: "requested")
                 return encode(ResponseEnvelope(id: id, result: ActionResult(started: true, message: "reconciling the index with the files on disk")))
@@ -53,14 +87,18 @@ struct RequestHandler: Sendable {
                 return encode(ResponseEnvelope(id: id, result: ActionResult(
                     started: started, message: started ? "rebuilding the index from the files on disk" : "a rebuild is already running")))
             case .check:
+                if lane == .fast { throw Demote() }
                 try index.quickCheck()
                 try index.integrityCheck()
                 return encode(ResponseEnvelope(id: id, result: ActionResult(
                     started: true, message: "the index is consistent: quick_check and FTS5 integrity-check passed, \(try index.documentCount()) documents")))
             case .optimize:
+                if lane == .fast { throw Demote() }
                 try index.optimize()
                 return encode(ResponseEnvelope(id: id, result: ActionResult(started: true, message: "index segments merged")))
             }
+        } catch let error as Demote {
+            throw error
         } catch let error as ProtocolError {
             return encode(ResponseEnvelope<EmptyResult>(id: id, error: error))
         } catch let error as IndexError {
@@ -111,6 +149,7 @@ struct RequestHandler: Sendable {
         let watcher = state.watcher.withLock { $0 }
         let unwatched = watcher?.unwatchedDirectories.count ?? 0
         let missing = state.missingRoots.withLock { $0 }.sorted()
+        let unreadable = watcher?.unreadableDirectories ?? [:]
         // Never "idle" while the index may be stale: directories are being polled, a root is gone.
         var phaseName = phase.rawValue
         if phase == .idle, unwatched > 0 { phaseName = "polling" }
@@ -128,16 +167,21 @@ struct RequestHandler: Sendable {
             version: DaemonVersion.current, watchedDirectories: watcher?.watchCount ?? 0,
             unwatchedDirectories: unwatched, overflows: watcher?.overflowCount ?? 0, missingRoots: missing,
             rebuild: rebuild, lastRebuild: state.lastRebuild.withLock { $0 }, extractions: state.indexer.extractionCount,
-            damage: damage)
+            damage: damage, quarantined: try index.quarantinedCount(),
+            unreadableDirectories: unreadable.sorted { $0.key < $1.key }.prefix(10).map { FileErrorMessage(path: $0.key, message: $0.value) },
+            unreadableDirectoryCount: unreadable.count,
+            lastReconcile: state.reconciler.last.map {
+                ReconcileStatus(reason: $0.reason, files: $0.report.files, changes: $0.report.changes, verified: $0.report.verified,
+                                seconds: $0.seconds, finishedAtMilliseconds: Int64($0.finishedAt.timeIntervalSince1970 * 1000))
+            })
     }
 
-    private func search(_ params: SearchParams) throws -> SearchResult {
+    private func search(_ params: SearchParams, lane: RequestPools.Lane, receivedAt: UInt64) throws -> SearchResult {
         let limit = params.limit ?? SearchParams.defaultLimit
         let offset = params.offset ?? 0
-        guard (1...SearchParams.maxLimit).contains(limit) else {
-            throw ProtocolError(.invalidParams, "limit must be between 1 and \(SearchParams.maxLimit)")
+        guard (1...SearchParams.maxLimit).contains(limit), (0...SearchParams.maxOffset).contains(offset) else {
+            throw ProtocolError(.invalidParams, "limit must be between 1 and \(SearchParams.maxLimit), offset between 0 and \(SearchParams.maxOffset)")
         }
-        guard offset >= 0 else { throw ProtocolError(.invalidParams, "offset must not be negative") }
         guard params.query.count <= SearchParams.maxQueryCharacters else {
             throw ProtocolError(.invalidParams, "query is longer than \(SearchParams.maxQueryCharacters) characters")
         }
@@ -145,11 +189,36 @@ struct RequestHandler: Sendable {
         guard compiled.isSearchable else {
             return SearchResult(total: 0, hits: [], hints: compiled.hints)
         }
-        let results = try index.search(SearchRequest(
-            match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
-            titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true,
-            order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance, rankLayout: compiled.rankLayout,
-            highlightTerms: compiled.highlightTerms, timeBudgetMilliseconds: state.config.searchTimeoutMilliseconds))
+        // The time left of the request's budget, counted from when it arrived (waiting in a
+        // lane counts too).
+        let total = state.config.searchTimeoutMilliseconds
+        let elapsed = Int((Indexer.now() &- receivedAt) / 1_000_000)
+        let left = total - elapsed
+        guard left > 0 else { throw IndexError.timeout(milliseconds: total) }
+        let key = params.query
+        var budget = left
+        if lane == .fast {
+            if expensive.contains(key) { throw Demote() }
+            // Known to be expensive before it runs: straight to the slow lane.
+            if let cost = try? index.estimatedCost(of: compiled.highlightTerms), cost > RequestPools.expensiveCost {
+                expensive.insert(key)
+                throw Demote()
+            }
+            budget = min(left, RequestPools.fastBudgetMilliseconds)
+        }
+        let results: SearchResults
+        do {
+            results = try index.search(SearchRequest(
+                match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
+                titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true,
+                order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance, rankLayout: compiled.rankLayout,
+                highlightTerms: compiled.highlightTerms, timeBudgetMilliseconds: budget))
+        } catch IndexError.timeout where budget < left {
+            expensive.insert(key)
+            throw Demote()
+        } catch IndexError.timeout {
+            throw IndexError.timeout(milliseconds: total)
+        }
         return SearchResult(
             total: results.total,
             hits: results.hits.map {
@@ -208,4 +277,34 @@ struct RequestHandler: Sendable {
 /// The daemon's version.
 public enum DaemonVersion {
     public static let current = "0.1.0"
+}
+
+/// Queries that ran over the fast lane's budget recently (at most 256, each for 10 minutes):
+/// the same query goes straight to the slow lane, so a client repeating an expensive query
+/// cannot occupy the fast lane.
+final class ExpensiveQueries: Sendable {
+    private let seen = Mutex<[String: UInt64]>([:])
+    static let capacity = 256
+    static let lifetimeNanoseconds: UInt64 = 600_000_000_000
+
+    func contains(_ query: String) -> Bool {
+        let now = Indexer.now()
+        return seen.withLock { map in
+            guard let at = map[query] else { return false }
+            if now &- at > Self.lifetimeNanoseconds {
+                map[query] = nil
+                return false
+            }
+            return true
+        }
+    }
+
+    func insert(_ query: String) {
+        let now = Indexer.now()
+        seen.withLock { map in
+            if map.count >= Self.capacity { map = map.filter { now &- $0.value <= Self.lifetimeNanoseconds } }
+            if map.count >= Self.capacity, let oldest = map.min(by: { $0.value < $1.value }) { map[oldest.key] = nil }
+            map[query] = now
+        }
+    }
 }

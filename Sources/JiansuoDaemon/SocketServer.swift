@@ -12,17 +12,22 @@ import Synchronization
 /// affect their own connection.
 struct SocketServer: Service {
     let path: String
+    /// The listening socket systemd passed (socket activation), or nil.
+    let activated: Int32?
     let handler: RequestHandler
+    let pools: RequestPools
     let logger: Logger
     let access: AccessPolicy
     let group: String?
     let idleTimeout: Int64
     private let clients = ClientCount()
 
-    init(path: String, handler: RequestHandler, logger: Logger, access: AccessPolicy, group: String? = nil,
-         idleTimeoutSeconds: Int64 = WireProtocol.idleTimeoutSeconds) {
+    init(path: String, activated: Int32?, handler: RequestHandler, pools: RequestPools, logger: Logger, access: AccessPolicy,
+         group: String? = nil, idleTimeoutSeconds: Int64 = WireProtocol.idleTimeoutSeconds) {
         self.idleTimeout = idleTimeoutSeconds
         self.path = path
+        self.activated = activated
+        self.pools = pools
         self.handler = handler
         self.logger = logger
         self.access = access
@@ -30,7 +35,6 @@ struct SocketServer: Service {
     }
 
     func run() async throws {
-        let activated = Systemd.activatedSocket()
         if activated == nil { try SocketPath.prepare(path) }
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
@@ -114,13 +118,11 @@ struct SocketServer: Service {
                     var response: [UInt8]
                     switch frame {
                     case .line(let line):
-                        // SQLite calls block: they run on Dispatch's pool, not on the few threads
-                        // that serve every connection, so one slow search never stalls the others.
+                        // SQLite calls block: they run on the request pools (see RequestPools),
+                        // not on the event loops that serve every connection.
                         let bytes = Array(line.readableBytesView)
                         let mayWrite = access.mayWrite(uid: uid)
-                        response = await withCheckedContinuation { done in
-                            DispatchQueue.global().async { done.resume(returning: handler.respond(to: bytes, mayWrite: mayWrite)) }
-                        }
+                        response = try await pools.respond(handler, bytes, mayWrite: mayWrite)
                     case .tooLong: response = handler.tooLong()
                     }
                     response.append(UInt8(ascii: "\n"))
@@ -171,10 +173,15 @@ enum SocketPath {
         guard st.st_mode & S_IFMT == S_IFSOCK else {
             throw ConfigError(file: nil, key: "socket", message: "'\(path)' exists and is not a socket")
         }
+        try refuseIfAnswering(path)
+        unlink(path)
+    }
+
+    /// Throws when a daemon answers on `path`.
+    static func refuseIfAnswering(_ path: String) throws {
         if isAnswering(path) {
             throw ConfigError(file: nil, key: "socket", message: "another jiansuod is already listening on '\(path)'")
         }
-        unlink(path)
     }
 
     static func isAnswering(_ path: String) -> Bool {

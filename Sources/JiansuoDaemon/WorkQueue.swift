@@ -52,6 +52,12 @@ struct WorkQueue {
         order.append(work)
     }
 
+    /// Holds `work` back until `due` (monotonic ns): a retry after a transient failure.
+    mutating func delay(_ work: Work, until due: UInt64) {
+        if queued.contains(work) { return }
+        delayed[work] = Swift.max(delayed[work] ?? 0, due)
+    }
+
     /// Up to `max` ready items, in arrival order.
     mutating func pop(max: Int, now: UInt64) -> [Work] {
         for (work, due) in delayed where due <= now {

@@ -15,11 +15,14 @@ import JiansuoAnalysis
 ///   stored once, compressed), the `jiansuo` tokenizer and `detail=full` (phrase queries need
 ///   positions); ranked by `jiansuo_rank` (see `cindex.h`). See
 ///   https://sqlite.org/fts5.html#external_content_tables
-/// - `errors(path, message, at_ms)`: files that could not be indexed, until they index fine.
+/// - `errors(path, message, at_ms, size, mtime_ns, inode)`: files that could not be indexed,
+///   until they index fine; with the file state the failure belongs to, when it is retried only
+///   after the file changes (NULL: retried at every reconcile).
 ///
 /// Migrations: `v1` kept the text in FTS5's own content table; `v2` moved it, compressed, into
 /// `documents` (an index about 30% smaller). `v2` empties the index: the next reconcile
-/// indexes every file again.
+/// indexes every file again. `v3` gave `errors` the file state and added `fts_vocab`, an
+/// `fts5vocab` view of each token's document count (https://sqlite.org/fts5.html#the_fts5vocab_virtual_table_module).
 enum IndexSchema {
     /// FTS5's default ranking (the `rank` column): bm25 with the title weighing ten body
     /// matches. Searches rank with `jiansuo_rank` instead; this serves direct SQL use.
@@ -69,6 +72,16 @@ enum IndexSchema {
                 CREATE VIEW document_text AS SELECT id, title, jiansuo_text(body) AS body FROM documents;
                 """)
             try createFTS(db, options)
+        }
+        migrator.registerMigration("v3") { db in
+            // The file state a failure belongs to (NULL: retried at every reconcile).
+            try db.execute(sql: """
+                ALTER TABLE errors ADD COLUMN size INTEGER;
+                ALTER TABLE errors ADD COLUMN mtime_ns INTEGER;
+                ALTER TABLE errors ADD COLUMN inode INTEGER;
+                """)
+            // Each token's document count, for estimating a query's cost before running it.
+            try db.execute(sql: "CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, row)")
         }
         return migrator
     }

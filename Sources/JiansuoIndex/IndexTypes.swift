@@ -34,7 +34,31 @@ public enum IndexChange: Sendable {
     /// The directory `from` was renamed to `to`: move every document under it.
     case renameTree(from: String, to: String)
     /// Record that `path` could not be indexed; any old document for it is kept out of results.
-    case failure(path: String, message: String)
+    /// With `state`, the failure belongs to that version of the file: a reconcile tries it again
+    /// only when the file changes (an extraction error, a file over the time budget, a file
+    /// quarantined after it stopped the daemon). Without, it is tried at every reconcile (a
+    /// read error: permissions may change without the file changing).
+    case failure(path: String, message: String, state: FileState? = nil)
+    /// The file at `path` was read again and is unchanged (same content hash): record `state`
+    /// and the time, so that its metadata proves it unchanged from now on.
+    case verified(path: String, state: FileState)
+}
+
+extension IndexChange {
+    /// UTF-8 bytes of text this change writes (title and body of an upsert), for bounding
+    /// transactions and memory; 0 for the other changes.
+    public var textBytes: Int {
+        if case .upsert(_, _, let document, _, _) = self { return document.title.utf8.count + document.body.utf8.count }
+        return 0
+    }
+
+    /// The path the change is about (the destination of a rename).
+    public var path: String {
+        switch self {
+        case .upsert(let p, _, _, _, _), .delete(let p), .deleteTree(let p), .failure(let p, _, _), .verified(let p, _): p
+        case .rename(_, let to), .renameTree(_, let to): to
+        }
+    }
 }
 
 /// A document's tokens, analysed ahead of its write by ``SearchIndex/prepare(_:)`` so that the

@@ -17,8 +17,12 @@ final class JiansuoTokenizer: FTS5CustomTokenizer {
     private let segmenter: Segmenter
     private let options: AnalysisOptions
 
+    /// The replay of this connection's index (see ``TokenReplay``).
+    private let replay: TokenReplay?
+
     init(db: Database, arguments: [String]) throws {
         options = Self.options(arguments)
+        replay = TokenReplay.attached(to: db)
         segmenter = try Segmenter(options: options)
     }
 
@@ -39,7 +43,7 @@ final class JiansuoTokenizer: FTS5CustomTokenizer {
         // deletes, integrity-check) needs every token.
         let purpose: TokenPurpose = tokenization.contains(.query) ? .query : tokenization.contains(.aux) ? .positions : .document
         // A document analysed ahead by an indexing worker: replay its tokens (see TokenReplay).
-        if purpose == .document, let recording = TokenReplay.shared.recording(for: pText, count: nText, options: options) {
+        if purpose == .document, let recording = replay?.recording(for: pText, count: nText, options: options) {
             return recording.replay(context: context, callback: tokenCallback)
         }
         let rc = segmenter.tokenize(utf8: pText, count: nText, purpose: purpose, context: context, callback: tokenCallback)

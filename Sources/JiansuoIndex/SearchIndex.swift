@@ -21,6 +21,8 @@ public final class SearchIndex: Sendable {
     public let wasReset: Bool
     /// Segmenters for ``prepare(_:)``, one per concurrent caller.
     private let segmenters: SegmenterPool
+    /// Tokens recorded by ``prepare(_:)``, replayed by this index's tokenizers (see ``TokenReplay``).
+    private let replay: TokenReplay
 
     /// Opens (creating if needed) the index database at `path`, analysed with `options`. An
     /// index built with other options or another analyzer version is emptied (``wasReset``).
@@ -29,7 +31,8 @@ public final class SearchIndex: Sendable {
     ///   anything else (permissions, a full disk …), which says nothing about the file's health.
     public convenience init(path: String, options: AnalysisOptions = .default) throws {
         do {
-            try self.init(writer: DatabasePool(path: path, configuration: Self.configuration()), options: options)
+            let replay = TokenReplay()
+            try self.init(writer: DatabasePool(path: path, configuration: Self.configuration(replay)), options: options, replay: replay)
         } catch let error as DatabaseError {
             if error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
                 throw IndexError.corrupt("\(path): \(error.message ?? "\(error)")")
@@ -40,11 +43,13 @@ public final class SearchIndex: Sendable {
 
     /// An index in memory, for tests.
     public static func inMemory(options: AnalysisOptions = .default) throws -> SearchIndex {
-        try SearchIndex(writer: DatabaseQueue(configuration: configuration()), options: options)
+        let replay = TokenReplay()
+        return try SearchIndex(writer: DatabaseQueue(configuration: configuration(replay)), options: options, replay: replay)
     }
 
-    init(writer: any DatabaseWriter, options: AnalysisOptions) throws {
+    init(writer: any DatabaseWriter, options: AnalysisOptions, replay: TokenReplay) throws {
         self.writer = writer
+        self.replay = replay
         self.options = options
         segmenters = SegmenterPool(options: options)
         try IndexSchema.migrator(options).migrate(writer)
@@ -67,9 +72,10 @@ public final class SearchIndex: Sendable {
     /// `jiansuo_rank` function registered, `synchronous=NORMAL` (safe in WAL mode: a crash loses
     /// at most the last commits, never consistency) and a WAL truncated to 16 MiB after
     /// checkpoints (indexing transactions of a thousand documents grow it).
-    static func configuration() -> Configuration {
+    static func configuration(_ replay: TokenReplay) -> Configuration {
         var config = Configuration()
         config.prepareDatabase { db in
+            TokenReplay.attach(replay, to: db)
             db.add(tokenizer: JiansuoTokenizer.self)
             db.add(function: foldFunction)
             for (name, register) in [("jiansuo_rank", crank_register), ("jiansuo_text", cindex_register_text_function)] {
@@ -117,35 +123,85 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    /// Applies the changes `next` returns until it returns nil, in transactions of up to
-    /// `perTransaction` changes, calling `committed(n)` after each commit of `n` changes. `next`
-    /// may block (indexing workers are still producing), which keeps the write transaction open
+    /// What a change stream yields to ``apply(stream:limits:committed:)``.
+    public enum StreamItem: Sendable {
+        /// A change to write.
+        case change(IndexChange)
+        /// Commit what is written so far before waiting for the next change (the producer is
+        /// about to wait on work that may take long or much memory).
+        case commit
+    }
+
+    /// How ``apply(stream:limits:committed:)`` cuts the stream into transactions.
+    public struct TransactionLimits: Sendable {
+        /// Most changes in one transaction.
+        public var changes: Int
+        /// Most text (title and body, UTF-8 bytes) in one transaction: FTS5 holds a
+        /// transaction's postings in memory until it commits.
+        public var textBytes: Int
+        /// A document with at least this much text is written in a transaction of its own, so
+        /// that a large file never holds other files' commits hostage.
+        public var aloneTextBytes: Int
+
+        public init(changes: Int = 1024, textBytes: Int = 32 << 20, aloneTextBytes: Int = 1 << 20) {
+            self.changes = max(1, changes)
+            self.textBytes = max(1, textBytes)
+            self.aloneTextBytes = max(1, aloneTextBytes)
+        }
+    }
+
+    /// Applies the changes `next` yields until it returns nil, in transactions bounded by
+    /// `limits`, calling `committed(n)` after each commit of `n` changes. `next` may block
+    /// (indexing workers are still producing), which keeps the write transaction open
     /// meanwhile: readers are not affected (WAL), and one large transaction writes far less
     /// than many small ones (FTS5 flushes a segment per commit).
-    /// - Throws: the first write error; the changes since the last commit are then rolled back.
-    public func apply(stream next: () -> IndexChange?, perTransaction: Int, committed: (Int) -> Void) throws {
+    /// - Throws: the first write error (as an ``IndexError``); the changes since the last
+    ///   commit are then rolled back.
+    public func apply(stream next: () -> StreamItem?, limits: TransactionLimits = TransactionLimits(),
+                      committed: (Int) -> Void) throws {
+        var carried: IndexChange?  // a large change that arrived while a transaction was open
         var done = false
         while !done {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             var count = 0
+            var bytes = 0
             try writing { db in
-                while count < perTransaction {
-                    guard let change = next() else {
+                if let change = carried {
+                    carried = nil
+                    try apply(db, change, now: now)
+                    count = 1
+                    return  // alone in its transaction
+                }
+                while count < limits.changes && bytes < limits.textBytes {
+                    guard let item = next() else {
                         done = true
-                        break
+                        return
+                    }
+                    guard case .change(let change) = item else {
+                        if count > 0 { return } else { continue }
+                    }
+                    if change.textBytes >= limits.aloneTextBytes {
+                        if count > 0 {
+                            carried = change  // commit the others first
+                            return
+                        }
+                        try apply(db, change, now: now)
+                        count = 1
+                        return
                     }
                     try apply(db, change, now: now)
                     count += 1
+                    bytes += change.textBytes
                 }
             }
-            committed(count)
+            if count > 0 { committed(count) }
         }
     }
 
     private func apply(_ db: Database, _ change: IndexChange, now: Int64) throws {
         switch change {
         case .upsert(let path, let state, let document, let hash, let prepared):
-            try TokenReplay.shared.with(prepared?.recordings ?? [], options: options) {
+            try replay.with(prepared?.recordings ?? [], options: options) {
                 try upsert(db, path: path, state: state, document: document, contentHash: hash,
                            fields: prepared?.fields ?? DerivedFields(document, options: options), now: now)
             }
@@ -174,10 +230,14 @@ public final class SearchIndex: Sendable {
                            arguments: [to, from.unicodeScalars.count + 1, low, high])
             try db.execute(sql: "UPDATE OR REPLACE errors SET path = ? || substr(path, ?) WHERE path > ? AND path < ?",
                            arguments: [to, from.unicodeScalars.count + 1, low, high])
-        case .failure(let path, let message):
+        case .failure(let path, let message, let state):
             try removeFromFTS(db, "path = ?", [path])
             try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
-            try db.execute(sql: "INSERT OR REPLACE INTO errors(path, message, at_ms) VALUES(?, ?, ?)", arguments: [path, message, now])
+            try db.execute(sql: "INSERT OR REPLACE INTO errors(path, message, at_ms, size, mtime_ns, inode) VALUES(?, ?, ?, ?, ?, ?)",
+                           arguments: [path, message, now, state?.size, state?.mtimeNanoseconds, state.map { Int64(bitPattern: $0.inode) }])
+        case .verified(let path, let state):
+            try db.execute(sql: "UPDATE documents SET size = ?, mtime_ns = ?, inode = ?, indexed_at_ms = ? WHERE path = ?",
+                           arguments: [state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), now, path])
         }
     }
 
@@ -192,6 +252,9 @@ public final class SearchIndex: Sendable {
         else { return PreparedDocument(recordings: [], fields: fields) }
         return PreparedDocument(recordings: recordings, fields: fields)
     }
+
+    /// Texts whose tokens this index's writer replayed from ``prepare(_:)``'s recordings.
+    var replayedTexts: Int { replay.replayCount }
 
     /// The largest body ``prepare(_:)`` records, in UTF-8 bytes.
     public static let maxPreparedBytes = 4 << 20
@@ -303,18 +366,55 @@ public final class SearchIndex: Sendable {
     }
 
     /// Paths recorded as failed, with their error, newest first.
-    public func failures(limit: Int = 20) throws -> (total: Int, recent: [IndexingFailure]) {
+    public func failures(limit: Int = 20, offset: Int = 0) throws -> (total: Int, recent: [IndexingFailure]) {
         try reading { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM errors") ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT path, message, at_ms FROM errors ORDER BY at_ms DESC LIMIT ?", arguments: [limit])
+            let rows = try Row.fetchAll(db, sql: "SELECT path, message, at_ms FROM errors ORDER BY at_ms DESC, path LIMIT ? OFFSET ?",
+                                        arguments: [limit, offset])
             return (total, rows.map { IndexingFailure(path: $0[0], message: $0[1], atMilliseconds: $0[2]) })
         }
     }
 
-    /// The paths recorded as failed, with the file state they failed at is unknown: callers retry
-    /// them when the file changes.
-    public func failedPaths() throws -> Set<String> {
-        try reading { db in Set(try String.fetchAll(db, sql: "SELECT path FROM errors")) }
+    /// Message prefix of a failure recorded because the file stopped the daemon.
+    public static let quarantinePrefix = "quarantined: "
+
+    /// The number of quarantined files (see ``quarantined()``).
+    public func quarantinedCount() throws -> Int {
+        try reading { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM errors WHERE substr(message, 1, ?) = ?",
+                             arguments: [Self.quarantinePrefix.count, Self.quarantinePrefix]) ?? 0
+        }
+    }
+
+    /// The files quarantined because extracting or writing them stopped the daemon.
+    public func quarantined() throws -> [(path: String, message: String, state: FileState?)] {
+        try reading { db in
+            try Row.fetchAll(db, sql: "SELECT path, message, size, mtime_ns, inode FROM errors WHERE substr(message, 1, ?) = ?",
+                             arguments: [Self.quarantinePrefix.count, Self.quarantinePrefix]).map { row in
+                let size: Int64? = row[2], mtime: Int64? = row[3], inode: Int64? = row[4]
+                var state: FileState?
+                if let size, let mtime, let inode { state = FileState(size: size, mtimeNanoseconds: mtime, inode: UInt64(bitPattern: inode)) }
+                return (row[0], row[1], state)
+            }
+        }
+    }
+
+    /// The paths recorded as failed, each with the file state its failure belongs to (nil: the
+    /// failure is retried at every reconcile; see ``IndexChange/failure(path:message:state:)``).
+    public func failedStates() throws -> [String: FileState?] {
+        try reading { db in
+            var states: [String: FileState?] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, inode FROM errors")
+            while let row = try rows.next() {
+                let size: Int64? = row[1], mtime: Int64? = row[2], inode: Int64? = row[3]
+                if let size, let mtime, let inode {
+                    states[row[0]] = FileState(size: size, mtimeNanoseconds: mtime, inode: UInt64(bitPattern: inode))
+                } else {
+                    states[row[0]] = .some(nil)
+                }
+            }
+            return states
+        }
     }
 
     /// Runs FTS5's integrity check (which re-tokenizes every stored row with the tokenizer) and
@@ -454,6 +554,39 @@ public final class SearchIndex: Sendable {
                 throw IndexError.invalidQuery(error.message ?? "\(error)")
             }
             throw IndexError.failed(error.message ?? "\(error)")
+        }
+    }
+
+    /// An estimate of what searching for `terms` costs, before running it: the number of
+    /// (document, token) postings its phrases read, from each token's document count in
+    /// `fts_vocab` (a phrase of the same frequent character repeated counts it each time; a
+    /// prefix counts the documents of at most 1,000 tokens it expands to). Milliseconds to
+    /// compute; the search itself is roughly linear in it.
+    public func estimatedCost(of terms: [HighlightTerm]) throws -> Int {
+        try reading { db in
+            var counts: [String: Int] = [:]
+            var cost = 0
+            for term in terms {
+                for (k, token) in term.tokens.enumerated() {
+                    let prefix = term.prefix && k == term.tokens.count - 1
+                    let key = prefix ? token + "*" : token
+                    if let known = counts[key] {
+                        cost = cost.addingReportingOverflow(known).partialValue
+                        continue
+                    }
+                    let n: Int
+                    if prefix {
+                        n = try Int.fetchOne(db, sql: """
+                            SELECT coalesce(sum(doc), 0) FROM (SELECT doc FROM fts_vocab WHERE term >= ? AND term < ? LIMIT 1000)
+                            """, arguments: [token, token + "\u{10FFFF}"]) ?? 0
+                    } else {
+                        n = try Int.fetchOne(db, sql: "SELECT doc FROM fts_vocab WHERE term = ?", arguments: [token]) ?? 0
+                    }
+                    counts[key] = n
+                    cost = cost.addingReportingOverflow(n).partialValue
+                }
+            }
+            return cost
         }
     }
 

@@ -1,3 +1,4 @@
+import GRDB
 import JiansuoAnalysis
 import Synchronization
 
@@ -8,10 +9,33 @@ import Synchronization
 /// asked by FTS5 to tokenize a text for the document, replays the recording made from the same
 /// bytes instead of segmenting again. Lookups are by hash and verified byte for byte, so a
 /// replay is exactly the tokenization it replaces: deletes and FTS5's integrity-check, which
-/// tokenize again, stay consistent. Only the writer registers, so at most one document's
-/// recordings are here at a time.
+/// tokenize again, stay consistent. Only the index's writer registers, so at most one
+/// document's recordings are here at a time.
+///
+/// Each ``SearchIndex`` has its own (a rebuild writes a second index while the first one goes
+/// on indexing). Its connections are tied to it when they open (``attach(_:to:)``), and the
+/// tokenizer FTS5 creates on a connection finds it with ``attached(to:)``.
 final class TokenReplay: Sendable {
-    static let shared = TokenReplay()
+    /// Replays by connection (`sqlite3 *`), weakly held: a connection's index outlives it.
+    private static let byConnection = Mutex<[UInt: Weak]>([:])
+
+    private struct Weak: @unchecked Sendable {
+        weak var replay: TokenReplay?
+    }
+
+    /// Ties `db`'s connection to `replay`, for the tokenizers FTS5 creates on it.
+    static func attach(_ replay: TokenReplay, to db: Database) {
+        let key = UInt(bitPattern: db.sqliteConnection)
+        byConnection.withLock { map in
+            if map.count > 64 { map = map.filter { $0.value.replay != nil } }
+            map[key] = Weak(replay: replay)
+        }
+    }
+
+    /// The replay of the index `db` belongs to, if any.
+    static func attached(to db: Database) -> TokenReplay? {
+        byConnection.withLock { $0[UInt(bitPattern: db.sqliteConnection)]?.replay }
+    }
 
     private struct Key: Hashable {
         var hash: UInt64

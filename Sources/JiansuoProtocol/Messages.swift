@@ -39,6 +39,8 @@ public enum Request: Sendable, Equatable {
     case reconcile
     /// Build a fresh index from the files on disk, then swap it in; ``ActionResult``.
     case rebuild
+    /// The files that could not be indexed, with the reason, paged; ``ErrorsResult``.
+    case errors(ErrorsParams)
     /// Merge the FTS5 index segments (after bulk work); ``ActionResult``.
     case optimize
     /// Full consistency check of the index (SQLite quick_check, FTS5 integrity-check); ``ActionResult``.
@@ -51,6 +53,7 @@ public enum Request: Sendable, Equatable {
         case .status: "status"
         case .search: "search"
         case .segment: "segment"
+        case .errors: "errors"
         case .show: "show"
         case .reconcile: "reconcile"
         case .rebuild: "rebuild"
@@ -164,6 +167,39 @@ public struct SegmentParams: Codable, Sendable, Equatable {
     }
 }
 
+/// Parameters of `errors`.
+public struct ErrorsParams: Codable, Sendable, Equatable {
+    /// Largest `limit` accepted.
+    public static let maxLimit = 1000
+    /// Largest `offset` accepted.
+    public static let maxOffset = 1_000_000
+
+    /// Failures to return, newest first, 1…``maxLimit``; default 100.
+    public var limit: Int?
+    /// Failures to skip, 0…``maxOffset``; default 0.
+    public var offset: Int?
+
+    public init(limit: Int? = nil, offset: Int? = nil) {
+        self.limit = limit
+        self.offset = offset
+    }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case limit, offset }
+
+    public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        limit = try c.decodeIfPresent(Int.self, forKey: .limit)
+        offset = try c.decodeIfPresent(Int.self, forKey: .offset)
+        if let limit, !(1...Self.maxLimit).contains(limit) {
+            throw ProtocolError(.invalidParams, "limit must be between 1 and \(Self.maxLimit), not \(limit)")
+        }
+        if let offset, !(0...Self.maxOffset).contains(offset) {
+            throw ProtocolError(.invalidParams, "offset must be between 0 and \(Self.maxOffset), not \(offset)")
+        }
+    }
+}
+
 /// Parameters of `show`.
 public struct ShowParams: Codable, Sendable, Equatable {
     /// Absolute path of an indexed file.
@@ -214,13 +250,14 @@ extension RequestEnvelope: Codable {
         case "status": request = .status
         case "search": request = .search(try Self.params(c, method))
         case "segment": request = .segment(try Self.params(c, method))
+        case "errors": request = .errors(c.contains(.params) ? try Self.params(c, method) : ErrorsParams())
         case "show": request = .show(try Self.params(c, method))
         case "reconcile": request = .reconcile
         case "rebuild": request = .rebuild
         case "optimize": request = .optimize
         case "check": request = .check
         default:
-            throw ProtocolError(.unknownMethod, "unknown method '\(method)'; known: ping, version, status, search, segment, show, reconcile, rebuild, optimize, check")
+            throw ProtocolError(.unknownMethod, "unknown method '\(method)'; known: ping, version, status, search, segment, show, errors, reconcile, rebuild, optimize, check")
         }
     }
 
@@ -242,6 +279,7 @@ extension RequestEnvelope: Codable {
         switch request {
         case .search(let params): try c.encode(params, forKey: .params)
         case .segment(let params): try c.encode(params, forKey: .params)
+        case .errors(let params): try c.encode(params, forKey: .params)
         case .show(let params): try c.encode(params, forKey: .params)
         case .ping, .version, .status, .reconcile, .rebuild, .optimize, .check: break
         }

@@ -104,6 +104,15 @@ public struct StatusResult: Codable, Sendable, Equatable {
     public var lastRebuild: String?
     /// Files read and extracted since the daemon started.
     public var extractions: Int
+    /// Files quarantined because extracting or writing them stopped the daemon (they are in
+    /// `errors` too, with a message starting `quarantined:`).
+    public var quarantined: Int
+    /// Directories that cannot be read or watched (`message` says why, e.g. `Permission
+    /// denied`): their files are not indexed. At most 10; `unreadableDirectoryCount` counts all.
+    public var unreadableDirectories: [FileErrorMessage]
+    public var unreadableDirectoryCount: Int
+    /// The last finished reconcile, or nil before the start-up crawl has finished.
+    public var lastReconcile: ReconcileStatus?
     /// Why the index in use is damaged (SQLite reported corruption), while a rebuild from the
     /// files replaces it; nil when it is not known to be damaged. `state` is then `"damaged"`.
     public var damage: String?
@@ -112,8 +121,13 @@ public struct StatusResult: Codable, Sendable, Equatable {
                 errors: Int, recentErrors: [FileErrorMessage], version: String,
                 watchedDirectories: Int = 0, unwatchedDirectories: Int = 0, overflows: Int = 0,
                 missingRoots: [String] = [], rebuild: RebuildStatus? = nil, lastRebuild: String? = nil, extractions: Int = 0,
-                damage: String? = nil) {
+                damage: String? = nil, quarantined: Int = 0, unreadableDirectories: [FileErrorMessage] = [],
+                unreadableDirectoryCount: Int = 0, lastReconcile: ReconcileStatus? = nil) {
         self.damage = damage
+        self.quarantined = quarantined
+        self.unreadableDirectories = unreadableDirectories
+        self.unreadableDirectoryCount = unreadableDirectoryCount
+        self.lastReconcile = lastReconcile
         self.extractions = extractions
         self.watchedDirectories = watchedDirectories
         self.unwatchedDirectories = unwatchedDirectories
@@ -129,6 +143,43 @@ public struct StatusResult: Codable, Sendable, Equatable {
         self.errors = errors
         self.recentErrors = recentErrors
         self.version = version
+    }
+}
+
+/// What the last reconcile found.
+public struct ReconcileStatus: Codable, Sendable, Equatable {
+    /// Why it ran (`start`, `requested`, `inotify queue overflow`, …; several when coalesced).
+    public var reason: String
+    /// Files found on disk.
+    public var files: Int
+    /// New, changed and removed files it queued for indexing.
+    public var changes: Int
+    /// Files written within a second of being indexed, read again to compare their content.
+    public var verified: Int
+    /// How long the crawl took, in seconds.
+    public var seconds: Double
+    /// When it finished, in milliseconds since the Unix epoch.
+    public var finishedAtMilliseconds: Int64
+
+    public init(reason: String, files: Int, changes: Int, verified: Int, seconds: Double, finishedAtMilliseconds: Int64) {
+        self.reason = reason
+        self.files = files
+        self.changes = changes
+        self.verified = verified
+        self.seconds = seconds
+        self.finishedAtMilliseconds = finishedAtMilliseconds
+    }
+}
+
+/// Result of `errors`: files that could not be indexed, newest first.
+public struct ErrorsResult: Codable, Sendable, Equatable {
+    /// All failures recorded.
+    public var total: Int
+    public var errors: [FileErrorMessage]
+
+    public init(total: Int, errors: [FileErrorMessage]) {
+        self.total = total
+        self.errors = errors
     }
 }
 

@@ -54,13 +54,24 @@ public enum DirectoryListing {
     /// first) before it is listed, `file` for each included regular file. Symbolic links are
     /// followed only when `rules.followSymlinks`, and then a directory reached twice (a loop, or
     /// two links to one place) is entered once.
-    public static func walk(_ root: String, rules: IndexingRules, directory: (String) -> Void, file: (String) -> Void) {
+    /// `unreadable` is called for each directory that cannot be listed, with errno; `listed` for
+    /// each one that was.
+    public static func walk(_ root: String, rules: IndexingRules, directory: (String) -> Void, file: (String) -> Void,
+                            unreadable: (String, Int32) -> Void = { _, _ in }, listed: (String) -> Void = { _ in }) {
         var visited = Set<[UInt64]>()
         if let info = FileInfo(path: root, followingSymlinks: true) { visited.insert([info.device, info.inode]) }
         var stack = [root]
         while let dir = stack.popLast() {
             directory(dir)
-            for entry in entries(of: dir) {
+            let list: [Entry]
+            do {
+                list = try readEntries(of: dir)
+                listed(dir)
+            } catch {
+                if error.errno != ENOENT && error.errno != ENOTDIR { unreadable(dir, error.errno) }
+                continue
+            }
+            for entry in list {
                 let path = dir == "/" ? "/" + entry.name : dir + "/" + entry.name
                 var isDirectory = entry.isDirectory, isFile = entry.isRegularFile
                 if entry.isSymlink {
@@ -85,7 +96,13 @@ public enum DirectoryListing {
     /// The entries of `path` except `.` and `..`; empty when it cannot be read. Names that are
     /// not valid UTF-8 are escaped as ``JiansuoPath/RawPath`` says.
     public static func entries(of path: String) -> [Entry] {
-        guard let dir = RawPath.withCString(path, { opendir($0) }) else { return [] }
+        (try? readEntries(of: path)) ?? []
+    }
+
+    /// The entries of `path` except `.` and `..`.
+    /// - Throws: ``ListingError`` with `opendir`'s errno when the directory cannot be read.
+    public static func readEntries(of path: String) throws(ListingError) -> [Entry] {
+        guard let dir = RawPath.withCString(path, { opendir($0) }) else { throw ListingError(errno: errno) }
         defer { closedir(dir) }
         var result: [Entry] = []
         while let ent = readdir(dir) {
@@ -106,4 +123,10 @@ public enum DirectoryListing {
         }
         return result
     }
+}
+
+/// A directory that could not be listed.
+public struct ListingError: Error, CustomStringConvertible {
+    public var errno: Int32
+    public var description: String { String(cString: strerror(errno)) }
 }

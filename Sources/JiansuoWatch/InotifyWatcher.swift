@@ -28,8 +28,12 @@ public final class InotifyWatcher: Sendable {
     private var rules: IndexingRules { settings.rules }
     private let logger: Logger
     private let handler: @Sendable (WatchEvent) -> Void
-    /// Watch descriptor → directory path.
-    private let watches = Mutex<[Int32: String]>([:])
+    /// Watch descriptor ↔ directory path, both ways (adding a watch costs O(1), not a scan).
+    private let watches = Mutex<WatchMap>(WatchMap())
+    /// Serializes tree walks (the reader thread's new directories, the reconcile service's crawls).
+    private let walking = Mutex<Void>(())
+    /// Directories that could not be listed or watched, with the reason (for `status`).
+    private let unreadable = Mutex<[String: String]>([:])
     private let roots = Mutex<Set<String>>([])
     private let stopping = Atomic<Bool>(false)
     private let warnedAboutLimit = Atomic<Bool>(false)
@@ -73,6 +77,11 @@ public final class InotifyWatcher: Sendable {
 
     /// Number of directories watched.
     public var watchCount: Int { watches.withLock { $0.count } }
+
+    /// Directories that cannot be read (listed or watched), each with the reason, e.g.
+    /// `Permission denied`. They are retried when their permissions change (IN_ATTRIB) and at
+    /// every reconcile.
+    public var unreadableDirectories: [String: String] { unreadable.withLock { $0 } }
     /// Directories that could not be watched because of the inotify watch limit.
     public var unwatchedDirectories: Set<String> { unwatched.withLock { $0 } }
     /// How often the kernel queue overflowed (IN_Q_OVERFLOW) since start.
@@ -86,20 +95,29 @@ public final class InotifyWatcher: Sendable {
     }
 
     /// Watches `directory` and every included directory below it, and returns the included
-    /// regular files found, as absolute paths. Call from one thread at a time.
+    /// regular files found, as absolute paths. Safe from any thread: walks are serialized.
     public func watchTree(_ directory: String) -> [String] {
-        var files: [String] = []
-        DirectoryListing.walk(directory, rules: rules, directory: { addWatch($0) }, file: { files.append($0) })
-        return files
+        walking.withLock { _ in
+            var files: [String] = []
+            DirectoryListing.walk(
+                directory, rules: rules, directory: { addWatch($0) }, file: { files.append($0) },
+                unreadable: { dir, code in
+                    let reason = String(cString: strerror(code))
+                    let new = unreadable.withLock { $0.updateValue(reason, forKey: dir) == nil }
+                    if new { logger.warning("cannot read directory; its files are not indexed", metadata: ["dir.path": "\(dir)", "error": "\(reason)"]) }
+                },
+                listed: { dir in unreadable.withLock { _ = $0.removeValue(forKey: dir) } })
+            return files
+        }
     }
 
     private func addWatch(_ dir: String) {
-        let known = watches.withLock { $0.values.contains(dir) }
+        let known = watches.withLock { $0.descriptor(of: dir) != nil }
         let overBudget = maxWatches > 0 && !known && watchCount >= maxWatches
         let wd = overBudget ? -1 : RawPath.withCString(dir) { inotify_add_watch(fd, $0, Self.mask) }
         if overBudget { errno = ENOSPC }
         if wd >= 0 {
-            watches.withLock { $0[wd] = dir }
+            watches.withLock { $0.set(wd, dir) }
             unwatched.withLock { _ = $0.remove(dir) }
             return
         }
@@ -111,30 +129,25 @@ public final class InotifyWatcher: Sendable {
                              metadata: ["dir.path": "\(dir)"])
             }
         } else if code != ENOENT && code != ENOTDIR {
-            logger.warning("cannot watch directory", metadata: ["dir.path": "\(dir)", "errno": "\(code)"])
+            let reason = "cannot watch: " + String(cString: strerror(code))
+            unreadable.withLock { $0[dir] = reason }
+            logger.warning("cannot watch directory", metadata: ["dir.path": "\(dir)", "error": "\(reason)"])
         }
     }
 
     /// Stops watching every directory at or under `dir` (it was moved away or deleted).
     private func unwatchTree(_ dir: String) {
         let prefix = dir + "/"
-        let gone = watches.withLock { map -> [Int32] in
-            let wds = map.filter { $0.value == dir || $0.value.hasPrefix(prefix) }.map(\.key)
-            for wd in wds { map[wd] = nil }
-            return wds
-        }
+        let gone = watches.withLock { map -> [Int32] in map.removeTree(dir) }
         unwatched.withLock { $0 = $0.filter { $0 != dir && !$0.hasPrefix(prefix) } }
+        unreadable.withLock { $0 = $0.filter { $0.key != dir && !$0.key.hasPrefix(prefix) } }
         for wd in gone { inotify_rm_watch(fd, wd) }
     }
 
     /// Renames the watched directories at or under `from` (their watches follow the inodes).
     private func rewatchTree(from: String, to: String) {
         let prefix = from + "/"
-        watches.withLock { map in
-            for (wd, path) in map where path == from || path.hasPrefix(prefix) {
-                map[wd] = to + path.dropFirst(from.count)
-            }
-        }
+        watches.withLock { $0.renameTree(from: from, to: to) }
         unwatched.withLock { set in
             set = Set(set.map { $0 == from || $0.hasPrefix(prefix) ? to + $0.dropFirst(from.count) : $0 })
         }
@@ -191,9 +204,9 @@ public final class InotifyWatcher: Sendable {
             handler(.overflow)
             return
         }
-        guard let dir = watches.withLock({ $0[wd] }) else { return }
+        guard let dir = watches.withLock({ $0.path(of: wd) }) else { return }
         if mask & UInt32(IN_IGNORED) != 0 {
-            watches.withLock { if $0[wd] == dir { $0[wd] = nil } }
+            watches.withLock { $0.remove(wd) }
             return
         }
         if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
@@ -270,6 +283,53 @@ public enum WatchError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .inotifyUnavailable(let e): "inotify_init1 failed: \(String(cString: strerror(e))) (check fs.inotify.max_user_instances)"
+        }
+    }
+}
+
+/// Watch descriptors and the directories they watch, indexed both ways. Pure data.
+struct WatchMap {
+    private var paths: [Int32: String] = [:]
+    private var descriptors: [String: Int32] = [:]
+
+    var count: Int { paths.count }
+
+    func path(of wd: Int32) -> String? { paths[wd] }
+    func descriptor(of path: String) -> Int32? { descriptors[path] }
+
+    /// Records that `wd` watches `path` (inotify returns the same descriptor for a directory
+    /// watched again, possibly under a new name).
+    mutating func set(_ wd: Int32, _ path: String) {
+        if let old = paths[wd], descriptors[old] == wd { descriptors[old] = nil }
+        if let oldWD = descriptors[path], oldWD != wd { paths[oldWD] = nil }
+        paths[wd] = path
+        descriptors[path] = wd
+    }
+
+    mutating func remove(_ wd: Int32) {
+        if let path = paths.removeValue(forKey: wd), descriptors[path] == wd { descriptors[path] = nil }
+    }
+
+    /// Forgets `dir` and every directory under it; returns their descriptors.
+    mutating func removeTree(_ dir: String) -> [Int32] {
+        let prefix = dir + "/"
+        let gone = descriptors.filter { $0.key == dir || $0.key.hasPrefix(prefix) }
+        for (path, wd) in gone {
+            descriptors[path] = nil
+            paths[wd] = nil
+        }
+        return Array(gone.values)
+    }
+
+    /// Renames `from` and every directory under it to lie under `to`.
+    mutating func renameTree(from: String, to: String) {
+        let prefix = from + "/"
+        let moved = descriptors.filter { $0.key == from || $0.key.hasPrefix(prefix) }
+        for (path, _) in moved { descriptors[path] = nil }
+        for (path, wd) in moved {
+            let renamed = to + path.dropFirst(from.count)
+            paths[wd] = renamed
+            descriptors[renamed] = wd
         }
     }
 }

@@ -19,14 +19,22 @@ enum ExitCodes {
     static let usage: Int32 = 2
     /// The daemon could not be reached.
     static let unreachable: Int32 = 3
+    /// The daemon could not answer this request: the search ran over its time budget, or the
+    /// index is damaged (the daemon is rebuilding it).
+    static let failed: Int32 = 4
 }
+
+/// `text` safe for the terminal: control characters from file names and contents are
+/// escaped (see ``JiansuoPath/PrintableText``).
+func safe(_ text: String) -> String { PrintableText.escape(text) }
 
 struct Jiansuo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jiansuo",
         abstract: "Search your Chinese documents through the jiansuod daemon.",
         discussion: """
-            Exit codes: 0 success (hits found), 1 no hits, 2 usage or query error, 3 daemon unreachable.
+            Exit codes: 0 success (hits found), 1 no hits, 2 usage or query error, 3 daemon unreachable,
+            4 the daemon could not answer (search timed out, index damaged and being rebuilt).
             The socket is --socket, else $JIANSUO_SOCKET, else index/jiansuod.sock in the current directory.
 
             Examples / 示例:
@@ -36,7 +44,7 @@ struct Jiansuo: ParsableCommand {
               jiansuo segment 北京市知識產權           how text is tokenized / 查看分词
               jiansuo rebuild --wait                  after a bulk import / 批量导入后重建索引
             """,
-        subcommands: [Search.self, Status.self, Show.self, Segment.self, Reconcile.self, Rebuild.self, Optimize.self, Check.self])
+        subcommands: [Search.self, Status.self, Show.self, Errors.self, Segment.self, Reconcile.self, Rebuild.self, Optimize.self, Check.self])
 
     // Declared here too so that `jiansuo --socket PATH search …` parses; subcommands read it
     // through their own @OptionGroup.
@@ -62,7 +70,8 @@ func call<R: Codable & Sendable>(_ options: ConnectionOptions, _ request: Reques
         switch error {
         case .daemonNotRunning, .io: throw ExitCode(ExitCodes.unreachable)
         case .server(let e) where e.code == .invalidParams || e.code == .forbidden: throw ExitCode(ExitCodes.usage)
-        case .server(let e) where e.code == .notFound || e.code == .corrupt: throw ExitCode(ExitCodes.noHits)
+        case .server(let e) where e.code == .notFound: throw ExitCode(ExitCodes.noHits)
+        case .server(let e) where e.code == .corrupt || e.code == .timeout || e.code == .internal: throw ExitCode(ExitCodes.failed)
         default: throw ExitCode(ExitCodes.unreachable)
         }
     }
@@ -138,8 +147,8 @@ struct Search: ParsableCommand {
             }
             for (n, hit) in result.hits.enumerated() {
                 let rank = offset + n + 1
-                print(color ? "\u{1B}[1m\(rank). \(hit.title)\u{1B}[0m" : "\(rank). \(hit.title)")
-                print("   " + (color ? "\u{1B}[32m\(hit.path)\u{1B}[0m" : hit.path))
+                print(color ? "\u{1B}[1m\(rank). \(safe(hit.title))\u{1B}[0m" : "\(rank). \(safe(hit.title))")
+                print("   " + (color ? "\u{1B}[32m\(safe(hit.path))\u{1B}[0m" : safe(hit.path)))
                 print("   " + highlighted(hit, color: color))
             }
             let shown = result.hits.isEmpty ? "" : " (showing \(offset + 1)–\(offset + result.hits.count))"
@@ -148,20 +157,20 @@ struct Search: ParsableCommand {
         if result.hits.isEmpty && result.total == 0 { throw ExitCode(ExitCodes.noHits) }
     }
 
-    /// The snippet with its highlights: bold red on a colour terminal, else in [brackets].
+    /// The snippet with its highlights: bold red on a colour terminal, else in [brackets]. The
+    /// snippet's own control characters are escaped, piece by piece, before the markup goes in.
     func highlighted(_ hit: SearchHitMessage, color: Bool) -> String {
         let bytes = Array(hit.snippet.utf8)
-        var out: [UInt8] = []
+        var out = ""
         var cursor = 0
+        func piece(_ r: Range<Int>) -> String { safe(String(decoding: bytes[r], as: UTF8.self)) }
         let (open, close) = color ? ("\u{1B}[1;31m", "\u{1B}[0m") : ("[", "]")
         for range in hit.highlights where range.count == 2 {
             let start = max(cursor, min(range[0], bytes.count)), end = max(start, min(range[1], bytes.count))
-            out += bytes[cursor..<start]
-            out += Array(open.utf8) + bytes[start..<end] + Array(close.utf8)
+            out += piece(cursor..<start) + open + piece(start..<end) + close
             cursor = end
         }
-        out += bytes[cursor...]
-        return String(decoding: out, as: UTF8.self)
+        return out + piece(cursor..<bytes.count)
     }
 }
 
@@ -180,12 +189,20 @@ struct Status: ParsableCommand {
             return
         }
         print("state:     \(status.state)")
+        if let damage = status.damage { print("damage:    \(safe(damage)) (rebuilding from the files)") }
         print("documents: \(status.documents)")
         print("pending:   \(status.pending)")
-        print("roots:     \(status.roots.joined(separator: ", "))")
-        print("index:     \(status.index)")
-        print("errors:    \(status.errors)")
-        for e in status.recentErrors { print("  \(e.path): \(e.message)") }
+        print("roots:     \(safe(status.roots.joined(separator: ", ")))")
+        print("index:     \(safe(status.index))")
+        print("errors:    \(status.errors)\(status.quarantined > 0 ? ", \(status.quarantined) quarantined" : "")\(status.errors > status.recentErrors.count ? " (jiansuo errors lists them all)" : "")")
+        for e in status.recentErrors { print("  \(safe(e.path)): \(safe(e.message))") }
+        if status.unreadableDirectoryCount > 0 {
+            print("unreadable directories: \(status.unreadableDirectoryCount) (their files are not indexed)")
+            for e in status.unreadableDirectories { print("  \(safe(e.path)): \(safe(e.message))") }
+        }
+        if let r = status.lastReconcile {
+            print("last reconcile: \(r.files) files, \(r.changes) changes, \(r.verified) verified (\(safe(r.reason)))")
+        }
         print("version:   \(status.version)")
     }
 }
@@ -210,18 +227,48 @@ struct Show: ParsableCommand {
             try printJSON(doc)
             return
         }
-        print("path:       \(doc.path)")
-        print("title:      \(doc.title)")
+        print("path:       \(safe(doc.path))")
+        print("title:      \(safe(doc.title))")
         print("format:     \(doc.format)")
         print("encoding:   \(doc.encoding)")
         print("size:       \(doc.size) bytes")
-        if let date = doc.date { print("date:       \(date)") }
-        if let author = doc.author { print("author:     \(author)") }
-        if !doc.categories.isEmpty { print("categories: \(doc.categories.joined(separator: ", "))") }
-        if !doc.tags.isEmpty { print("tags:       \(doc.tags.joined(separator: ", "))") }
-        if !doc.links.isEmpty { print("links:      \(doc.links.joined(separator: " "))") }
+        if let date = doc.date { print("date:       \(safe(date))") }
+        if let author = doc.author { print("author:     \(safe(author))") }
+        if !doc.categories.isEmpty { print("categories: \(safe(doc.categories.joined(separator: ", ")))") }
+        if !doc.tags.isEmpty { print("tags:       \(safe(doc.tags.joined(separator: ", ")))") }
+        if !doc.links.isEmpty { print("links:      \(safe(doc.links.joined(separator: " ")))") }
         print("")
-        print(doc.body)
+        // Line by line, so that line breaks and tabs stay; any other control character is escaped.
+        for line in doc.body.split(separator: "\n", omittingEmptySubsequences: false) {
+            print(line.split(separator: "\t", omittingEmptySubsequences: false).map { safe(String($0)) }.joined(separator: "\t"))
+        }
+    }
+}
+
+struct Errors: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the files that could not be indexed, with the reason, newest first.",
+        discussion: "Files quarantined because they stopped the daemon say so; they are tried again when they change.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Number of files to list (1–\(ErrorsParams.maxLimit)).")
+    var limit: Int = 100
+
+    @Option(help: "Number of files to skip.")
+    var offset: Int = 0
+
+    @Flag(help: "Print one JSON object: {total, errors: [{path, message}]}.")
+    var json = false
+
+    func run() throws {
+        let result = try call(connection, .errors(ErrorsParams(limit: limit, offset: offset)), ErrorsResult.self)
+        if json {
+            try printJSON(result)
+            return
+        }
+        for e in result.errors { print("\(safe(e.path)): \(safe(e.message))") }
+        print("\(result.total) file\(result.total == 1 ? "" : "s") not indexed")
     }
 }
 
@@ -285,7 +332,11 @@ func waitUntilIdle(_ connection: ConnectionOptions, what: String) throws {
             }
         } else if status.state == "idle" || status.state == "polling" || status.state == "missing-root" {
             if tty && sawWork { writeStandardError(("\n".utf8)) }
-            print("\(what): done; \(status.documents) documents, \(status.errors) errors")
+            var summary = "\(what): done; \(status.documents) documents, \(status.errors) errors"
+            if what == "reconcile", let r = status.lastReconcile {
+                summary += "; \(r.files) files on disk, \(r.changes) changes, \(r.verified) verified"
+            }
+            print(summary)
             return
         } else if !tty && Date().timeIntervalSince(lastLine) >= 1 {
             writeStandardError(("\(what): \(status.state), \(status.pending) pending\n".utf8))
@@ -333,7 +384,7 @@ struct Rebuild: ParsableCommand {
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the whole index for consistency (SQLite quick_check and FTS5 integrity-check).",
-        discussion: "Exit code 1 when the index is damaged; `jiansuo rebuild` replaces it.")
+        discussion: "Exit code 4 when the index is damaged; the daemon then rebuilds it from the files by itself.")
 
     @OptionGroup var connection: ConnectionOptions
 

@@ -33,6 +33,13 @@ struct Jiansuod: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default: info).")
     var logLevel: String?
 
+    // Used by the daemon itself (CrashGuard): extract one file in a separate process.
+    @Option(name: .customLong("probe-extraction"), help: ArgumentHelp(visibility: .private))
+    var probeExtraction: String?
+
+    @Option(name: .customLong("probe-max-bytes"), help: ArgumentHelp(visibility: .private))
+    var probeMaxBytes: Int = 16 << 20
+
     /// The configuration as the command line asks for it: defaults < file < environment < flags.
     func settings() throws -> DaemonConfig {
         var settings = DaemonConfig()
@@ -55,6 +62,9 @@ struct Jiansuod: AsyncParsableCommand {
     }
 
     mutating func run() async throws {
+        if let probeExtraction {
+            throw ExitCode(Daemon.probeExtraction(path: probeExtraction, maxFileBytes: min(max(1, probeMaxBytes), 256 << 20)))
+        }
         let settings = try settings()
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in JournalLogHandler(label: label, level: level) }

@@ -49,6 +49,7 @@ import Testing
             case "response segment": _ = try decode(json, SegmentResult.self)
             case "response show": _ = try decode(json, ShowResult.self)
             case "response action": _ = try decode(json, ActionResult.self)
+            case "response errors": _ = try decode(json, ErrorsResult.self)
             case "response search":
                 let result = try #require(try decode(json, SearchResult.self).result)
                 for hit in result.hits {
@@ -64,7 +65,7 @@ import Testing
                 Issue.record("unknown example kind '\(info)'")
             }
         }
-        #expect(methods == ["ping", "version", "status", "search", "segment", "show", "rebuild", "check"])
+        #expect(methods == ["ping", "version", "status", "search", "segment", "show", "errors", "rebuild", "check"])
     }
 
     @Test func everyErrorCodeIsDocumented() throws {

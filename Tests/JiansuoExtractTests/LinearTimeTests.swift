@@ -1,0 +1,105 @@
+import Foundation
+import Glibc
+import JiansuoExtract
+import Testing
+
+/// Every extractor is linear in its input: for each pathological input of the kinds that made
+/// extraction quadratic or recursive (issue 11), quadrupling the input at most about quadruples
+/// the time. A quadratic step would multiply it by 16; the bound is 8, on the CPU time of the
+/// best of three runs, so scheduling noise cannot fail it, and the smaller input is sized to
+/// take milliseconds, not microseconds.
+@Suite struct LinearTimeTests {
+    /// CPU seconds of this thread to run `body`, best of three.
+    static func cpuTime(_ body: () -> Void) -> Double {
+        var best = Double.infinity
+        for _ in 0..<3 {
+            var start = timespec(), end = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start)
+            body()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end)
+            best = min(best, Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9)
+        }
+        return best
+    }
+
+    /// (name, file name, input of size n)
+    static let inputs: [(String, String, @Sendable (Int) -> String)] = [
+        ("markdown [x]( repeated", "a.md", { String(repeating: "[x](", count: $0) }),
+        ("markdown ![ repeated", "a.md", { String(repeating: "![a]", count: $0) }),
+        ("markdown ] and ( alternating", "a.md", { "[" + String(repeating: "](", count: $0) }),
+        ("markdown emphasis runs", "a.md", { String(repeating: "a*`~", count: $0) }),
+        ("markdown nested quotes", "a.md", { String(repeating: ">", count: $0 * 4) + " 引用" }),
+        ("markdown nested lists", "a.md", { n in (0..<(n / 64)).map { String(repeating: " ", count: $0 % 200) + "- 项" }.joined(separator: "\n") }),
+        ("markdown setext underlines", "a.md", { String(repeating: "标题\n===\n", count: $0 / 2) }),
+        ("html nested div", "a.html", { String(repeating: "<div>", count: $0) + "文本" + String(repeating: "</div>", count: $0) }),
+        ("html unclosed div", "a.html", { String(repeating: "<div>x", count: $0) }),
+        ("html nested headings", "a.html", { String(repeating: "<h2><span>", count: $0 / 2) + "标题" }),
+        ("html <a repeated", "a.html", { "<p>" + String(repeating: "<a", count: $0) }),
+        ("html entities", "a.html", { "<p>" + String(repeating: "&amp;&#x4e2d;", count: $0 / 2) }),
+        ("html comments", "a.html", { "<p>" + String(repeating: "<!--", count: $0) }),
+        ("front matter flow nesting", "a.md", { "---\nt: " + String(repeating: "[", count: $0) + "\n---\n正文" }),
+        ("front matter block nesting", "a.md", { n in "---\n" + (0..<(n / 32)).map { String(repeating: " ", count: $0) + "k:" }.joined(separator: "\n") + "\n---\n正文" }),
+        ("text tiny lines", "a.txt", { String(repeating: "字\n", count: $0) }),
+        ("text blank lines", "a.txt", { String(repeating: " \n", count: $0) }),
+        ("text one Han run", "a.txt", { String(repeating: "汉", count: $0) }),
+        ("text control characters", "a.txt", { String(repeating: "\r\u{0}字", count: $0) }),
+    ]
+
+    @Test(arguments: inputs.indices)
+    func extractionIsLinear(_ k: Int) throws {
+        let (name, file, make) = Self.inputs[k]
+        let extractor = Extractor(maxFileBytes: 64 << 20)
+        var n = 20_000
+        var small = 0.0
+        // Grow the small input until it takes at least 20 ms, so the ratio is not noise.
+        while true {
+            let bytes = Array(make(n).utf8)
+            small = Self.cpuTime { _ = try? extractor.extract(bytes, fileName: file) }
+            if small >= 0.02 || n >= 1_280_000 { break }
+            n *= 2
+        }
+        let large = Array(make(n * 4).utf8)
+        let time = Self.cpuTime { _ = try? extractor.extract(large, fileName: file) }
+        #expect(time <= 8 * max(small, 0.002), "\(name): \(n) → \(small) s, \(n * 4) → \(time) s")
+    }
+
+    @Test func deeplyNestedHTMLKeepsItsText() throws {
+        let html = "<html><body>" + String(repeating: "<div>", count: 200_000) + "深层嵌套的文本" + String(repeating: "</div>", count: 200_000) + "<p>之后</p>"
+        let doc = try Extractor().extract(Array(html.utf8), fileName: "deep.html")
+        #expect(doc.body.contains("深层嵌套的文本"))
+        #expect(doc.body.contains("之后"))
+    }
+
+    @Test func deeplyNestedFrontMatterIsKeptAsText() throws {
+        for yaml in ["title: " + String(repeating: "[", count: 100_000),
+                     "title: " + String(repeating: "{a: ", count: 10_000),
+                     (0..<200).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n"),
+                     String(repeating: "- ", count: 1000) + "x"] {
+            let doc = try Extractor().extract(Array(("---\n" + yaml + "\n---\n正文\n").utf8), fileName: "a.md")
+            #expect(doc.body.contains("正文"))
+            #expect(doc.warnings.contains { $0.contains("nested deeper than 64 levels") }, "\(yaml.prefix(40)): \(doc.warnings)")
+        }
+        // Ordinary front matter, lists and nested maps included, is still read.
+        let ok = "---\ntitle: 标题\ntags: [专利, 银行]\ncategories:\n  - 金融\n  - 科技\nextra:\n  a:\n    b: [1, [2, 3]]\n---\n正文\n"
+        let doc = try Extractor().extract(Array(ok.utf8), fileName: "a.md")
+        #expect(doc.title == "标题")
+        #expect(doc.metadata.tags == ["专利", "银行"])
+        #expect(doc.metadata.categories == ["金融", "科技"])
+        #expect(doc.warnings.isEmpty)
+    }
+
+    @Test func hugeFrontMatterIsKeptAsText() throws {
+        let yaml = (0..<10_000).map { "key\($0): 值\($0)" }.joined(separator: "\n")
+        let doc = try Extractor().extract(Array(("---\n" + yaml + "\n---\n正文\n").utf8), fileName: "a.md")
+        #expect(doc.warnings.contains { $0.contains("over 64 KB") })
+        #expect(doc.body.contains("key9999: 值9999"))
+        #expect(doc.body.contains("正文"))
+    }
+
+    @Test func markdownLinksStillWork() throws {
+        let md = "看[链接](https://example.com/a)和![图](b.png)，[不是链接] (x)，[未闭合(y\n"
+        let doc = try Extractor().extract(Array(md.utf8), fileName: "a.md")
+        #expect(doc.body == "看链接和图，[不是链接] (x)，[未闭合(y")
+        #expect(doc.links == ["https://example.com/a", "b.png"])
+    }
+}
