@@ -98,6 +98,17 @@ let package = Package(
             dependencies: ["JiansuoIndex", "JiansuoExtract", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "JiansuoProtocolTests", dependencies: ["JiansuoProtocol", "JiansuoPath"]),
+        .testTarget(name: "JiansuoWatchTests", dependencies: ["JiansuoWatch", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "JiansuoDaemonTests",
+            dependencies: [
+                "JiansuoDaemon", "JiansuoIndex", "JiansuoProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "JiansuoClientTests", dependencies: ["JiansuoClient", "JiansuoProtocol"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["jiansuod", "jiansuo", "JiansuoProtocol", "JiansuoClient", "JiansuoAnalysis", "JiansuoPath",

@@ -169,6 +169,13 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     mutating func load(yaml text: String, source path: String) throws {
+        // Yams builds its node tree recursively: a hostile file must not exhaust the stack.
+        guard text.utf8.count <= 1 << 20 else {
+            throw ConfigError(file: path, key: nil, message: "larger than 1 MiB; a configuration is a few lines")
+        }
+        guard FrontMatter.nestingBound(text[...]) <= FrontMatter.maxDepth else {
+            throw ConfigError(file: path, key: nil, message: "nested deeper than \(FrontMatter.maxDepth) levels")
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

@@ -1,7 +1,7 @@
 import NIOCore
 
 /// A frame of the newline-delimited protocol.
-enum LineFrame: Sendable {
+enum LineFrame: Sendable, Equatable {
     /// One line, without its `\n` (and without a trailing `\r`).
     case line(ByteBuffer)
     /// A line longer than the limit; its bytes were discarded up to the next `\n`.

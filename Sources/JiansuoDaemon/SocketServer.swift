@@ -21,6 +21,7 @@ struct SocketServer: Service {
     let group: String?
     let idleTimeout: Int64
     private let clients = ClientCount()
+    private let registry = ConnectionRegistry()
 
     init(path: String, activated: Int32?, handler: RequestHandler, pools: RequestPools, logger: Logger, access: AccessPolicy,
          group: String? = nil, idleTimeoutSeconds: Int64 = WireProtocol.idleTimeoutSeconds) {
@@ -77,7 +78,10 @@ struct SocketServer: Service {
                 try await withThrowingDiscardingTaskGroup { group in
                     try await server.executeThenClose { connections in
                         for try await connection in connections {
-                            if clients.value.add(1, ordering: .relaxed).newValue > WireProtocol.maxClients {
+                            // Full: make room by closing the connection idle the longest (a
+                            // client that connects and says nothing cannot lock others out);
+                            // when every connection has a request running, refuse.
+                            if clients.value.add(1, ordering: .relaxed).newValue > WireProtocol.maxClients && !registry.evictIdlest() {
                                 clients.value.subtract(1, ordering: .relaxed)
                                 group.addTask { await refuse(connection) }
                                 continue
@@ -107,6 +111,9 @@ struct SocketServer: Service {
         let peer: PeerCredentials? = try? await (connection.channel as? SocketOptionProvider)?
             .unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)).get()
         let uid = peer?.uid ?? UInt32.max
+        let channel = connection.channel
+        registry.register(channel)
+        defer { registry.unregister(channel) }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 guard access.mayRead(uid: uid) else {
@@ -115,6 +122,8 @@ struct SocketServer: Service {
                     return
                 }
                 for try await frame in inbound {
+                    registry.setBusy(channel, true)
+                    defer { registry.setBusy(channel, false) }
                     var response: [UInt8]
                     switch frame {
                     case .line(let line):
@@ -133,6 +142,44 @@ struct SocketServer: Service {
             // A client that vanished mid-request: nothing to answer.
             logger.debug("connection ended", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// The open connections, to close the one idle the longest when a new client needs its place.
+final class ConnectionRegistry: Sendable {
+    private struct Entry {
+        var channel: any Channel
+        var busy: Bool
+        var since: UInt64  // monotonic ns of the last change
+    }
+
+    private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
+
+    func register(_ channel: any Channel) {
+        entries.withLock { $0[ObjectIdentifier(channel)] = Entry(channel: channel, busy: false, since: Indexer.now()) }
+    }
+
+    func unregister(_ channel: any Channel) {
+        entries.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    func setBusy(_ channel: any Channel, _ busy: Bool) {
+        entries.withLock { map in
+            map[ObjectIdentifier(channel)]?.busy = busy
+            map[ObjectIdentifier(channel)]?.since = Indexer.now()
+        }
+    }
+
+    /// Closes the connection without a request running that has been idle the longest;
+    /// false when there is none.
+    func evictIdlest() -> Bool {
+        let victim = entries.withLock { map -> (any Channel)? in
+            guard let (key, entry) = map.filter({ !$0.value.busy }).min(by: { $0.value.since < $1.value.since }) else { return nil }
+            map[key] = nil
+            return entry.channel
+        }
+        victim?.close(promise: nil)
+        return victim != nil
     }
 }
 

@@ -64,7 +64,7 @@ public enum FrontMatter {
     /// parsing: the deepest flow nesting (`[` and `{`, counted even inside quotes, so the bound
     /// may be high but never low) plus, per line, the block levels its indentation opens and
     /// the `- ` and `? ` indicators that start it.
-    static func nestingBound(_ yaml: Substring) -> Int {
+    public static func nestingBound(_ yaml: Substring) -> Int {
         let bytes = Array(yaml.utf8)
         var deepest = 0
         var flow = 0

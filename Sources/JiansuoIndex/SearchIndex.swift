@@ -539,7 +539,8 @@ public final class SearchIndex: Sendable {
                 let page = top.sorted().dropFirst(request.offset)
                 let hits = try page.enumerated().map { k, hit in
                     try checkDeadline(k << 8)
-                    return try self.hit(db, hit, match: match, snippets: request.snippets, terms: request.highlightTerms)
+                    return try self.hit(db, hit, match: match, snippets: request.snippets, terms: request.highlightTerms,
+                                        expired: { deadline.map { cindex_deadline_expired($0) != 0 } ?? false })
                 }
                 return SearchResults(total: total, hits: hits)
             }
@@ -591,14 +592,14 @@ public final class SearchIndex: Sendable {
     }
 
     /// Path, title and (when asked) snippet of one ranked hit.
-    private func hit(_ db: Database, _ hit: RankedHit, match: String, snippets: Bool, terms: [HighlightTerm]) throws -> SearchHit {
+    private func hit(_ db: Database, _ hit: RankedHit, match: String, snippets: Bool, terms: [HighlightTerm],
+                     expired: () -> Bool) throws -> SearchHit {
         let score = hit.rank >= Self.titleGroup ? hit.rank - Self.titleGroup : hit.rank
         if snippets, !terms.isEmpty {
             // Our highlighter: no FTS5 query per hit, one pass over the body's positions.
             if let row = try Row.fetchOne(db, sql: "SELECT path, title, jiansuo_text(body) FROM documents WHERE id = ?", arguments: [hit.id]) {
                 let body: String = row[2] ?? ""
-                let ranges = (try? segmenters.with { try $0.highlights(in: body, terms: terms) }) ?? []
-                let (snippet, highlights) = Self.parseSnippet(SnippetWindow.crop(Self.mark(body, ranges)))
+                let (snippet, highlights) = Self.parseSnippet(try snippet(of: body, terms: terms, expired: expired))
                 return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights)
             }
         } else if snippets {
@@ -613,6 +614,48 @@ public final class SearchIndex: Sendable {
         }
         let row = try Row.fetchOne(db, sql: "SELECT path, title FROM documents WHERE id = ?", arguments: [hit.id])
         return SearchHit(path: row?[0] ?? "", title: row?[1] ?? "", score: score, snippet: "", highlights: [])
+    }
+
+    /// Bodies up to this many UTF-8 bytes are highlighted whole; larger ones chunk by chunk.
+    static let snippetChunkBytes = 64 << 10
+    /// How far into a large body a snippet looks for a match, in UTF-8 bytes.
+    static let snippetScanBytes = 2 << 20
+
+    /// The snippet of `body` for `terms`, marked with U+0001 … U+0002 (see ``SnippetWindow``).
+    /// A large body is highlighted chunk by chunk (``snippetChunkBytes``, overlapping) until a
+    /// chunk has a match, up to ``snippetScanBytes`` in, and the snippet is picked from that
+    /// chunk: the cost of a hit does not grow with the size of its document.
+    /// - Throws: ``IndexError/timeout(milliseconds:)`` (with 0) when `expired` says so between chunks.
+    func snippet(of body: String, terms: [HighlightTerm], expired: () -> Bool) throws -> String {
+        let utf8 = body.utf8
+        if utf8.count <= Self.snippetChunkBytes {
+            let ranges = (try? segmenters.with { try $0.highlights(in: body, terms: terms) }) ?? []
+            return SnippetWindow.crop(Self.mark(body, ranges))
+        }
+        let bytes = Array(utf8)
+        /// The first byte at or after `k` that starts a character.
+        func boundary(_ k: Int) -> Int {
+            var k = min(k, bytes.count)
+            while k < bytes.count, bytes[k] & 0xC0 == 0x80 { k += 1 }
+            return k
+        }
+        let overlap = 1024  // a phrase that straddles two chunks is whole in the later one
+        var start = 0
+        while start < min(bytes.count, Self.snippetScanBytes) {
+            if expired() { throw IndexError.timeout(milliseconds: 0) }
+            let end = boundary(start + Self.snippetChunkBytes + overlap)
+            let chunk = String(decoding: bytes[start..<end], as: UTF8.self)
+            let ranges = (try? segmenters.with { try $0.highlights(in: chunk, terms: terms) }) ?? []
+            if !ranges.isEmpty {
+                let cropped = SnippetWindow.crop(Self.mark(chunk, ranges))
+                return start > 0 && !cropped.hasPrefix("…") ? "…" + cropped : cropped
+            }
+            if end >= bytes.count { break }
+            start = boundary(start + Self.snippetChunkBytes)
+        }
+        // No match near the start (the hit matched far in, or in the title): the opening.
+        let opening = String(decoding: bytes[0..<boundary(Self.snippetChunkBytes)], as: UTF8.self)
+        return SnippetWindow.crop(opening)
     }
 
     /// `text` with U+0001 before and U+0002 after each of `ranges` (sorted, disjoint UTF-8 byte

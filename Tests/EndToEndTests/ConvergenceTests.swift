@@ -200,14 +200,17 @@ import Testing
         #expect(d.stop() == 0)
     }
 
-    @Test func anInotifyOverflowTriggersAFullReconcile() throws {
-        // Only root can shrink the kernel queue (fs.inotify.max_queued_events) for the daemon's
-        // inotify instance; the setting is restored as soon as the daemon has started.
+    /// Only root can shrink the kernel queue (fs.inotify.max_queued_events), and only where
+    /// /proc/sys is writable (not in every container): the test is skipped, visibly, elsewhere.
+    static let canShrinkInotifyQueue = getuid() == 0 && access("/proc/sys/fs/inotify/max_queued_events", W_OK) == 0
+
+    @Test(.enabled(if: canShrinkInotifyQueue, "needs root and a writable /proc/sys"))
+    func anInotifyOverflowTriggersAFullReconcile() throws {
+        // The setting is restored as soon as the daemon has started.
         let sysctl = "/proc/sys/fs/inotify/max_queued_events"
-        guard getuid() == 0, let saved = try? String(contentsOfFile: sysctl, encoding: .utf8) else { return }
+        let saved = try String(contentsOfFile: sysctl, encoding: .utf8)
         let d = try DaemonFixture()
-        // A read-only /proc/sys (a container): nothing to shrink, nothing to test.
-        guard (try? "8\n".write(toFile: sysctl, atomically: false, encoding: .utf8)) != nil else { return }
+        try "8\n".write(toFile: sysctl, atomically: false, encoding: .utf8)
         defer { try? saved.write(toFile: sysctl, atomically: false, encoding: .utf8) }
         try d.start()
         try d.waitUntilIndexed(documents: 0)  // the watcher exists: its queue holds 8 events
@@ -231,19 +234,20 @@ import Testing
         #expect(d.stop() == 0)
     }
 
-    @Test func rebuildShowsAProgressBarOnATerminal() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1)"))
+    func rebuildShowsAProgressBarOnATerminal() throws {
         let d = try DaemonFixture()
-        for i in 0..<200 { try d.write("目录/文件\(i).txt", "文件\(i)\n\n进度条测试。" + String(repeating: "内容。", count: 100)) }
+        // Enough files that the rebuild lasts several of the CLI's 200 ms polls.
+        for i in 0..<1500 { try d.write("目录/文件\(i).txt", "文件\(i)\n\n进度条测试。" + String(repeating: "内容。", count: 300)) }
         try d.start()
-        try d.waitUntilIndexed(documents: 200)
+        try d.waitUntilIndexed(documents: 1500, timeout: 120)
         // script(1) gives the CLI a pseudo-terminal.
         let jiansuo = productsDirectory.appendingPathComponent("jiansuo").path
         let result = try DaemonFixture.run(URL(fileURLWithPath: "/usr/bin/script"),
                                            ["-qec", "\(jiansuo) --socket \(d.socket) rebuild --wait", "/dev/null"])
         #expect(result.status == 0)
-        #expect(result.stdout.contains("rebuild: done; 200 documents"))
-        #expect(result.stdout.contains("files/s") || result.stdout.contains("done"))
+        #expect(result.stdout.contains("rebuild: done; 1500 documents"))
+        #expect(result.stdout.contains("files/s") && result.stdout.contains("█"), "no progress bar: \(result.stdout)")
         #expect(d.stop() == 0)
     }
 }

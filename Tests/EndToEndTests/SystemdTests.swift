@@ -156,12 +156,27 @@ import Testing
         return fd
     }
 
-    func readLine(_ fd: Int32) -> String {
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    /// What one read of `fd` gives within 5 s: bytes, the end of the stream (the daemon closed
+    /// it), or nothing (a timeout). The three are told apart, so a test cannot mistake a
+    /// connection left open for one that was closed.
+    enum Read: Equatable {
+        case data(String)
+        case closed
+        case timedOut
+    }
+
+    func read(_ fd: Int32, seconds: Int = 5) -> Read {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+        if n > 0 { return .data(String(decoding: buffer[0..<n], as: UTF8.self)) }
+        return n == 0 || errno == ECONNRESET ? .closed : .timedOut
+    }
+
+    func readLine(_ fd: Int32) -> String {
+        if case .data(let text) = read(fd) { return text }
+        return ""
     }
 
     @Test func configErrorsNameTheKeyAndTheLine() throws {
@@ -182,14 +197,27 @@ import Testing
         // An idle client is disconnected after the timeout.
         let idle = rawConnect(d.socket)
         usleep(2_500_000)
-        #expect(readLine(idle).isEmpty)
+        #expect(read(idle, seconds: 1) == .closed)
         close(idle)
-        // 64 clients at once are served; the 65th is told the daemon is busy.
+        #expect(d.stop() == 0)
+    }
+
+    @Test func aNewClientTakesThePlaceOfTheConnectionIdleTheLongest() throws {
+        let d = try DaemonFixture(copying: repoRoot.appendingPathComponent("samples"))
+        try d.start()
+        try d.waitUntilIndexed(documents: 6)
+        // 64 clients at once are served. A 65th takes the place of the one idle the longest,
+        // so that clients that connect and say nothing cannot lock everybody out.
         let held = (0..<64).map { _ in rawConnect(d.socket) }
-        for fd in held { _ = "{\"method\":\"ping\"}\n".withCString { send(fd, $0, strlen($0), 0) } }
-        for fd in held { #expect(readLine(fd).contains("pong")) }
+        for fd in held {
+            _ = "{\"method\":\"ping\"}\n".withCString { send(fd, $0, strlen($0), 0) }
+            #expect(readLine(fd).contains("pong"))
+        }
         let extra = rawConnect(d.socket)
-        #expect(readLine(extra).contains("\"busy\""))
+        _ = "{\"method\":\"ping\"}\n".withCString { send(extra, $0, strlen($0), 0) }
+        #expect(readLine(extra).contains("pong"))
+        #expect(read(held[0]) == .closed, "the connection idle the longest was closed")
+        #expect(read(held[63], seconds: 1) == .timedOut, "the others stay open")
         close(extra)
         for fd in held { close(fd) }
         usleep(200_000)

@@ -38,7 +38,7 @@ import Testing
         ("html entities", "a.html", { "<p>" + String(repeating: "&amp;&#x4e2d;", count: $0 / 2) }),
         ("html comments", "a.html", { "<p>" + String(repeating: "<!--", count: $0) }),
         ("front matter flow nesting", "a.md", { "---\nt: " + String(repeating: "[", count: $0) + "\n---\n正文" }),
-        ("front matter block nesting", "a.md", { n in "---\n" + (0..<(n / 32)).map { String(repeating: " ", count: $0) + "k:" }.joined(separator: "\n") + "\n---\n正文" }),
+        ("front matter block nesting", "a.md", { n in "---\n" + (0..<(n / 32)).map { String(repeating: " ", count: $0 % 200) + "k:" }.joined(separator: "\n") + "\n---\n正文" }),
         ("text tiny lines", "a.txt", { String(repeating: "字\n", count: $0) }),
         ("text blank lines", "a.txt", { String(repeating: " \n", count: $0) }),
         ("text one Han run", "a.txt", { String(repeating: "汉", count: $0) }),
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func deeplyNestedFrontMatterIsKeptAsText() throws {
-        for yaml in ["title: " + String(repeating: "[", count: 100_000),
+        for yaml in ["title: " + String(repeating: "[", count: 60_000),
                      "title: " + String(repeating: "{a: ", count: 10_000),
                      (0..<200).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n"),
                      String(repeating: "- ", count: 1000) + "x"] {

@@ -19,7 +19,8 @@ import Testing
     func paths(_ index: SearchIndex, _ query: String) throws -> [String] {
         let compiler = QueryCompiler(segmenter: try Segmenter(options: index.options))
         let compiled = compiler.compile(QueryParser.parse(query))
-        guard let match = compiled.match else { return [] }
+        // A query that compiles to nothing would make every "finds nothing" check pass.
+        let match = try #require(compiled.match, "'\(query)' compiled to no match: \(compiled.hints)")
         return try index.search(SearchRequest(match: match, limit: 100, offset: 0, rankLayout: compiled.rankLayout)).hits.map(\.path)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JiansuoPath
 import JiansuoProtocol
 import Testing
 
@@ -34,5 +35,21 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(object["ok"] as? Bool == false)
         #expect((object["error"] as? [String: Any])?["code"] as? String == "bad_request")
+    }
+}
+
+/// Text from files is made safe for a terminal and a log line.
+@Suite struct PrintableTextTests {
+    @Test func controlCharactersAreEscapedAndTheRestKept() {
+        #expect(PrintableText.escape("知识产权 report.txt") == "知识产权 report.txt")
+        #expect(PrintableText.escape("a\nb\tc\rd") == "a\\nb\\tc\\rd")
+        #expect(PrintableText.escape("\u{1B}[31mred") == "\\u{1B}[31mred")
+        #expect(PrintableText.escape("\u{9B}2J") == "\\u{9B}2J")  // C1 CSI
+        #expect(PrintableText.escape("txt.\u{202E}exe") == "txt.\\u{202E}exe")  // bidi override
+        #expect(PrintableText.escape("\u{7F}\u{0}") == "\\u{7F}\\u{0}")
+        #expect(PrintableText.escape("back\\slash") == "back\\slash")
+        for scalar in (0..<0x110000).lazy.compactMap(Unicode.Scalar.init) where PrintableText.needsEscape(scalar) {
+            #expect(!PrintableText.escape(String(scalar)).unicodeScalars.contains(where: PrintableText.needsEscape))
+        }
     }
 }
