@@ -13,9 +13,13 @@ Builds, in a temporary folder (tempfile; removed at the end unless --keep):
     FIFOs named .txt/.md, symlink loops (file and directory), a file one byte over
     max_file_size, names with a newline, an ESC sequence, a tab, a CR and invalid UTF-8.
     Extras beyond the brief are marked "extra" (a YAML alias bomb, random bytes without NULs).
-Then starts jiansuod (--bin DIR) with `--root normal --root hostile --index … --socket …` and
-a config file that adds `follow_symlinks: true` (so that the loops are exercised), and, while
-it builds its index, runs for --attack seconds:
+  - novels/: --novels N plain-text .txt "novels" (default 30 for medium, 2 for small) of 12–16 MB
+    each, sizes spread evenly over that range (all under the daemon's 16 MiB max_file_size), made
+    of the normal corpus's bodies (front matter, markup and title lines removed) concatenated,
+    paragraphs separated by blank lines, the first line a title.
+Then starts jiansuod (--bin DIR) with `--root normal --root hostile --root novels --index …
+--socket …` and a config file that adds `follow_symlinks: true` (so that the loops are
+exercised), and, while it builds its index, runs for --attack seconds:
   - one well-behaved client: a cheap search (a document title of the corpus, 10 hits with
     snippets) every 50 ms on its own connection, in its own process; p50 / p99 / max, failures;
     it goes on until the daemon is idle, then 3 s more as an idle baseline (reported, not checked);
@@ -23,29 +27,33 @@ it builds its index, runs for --attack seconds:
     huge id and v; deeply nested JSON; a 2 MiB line; invalid UTF-8. Every request must get one
     JSON response line, `"ok": false` unless the value is valid (offset 0, null = default);
   - slow readers: connections that send searches and never read the answers;
-  - 64 connections that connect and never send (the daemon's client limit is 64);
+  - 64 connections that connect and never send (the daemon's client limit is 64; a newcomer
+    evicts the connection idle the longest, so these are expected to be closed one by one);
   - expensive queries: 的 × 500, very frequent characters repeated, 300 and 199 OR terms,
     long phrases, deep pages; an answer, a `timeout` or `invalid_params` are all fine;
-  - a fresh connection with a ping every second (how many are refused `busy`).
+  - a fresh connection with a ping every second: each must be answered `ok` (not `busy`, not
+    closed, within 5 s).
 Then waits for `status` to say idle (--idle-timeout after the daemon started) and checks each
-file with `show` over one connection. The protocol lists only the 10 newest indexing errors
-(`recentErrors`); the full list is read from the `errors` table of the index database
-(read-only) and the report says so.
+file with `show` over one connection. The indexing errors are listed with the `errors` method
+(pages of 1,000); the bench only speaks the protocol and never opens the index database.
 
 Checks: the daemon stayed up (same pid, never exited); extreme parameters all answered with
-errors; expensive queries all answered; cheap searches p99 <= 100 ms, and none failed; peak RSS
-(VmHWM) <= 300 MB; idle within the timeout; every normal file indexed; every pathological file
-indexed or reported (FIFOs and symlink loops must not be indexed; the oversized file must be
-reported). Prints a markdown report (written to --out; for medium, default bench/HOSTILE.md) and
-ends with "N passed, N failed"; exits 1 when a check fails. A crash is a failed check: the report
-gives the signal, the requests sent just before it and, from the daemon's log, the Swift
-runtime's crash banner with the crashed thread (else the log's last lines).
+errors; expensive queries all answered; cheap searches p99 <= 100 ms, and none failed; fresh
+connections during the attack answered at least 95% of the time; peak RSS (VmHWM, the whole
+run: indexing, attack and the checks) <= 300 MB; idle within the timeout; every normal file
+indexed; every novel indexed; every pathological file indexed or reported (FIFOs and symlink
+loops must not be indexed; the oversized file must be reported). Prints a markdown report
+(written to --out; for medium, default bench/HOSTILE.md) with the peak RSS and the time to idle
+on top, and ends with "N passed, N failed"; exits 1 when a check fails. A crash is a failed
+check: the report gives the signal, the requests sent just before it and, from the daemon's
+log, the Swift runtime's crash banner with the crashed thread (else the log's last lines).
 
-Usage: bench/hostile [--size small|medium] [--bin DIR] [--out FILE] [--keep]
+Usage: bench/hostile [--size small|medium] [--bin DIR] [--out FILE] [--keep] [--novels N]
                      [--attack SECONDS] [--idle-timeout SECONDS]
 """
 import argparse
 import collections
+import html
 import json
 import multiprocessing
 import os
@@ -54,8 +62,8 @@ import re
 import select
 import shutil
 import signal
+import shlex
 import socket
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -75,15 +83,20 @@ SIZES = {
     "small": dict(divs=50_000, quotes=25_000, lists=25_000, staircase=700, flow=25_000, alias_levels=6,
                   html_line=4 * MiB, txt_line=3 * MiB, repeat=256 * 1024, han_run=4 * MiB,
                   tiny_lines=300_000, front_matter=256 * 1024, binary=256 * 1024,
-                  slow_readers=4, attack=20, idle_timeout=75),
+                  slow_readers=4, attack=20, idle_timeout=75, novels=2),
     "medium": dict(divs=200_000, quotes=100_000, lists=100_000, staircase=2_000, flow=100_000, alias_levels=7,
                    html_line=14 * MiB, txt_line=12 * MiB, repeat=1 * MiB, han_run=MAX_FILE_SIZE - 4096,
                    tiny_lines=2_000_000, front_matter=1 * MiB, binary=1 * MiB,
-                   slow_readers=8, attack=60, idle_timeout=400),
+                   slow_readers=8, attack=60, idle_timeout=400, novels=30),
 }
 P99_TARGET_S = 0.100
 RSS_TARGET_MB = 300
+FRESH_TARGET = 0.95  # share of fresh connections during the attack that must be answered `ok`
 IDLE_CONNECTIONS = 64
+# The novels: 12–16 MB each (decimal), spread over the range; all under max_file_size (16 MiB).
+NOVEL_MIN_BYTES = 12_000_000
+NOVEL_MAX_BYTES = 16_000_000
+NOVEL_PARAGRAPH_MAX = 60_000  # longer paragraphs are cut at a sentence end, so sizes stay in range
 PROBE_INTERVAL_S = 0.050
 
 # The last requests the hostile clients sent, to name what came just before a crash.
@@ -350,6 +363,123 @@ def han_pool(root, titles, limit_chars=1_500_000):
     return pool if len(pool) > 1000 else (pool + "".join(WORDS)) * 50
 
 
+# ---------------------------------------------------------------- the novels
+
+FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n---[ \t]*\n", re.S)
+DROPPED_ELEMENTS = re.compile(r"(?is)<(script|style|head|title|noscript)\b.*?</\1\s*>|<!--.*?-->")
+BLOCK_TAG = re.compile(r"(?i)</?(?:p|div|h[1-6]|li|ul|ol|br|tr|td|th|table|section|article|blockquote|pre|dd|dt|dl)\b[^>]*>")
+TAG = re.compile(r"<[^>]*>")
+MARKDOWN_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+LINE_MARKERS = re.compile(r"^[ \t]*(?:(?:#+|>+|[-*+]|\d+[.)])[ \t]+|>+)+", re.M)
+URL = re.compile(r"https?://\S+")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+SENTENCE_END = re.compile(r"(?<=[。！？])")
+
+
+def decode_document(data):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def body_paragraphs(text, extension):
+    """The paragraphs of one corpus document's body as plain text: front matter, the title
+    line of a plain-text file, HTML and markdown markup, and URLs removed; paragraphs with
+    little Han text (tables, code, box drawings) left out."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    front = FRONT_MATTER.match(text)
+    if front:
+        text = text[front.end():]
+    elif extension == "txt":
+        text = text.split("\n", 1)[1] if "\n" in text else ""  # the title line
+    text = DROPPED_ELEMENTS.sub(" ", text)
+    text = BLOCK_TAG.sub("\n\n", text)
+    text = html.unescape(TAG.sub("", text))
+    text = MARKDOWN_LINK.sub(r"\1", text)
+    text = URL.sub("", LINE_MARKERS.sub("", text)).replace("*", "").replace("`", "")
+    out = []
+    for block in re.split(r"\n[ \t\u3000]*\n", text):
+        lines = [line.rstrip() for line in block.split("\n") if line.strip()]
+        paragraph = "\n".join(lines)
+        visible = sum(1 for c in paragraph if not c.isspace())
+        han = len(HAN.findall(paragraph))
+        if han >= 10 and han * 2 >= visible:
+            while len(paragraph.encode()) > NOVEL_PARAGRAPH_MAX:
+                cut = paragraph[:NOVEL_PARAGRAPH_MAX // 4]
+                ends = [m.start() for m in SENTENCE_END.finditer(cut)]
+                at = ends[-1] if ends and ends[-1] > 100 else len(cut)
+                out.append(paragraph[:at])
+                paragraph = paragraph[at:].lstrip()
+            if paragraph:
+                out.append(paragraph)
+    return out
+
+
+def corpus_paragraphs(root, limit_bytes=96 * MiB):
+    """[(paragraph, its UTF-8 size)] of the normal corpus's bodies, in the corpus's order, up to
+    limit_bytes (the novels cycle through them)."""
+    out, total = [], 0
+    for d, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            extension = name.rsplit(".", 1)[-1].lower()
+            if name.startswith(".") or extension not in EXTENSIONS:
+                continue
+            try:
+                with open(os.path.join(d, name), "rb") as f:
+                    text = decode_document(f.read())
+            except OSError:
+                continue
+            for paragraph in body_paragraphs(text or "", extension):
+                size = len(paragraph.encode())
+                out.append((paragraph, size))
+                total += size + 2
+            if total >= limit_bytes:
+                return out
+    return out
+
+
+class Novel:
+    def __init__(self, name, title, size, target):
+        self.name, self.title, self.size, self.target = name, title, size, target
+        self.outcome, self.detail = "?", ""
+
+
+def write_novels(root, count, paragraphs, titles):
+    """Writes count novels into root: the i-th starts at the i-th count-th of the paragraphs and
+    cycles through them until its target size (spread from 12 to 16 MB) is reached."""
+    os.makedirs(root, exist_ok=True)
+    novels = []
+    if count <= 0:
+        return novels
+    if not paragraphs:
+        sys.exit("no paragraphs of Chinese text in the normal corpus to make novels of")
+    low, high = NOVEL_MIN_BYTES + NOVEL_PARAGRAPH_MAX + 2, NOVEL_MAX_BYTES
+    for i in range(count):
+        target = (low + high) // 2 if count == 1 else low + (high - low) * i // (count - 1)
+        title = f"长篇小说第{i + 1}部：{titles[i % len(titles)] if titles else '无题'}"
+        parts = [title, "\n\n"]
+        size = len(title.encode()) + 2
+        j = len(paragraphs) * i // count
+        while True:
+            paragraph, n = paragraphs[j % len(paragraphs)]
+            if size + n + 2 > target:
+                break
+            parts += [paragraph, "\n\n"]
+            size += n + 2
+            j += 1
+        name = f"novel-{i + 1:02d}-{size / 1e6:.1f}MB.txt"
+        data = "".join(parts).encode()
+        assert len(data) == size and NOVEL_MIN_BYTES <= size <= NOVEL_MAX_BYTES < MAX_FILE_SIZE, (name, size)
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(data)
+        novels.append(Novel(name, title, size, target))
+    return novels
+
+
 # ---------------------------------------------------------------- the pathological files
 
 class Entry:
@@ -573,8 +703,10 @@ class Attack:
         self.extreme_codes = collections.Counter()
         self.expensive = {}        # label -> [count, {code: n}, max seconds]
         self.slow = []             # (requests sent, blocked)
-        self.idle = {"held": 0, "busy": 0, "refused": 0, "closed early": 0}
+        self.idle = {"held to the end": 0, "closed by the daemon (evicted)": 0, "answered busy": 0, "refused": 0}
         self.fresh = collections.Counter()
+        self.fresh_latencies = []  # seconds from connect to the ping's answer, answered ones
+        self.fresh_bad = []        # (seconds after the attack's start, what happened)
         self.frequent = pool_frequent
         self.phrase = phrase
         self.threads = []
@@ -586,7 +718,7 @@ class Attack:
         for job in jobs:
             self.threads.append(threading.Thread(target=job, daemon=True))
             self.threads[-1].start()
-        time.sleep(1)  # the others connect first; then the flood takes the remaining slots
+        time.sleep(1)  # the others connect first; then the flood fills the slots and evicts
         self.threads.append(threading.Thread(target=self.idle_connections, daemon=True))
         self.threads[-1].start()
 
@@ -715,26 +847,40 @@ class Attack:
             s.setblocking(False)
             try:
                 data = s.recv(4096)
-                key = "busy" if b'"busy"' in data else "closed early" if not data else "held"
+                key = "answered busy" if b'"busy"' in data else "closed by the daemon (evicted)" if not data else "held to the end"
             except BlockingIOError:
-                key = "held"
+                key = "held to the end"
             except OSError:
-                key = "closed early"
+                key = "closed by the daemon (evicted)"
             self.idle[key] += 1
             s.close()
 
     def fresh_connections(self):
+        """A new connection and a ping every second; answered means `ok` within 5 s."""
+        began = time.time()
         while time.time() < self.deadline:
             start = time.time()
+            note("fresh connection", "connect + ping")
             try:
                 client = Client(self.sock_path, 5)
                 try:
                     response = client.request("ping")
-                    self.fresh["ok" if response.get("ok") else response.get("error", {}).get("code", "?")] += 1
+                    outcome = "answered ok" if response.get("ok") else response.get("error", {}).get("code", "?")
                 finally:
                     client.close()
+            except socket.timeout:
+                outcome = "no answer within 5 s"
+            except ConnectionRefusedError:
+                outcome = "connection refused"
+            except ConnectionError as error:
+                outcome = f"closed without an answer ({type(error).__name__})"
             except (OSError, ValueError) as error:
-                self.fresh[f"failed ({type(error).__name__})"] += 1
+                outcome = f"failed ({type(error).__name__}: {error})"
+            self.fresh[outcome] += 1
+            if outcome == "answered ok":
+                self.fresh_latencies.append(time.time() - start)
+            else:
+                self.fresh_bad.append((start - began, outcome))
             time.sleep(max(0.0, 1.0 - (time.time() - start)))
 
 
@@ -786,22 +932,26 @@ def wait_idle(daemon, deadline):
     return None, status
 
 
-def error_list(status):
-    """{path: message} of every indexing error, and where it came from."""
-    errors = {e["path"]: e["message"] for e in status.get("recentErrors", [])}
-    total = status.get("errors", len(errors))
-    if total <= len(errors):
-        return errors, f"status: {total} errors, all in recentErrors"
+def error_list(sock_path, status):
+    """({path: message} of every indexing error, read with the `errors` method in pages of
+    1,000, how it was read)."""
+    errors, offset, pages, total = {}, 0, 0, None
+    client = Client(sock_path, 60)
     try:
-        db = sqlite3.connect(f"file:{status['index']}?mode=ro", uri=True, timeout=10)
-        try:
-            errors.update(db.execute("SELECT path, message FROM errors").fetchall())
-        finally:
-            db.close()
-        return errors, (f"status: {total} errors, recentErrors holds the newest {len(status.get('recentErrors', []))}; "
-                        "the protocol cannot list the rest, so they were read from the errors table of the index database (read-only)")
-    except (sqlite3.Error, KeyError) as error:
-        return errors, f"status: {total} errors, only the newest {len(errors)} are listed by the protocol (index database unreadable: {error})"
+        while offset <= 1_000_000:
+            result = client.call("errors", {"limit": 1000, "offset": offset})
+            total, page = result["total"], result["errors"]
+            pages += 1
+            for error in page:
+                errors.setdefault(error["path"], error["message"])
+            offset += len(page)
+            if not page or offset >= total:
+                break
+    finally:
+        client.close()
+    how = (f"the `errors` method: total {total}, {offset} listed in {pages} page{'s' if pages != 1 else ''} of up to 1,000"
+           f" ({len(errors)} distinct paths); `status` counted {status.get('errors', '?')}")
+    return errors, how
 
 
 def show_all(sock_path, paths):
@@ -818,7 +968,11 @@ def show_all(sock_path, paths):
             client = None
             continue
         if response.get("ok"):
-            out[path] = ("indexed", response["result"])
+            result = response["result"]
+            # Only the body's length is kept: a novel's body is millions of characters.
+            result["bodyChars"] = len(result["body"]) if result.get("body") is not None else None
+            result["body"] = None
+            out[path] = ("indexed", result)
         elif response.get("error", {}).get("code") == "not_found":
             out[path] = ("missing", "")
         else:
@@ -828,29 +982,33 @@ def show_all(sock_path, paths):
     return out
 
 
-def database_left_behind(daemon):
-    """What a dead daemon's index database holds (read-only): show-like results for the indexed
-    paths, {path: message} of the errors; None when it cannot be read."""
-    try:
-        with open(os.path.join(daemon.dir, "CURRENT")) as f:
-            name = f.read().strip() or "jiansuo.sqlite"
-    except OSError:
-        name = "jiansuo.sqlite"
-    try:
-        db = sqlite3.connect(f"file:{os.path.join(daemon.dir, name)}?mode=ro", uri=True, timeout=10)
-        try:
-            shows = {path: ("indexed", {"title": title, "format": fmt, "encoding": encoding, "body": None})
-                     for path, title, fmt, encoding in db.execute("SELECT path, title, format, encoding FROM documents")}
-            errors = dict(db.execute("SELECT path, message FROM errors").fetchall())
-            return shows, errors
-        finally:
-            db.close()
-    except sqlite3.Error as error:
-        log(f"cannot read the index database: {error}")
-        return None
-
-
 # ---------------------------------------------------------------- main
+
+def machine():
+    """nproc, memory, CPU model and kernel, for the report."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    memory, model = "?", ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = next(int(line.split()[1]) for line in f if line.startswith("MemTotal:"))
+            memory = f"{kb / (1 << 20):.1f} GiB"
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except (OSError, StopIteration, ValueError):
+        pass
+    return f"nproc {cpus}{' (' + model + ')' if model else ''}, {memory} of memory, Linux {os.uname().release}"
+
+
+def binary_note(binary):
+    """The build of the binary (debug or release, from its folder) and its modification time."""
+    try:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(binary)))
+    except OSError:
+        return ""
+    folder = os.path.basename(os.path.dirname(os.path.realpath(binary)))
+    kind = next((k for k in ("release", "debug") if k in folder or k in os.path.realpath(binary)), "")
+    return f" ({kind + ' build, ' if kind else ''}built {when})"
+
 
 def find_binaries(option):
     for folder in ([option] if option else [os.path.join(REPO, ".build", "release"), os.path.join(REPO, ".build", "debug")]):
@@ -867,7 +1025,10 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the work folder (files, index, daemon.log)")
     parser.add_argument("--attack", type=float, help="seconds of hostile clients (small 20, medium 60)")
     parser.add_argument("--idle-timeout", type=float, help="seconds from the daemon's start to idle (small 75, medium 400)")
+    parser.add_argument("--novels", type=int, help="plain-text novels of 12–16 MB in a third root (small 2, medium 30)")
     args = parser.parse_args()
+    if args.novels is not None and args.novels < 0:
+        parser.error("--novels must be 0 or more")
     p = dict(SIZES[args.size])
     attack_s = args.attack or p["attack"]
     idle_timeout = args.idle_timeout or p["idle_timeout"]
@@ -887,7 +1048,9 @@ def main():
 
 
 def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
+    command = "bench/hostile" + "".join(" " + shlex.quote(a) for a in sys.argv[1:])
     # 1. The files.
+    novel_count = p["novels"] if args.novels is None else args.novels
     log(f"[{args.size}] normal corpus")
     normal_root, titles, corpus_how = normal_corpus(work, args.size)
     normal_root = os.path.realpath(normal_root)
@@ -898,6 +1061,12 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
     os.makedirs(hostile_root)
     entries = hostile_files(hostile_root, p, pool)
     hostile_bytes = sum(e.size for e in entries)
+    log(f"[{args.size}] {novel_count} novels of 12–16 MB")
+    novels_began = time.time()
+    novel_root = os.path.realpath(os.path.join(work, "novels"))
+    novels = write_novels(novel_root, novel_count, corpus_paragraphs(normal_root), titles)
+    novel_bytes = sum(n.size for n in novels)
+    novels_s = time.time() - novels_began
     generated_s = time.time() - began
     frequent = [c for c, _ in collections.Counter(pool).most_common(300)]
     rnd = random.Random(5)
@@ -907,8 +1076,9 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
     queries = rnd.sample(queries, min(200, len(queries)))
 
     # 2. The daemon, the well-behaved client and the attack.
-    log(f"[{args.size}] starting {binary}: {len(normal)} normal files, {len(entries)} pathological entries ({mb(hostile_bytes)})")
-    daemon = Daemon(binary, [normal_root, hostile_root], work)
+    log(f"[{args.size}] starting {binary}: {len(normal)} normal files, {len(entries)} pathological entries ({mb(hostile_bytes)}), "
+        f"{len(novels)} novels ({mb(novel_bytes)})")
+    daemon = Daemon(binary, [normal_root, hostile_root, novel_root], work)
     up = daemon.wait_ping(30)
     context = multiprocessing.get_context("fork")
     stop_probe = context.Event()
@@ -939,37 +1109,54 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
     first_idle = watch.first_idle if watch else None
     if first_idle is None:
         first_idle = idle_s
+    daemon.read_rss()
+    rss_before_checks = daemon.peak_rss_mb
+    log(f"[{args.size}] peak RSS so far {rss_before_checks:.0f} MB; "
+        + (f"first idle {first_idle:.1f} s after start" if first_idle is not None else "not idle"))
 
     # 3. The files, checked while the daemon still runs.
     alive_after = daemon.alive()
     peer_pid = None
     shows, errors, errors_how = {}, {}, "the daemon is not running"
     loop_hits = None
+    final_status = None
+    novel_paths = [protocol_path(os.path.join(os.fsencode(novel_root), os.fsencode(n.name))) for n in novels]
+    checks_began = time.time()
     if alive_after:
-        log(f"[{args.size}] checking {len(normal)} normal and {len(entries)} pathological paths with show")
+        log(f"[{args.size}] checking {len(normal)} normal, {len(entries)} pathological and {len(novels)} novel paths with show")
         try:
             client = Client(daemon.socket, 30)
             peer_pid = client.peer_pid()
-            status = client.call("status")
+            status = final_status = client.call("status")
             hits = client.call("search", {"query": "环路内部标记词", "limit": 100, "snippets": False})
             loop_hits = [h["path"] for h in hits["hits"]]
             client.close()
-            errors, errors_how = error_list(status)
+            errors, errors_how = error_list(daemon.socket, status)
         except (OSError, ValueError, RuntimeError) as error:
-            errors_how = f"status failed: {error}"
-        shows = show_all(daemon.socket, normal + [protocol_path(os.path.join(os.fsencode(hostile_root), e.name)) for e in entries])
+            errors_how = f"status or errors failed: {error}"
+        shows = show_all(daemon.socket, normal + [protocol_path(os.path.join(os.fsencode(hostile_root), e.name)) for e in entries]
+                         + novel_paths)
         alive_after = daemon.alive()
+    checks_s = time.time() - checks_began
     daemon.read_rss()
     stayed_up = up and alive_after and peer_pid == daemon.pid
     how_ended = daemon.how_it_ended()
     died_at = (daemon.exited_at - daemon.started) if daemon.exited_at else None
     stop_s = daemon.stop()
     normal_found = sum(1 for path in normal if shows.get(path, ("?",))[0] == "indexed")
-    left = database_left_behind(daemon) if up and not alive_after else None
-    if left:
-        # The daemon died: what it had done is in its database. The checks fail all the same.
-        shows, errors = left
-        errors_how = "the daemon died; indexed documents and errors were read from the index database it left (read-only)"
+    for novel, path in zip(novels, novel_paths):
+        state, result = shows.get(path, ("unknown", ""))
+        if state == "indexed":
+            novel.outcome = "indexed" + (" + reported" if path in errors else "")
+            novel.detail = f"title '{shown(result['title'][:40])}', {result['bodyChars'] or 0:,} characters of text"
+        elif path in errors:
+            novel.outcome, novel.detail = "reported, not indexed", errors[path]
+        elif state == "missing":
+            novel.outcome, novel.detail = "MISSING", "neither indexed nor in the errors"
+        else:
+            novel.outcome = "unknown"
+            novel.detail = result if state == "error" else "not checked (the daemon is not running)"
+    novels_found = sum(1 for n in novels if n.outcome.startswith("indexed"))
 
     # 4. The outcome of each file.
     for entry in entries:
@@ -982,11 +1169,11 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
         elif state == "indexed":
             entry.outcome = "indexed"
             entry.detail = f"{result['format']}, {result['encoding']}, title '{shown(result['title'][:40])}'"
-            if result["body"] is not None:
-                entry.detail += f", {len(result['body']):,} characters of text"
-        elif state == "missing" or (left and state == "unknown"):
+            if result["bodyChars"] is not None:
+                entry.detail += f", {result['bodyChars']:,} characters of text"
+        elif state == "missing":
             entry.outcome = "skipped" if entry.expect == "skipped" else "MISSING"
-            entry.detail = "neither indexed nor in the errors" + (" when the daemon died" if left else "")
+            entry.detail = "neither indexed nor in the errors"
         else:
             entry.outcome = "unknown"
             entry.detail = result if state == "error" else "not checked (the daemon is not running)"
@@ -1029,7 +1216,16 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
           f"{ms(p99)} (p50 {ms(pct(latencies, .5))}, max {ms(max(latencies) if latencies else float('nan'))}, {len(latencies)} searches)",
           f"≤ {P99_TARGET_S * 1000:.0f} ms")
     check("cheap searches all answered ok", latencies and not failures, f"{len(failures)} failures, {len(latencies)} answers", "0 failures")
-    check("peak RSS", daemon.peak_rss_mb and daemon.peak_rss_mb <= RSS_TARGET_MB, f"{daemon.peak_rss_mb:.0f} MB (VmHWM)", f"≤ {RSS_TARGET_MB} MB")
+    fresh_n = sum(attack.fresh.values())
+    fresh_ok = attack.fresh["answered ok"]
+    fresh_rate = fresh_ok / fresh_n if fresh_n else 0.0
+    check("fresh connections during the attack answered", up and fresh_n and fresh_rate >= FRESH_TARGET,
+          f"{fresh_ok} of {fresh_n} ({fresh_rate:.0%})"
+          + (f"; ping p50 {ms(pct(attack.fresh_latencies, .5))}, max {ms(max(attack.fresh_latencies))}" if attack.fresh_latencies else "")
+          + "".join(f"; {shown(k)} × {v}" for k, v in attack.fresh.most_common() if k != "answered ok"),
+          f"≥ {FRESH_TARGET:.0%} answered `ok` within 5 s (not `busy`, not closed)")
+    check("peak RSS (whole run)", daemon.peak_rss_mb and daemon.peak_rss_mb <= RSS_TARGET_MB,
+          f"{daemon.peak_rss_mb:.0f} MB (VmHWM; {rss_before_checks:.0f} MB before the show checks)", f"≤ {RSS_TARGET_MB} MB")
     if idle_s is not None:
         idle_value = f"first idle {first_idle:.1f} s after start"
     elif not up or daemon.exited_at and daemon.exited_at - daemon.started < idle_timeout:
@@ -1039,12 +1235,12 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
                       f"pending {(status or {}).get('pending', '?')})")
     check("idle after indexing", idle_s is not None, idle_value,
           f"≤ {idle_timeout:.0f} s")
-    normal_value = f"{normal_found} of {len(normal)} found with show"
-    if left:
-        normal_value += f"; {sum(1 for path in normal if path in shows)} in the index database the dead daemon left"
-    check("every normal file indexed", alive_after and normal_found == len(normal), normal_value, f"{len(normal)}")
+    check("every normal file indexed", alive_after and normal_found == len(normal),
+          f"{normal_found} of {len(normal)} found with show", f"{len(normal)}")
+    check("every novel indexed", alive_after and novels_found == len(novels),
+          f"{novels_found} of {len(novels)} found with show ({mb(novel_bytes)})", f"{len(novels)}")
     check("every pathological file indexed or reported", alive_after and not bad_entries,
-          f"{len(entries) - len(bad_entries)} of {len(entries)} as expected" + ("" if alive_after else " (from the database left behind)"),
+          f"{len(entries) - len(bad_entries)} of {len(entries)} as expected",
           "indexed, or in the errors with a reason; FIFOs and symlinks not indexed")
     passed = sum(1 for c in checks if c[1])
 
@@ -1054,19 +1250,26 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
     total_s = time.time() - began
     out(f"# Hostile inputs: {args.size} ({time.strftime('%Y-%m-%d %H:%M %Z')})")
     out("")
-    out(f"- Machine: {os.cpu_count()} cores; daemon `{binary}`; command `bench/hostile --size {args.size}"
-        f"{' --bin ' + os.path.dirname(binary) if args.bin else ''}`.")
-    out(f"- Normal corpus: {corpus_how}, {len(normal)} files. Pathological: {len(entries)} entries, {mb(hostile_bytes)} "
-        f"(generated in {generated_s:.0f} s with the corpus).")
+    out(f"**Peak RSS (VmHWM) for the whole run: {daemon.peak_rss_mb:.0f} MB** (target ≤ {RSS_TARGET_MB} MB; "
+        f"{rss_before_checks:.0f} MB before the show checks). "
+        + (f"**Time to idle: {first_idle:.1f} s** after the daemon's start." if first_idle is not None else "**The daemon never went idle.**"))
+    out("")
+    out(f"- Date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}. Machine: {machine()}.")
+    out(f"- Command: `{command}`; daemon `{binary}`{binary_note(binary)}.")
+    out(f"- Normal corpus: {corpus_how}, {len(normal)} files. Pathological: {len(entries)} entries, {mb(hostile_bytes)}. "
+        f"Novels: {len(novels)} plain-text files, {mb(novel_bytes)} "
+        + (f"({mb(min(n.size for n in novels))} to {mb(max(n.size for n in novels))}; written in {novels_s:.0f} s). " if novels else ". ")
+        + f"Generated in {generated_s:.0f} s in all.")
     out(f"- Hostile clients for {attack_s:.0f} s from the daemon's start; the cheap-search probe until idle. "
-        f"Config: `follow_symlinks: true`, other settings default (max_file_size 16 MiB, search_timeout_ms 10000).")
+        f"Config: `follow_symlinks: true`, other settings default (max_file_size 16 MiB, search_timeout_ms 10000, "
+        f"indexing_memory_mb 128, extraction_timeout_ms 10000).")
     if not stayed_up:
         ended = how_ended
     elif stop_s is None:
         ended = "did not stop within 30 s of SIGTERM and was killed"
     else:
         ended = f"stopped on SIGTERM in {stop_s:.1f} s"
-    out(f"- Total time {total_s:.0f} s; the daemon {ended}.")
+    out(f"- Total time {total_s:.0f} s (checking every file with show: {checks_s:.0f} s); the daemon {ended}.")
     out("")
     out("## Checks")
     out("")
@@ -1130,7 +1333,11 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
     sent = ", ".join(f"{n}{' (then blocked)' if b else ''}" for n, b in attack.slow)
     out(f"| slow readers ({p['slow_readers']} connections, never read) | requests sent before the daemon stopped reading: {sent or 'none'} |")
     out(f"| {IDLE_CONNECTIONS} connections that never send | " + ", ".join(f"{k} {v}" for k, v in attack.idle.items()) + " |")
-    out(f"| a new connection + ping every second | " + (", ".join(f"{k} × {v}" for k, v in attack.fresh.most_common()) or "none") + " |")
+    out(f"| a new connection + ping every second | " + (", ".join(f"{shown(k)} × {v}" for k, v in attack.fresh.most_common()) or "none")
+        + (f"; ping answered in p50 {ms(pct(attack.fresh_latencies, .5))}, p99 {ms(pct(attack.fresh_latencies, .99))}, "
+           f"max {ms(max(attack.fresh_latencies))}" if attack.fresh_latencies else "")
+        + ("; not answered at " + ", ".join(f"{t:.0f} s ({shown(w)})" for t, w in attack.fresh_bad[:10]) if attack.fresh_bad else "")
+        + " |")
     out("")
     out("## Pathological files")
     out("")
@@ -1146,7 +1353,44 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
     missing_normal = [path for path in normal if shows.get(path, ("?",))[0] != "indexed"]
     if alive_after and missing_normal:
         out("")
-        out(f"Normal files not found with show ({len(missing_normal)}): " + ", ".join(f"`{shown(m)}`" for m in missing_normal[:10]) + ".")
+        out(f"Normal files not found with show ({len(missing_normal)}): "
+            + ", ".join(f"`{shown(m)}`" + (f" ({shown(errors[m])[:120]})" if m in errors else "") for m in missing_normal[:10]) + ".")
+    hostile_prefix = protocol_path(os.fsencode(hostile_root) + b"/")
+    other_errors = [(path, message) for path, message in errors.items() if not path.startswith(hostile_prefix)]
+    if other_errors:
+        out("")
+        out(f"Errors outside the pathological folder ({len(other_errors)}): "
+            + "; ".join(f"`{shown(path)}`: {shown(message)[:120]}" for path, message in other_errors[:10]) + ".")
+    out("")
+    out("## Novels")
+    out("")
+    out(f"{len(novels)} plain-text files in `novels/`, {mb(novel_bytes)} in all, indexed beside the normal corpus and the "
+        "pathological files while the attack ran. Each is the normal corpus's bodies concatenated (paragraphs separated "
+        "by blank lines, the first line a title), starting at a different document.")
+    out("")
+    if novels:
+        out("| novel | size | outcome | detail |")
+        out("|---|---:|---|---|")
+        for n in novels:
+            outcome = n.outcome if n.outcome.startswith("indexed") else f"**{n.outcome}**"
+            out(f"| `{n.name}` | {n.size:,} B | {outcome} | {shown(n.detail)[:160]} |")
+        out("")
+    out("## Status at the end")
+    out("")
+    if final_status:
+        st = final_status
+        out("| field | value |")
+        out("|---|---|")
+        for key in ("state", "documents", "pending", "errors", "quarantined", "unreadableDirectoryCount",
+                    "watchedDirectories", "unwatchedDirectories", "overflows", "extractions"):
+            out(f"| `{key}` | {shown(json.dumps(st.get(key, '(absent)'), ensure_ascii=False))} |")
+        out(f"| `unreadableDirectories` | " + (", ".join(f"`{shown(d.get('path', ''))}`: {shown(d.get('message', ''))}"
+                                                    for d in st.get("unreadableDirectories") or []) or "none") + " |")
+        out(f"| `missingRoots` | {shown(json.dumps(st.get('missingRoots', '(absent)'), ensure_ascii=False))} |")
+        out(f"| `lastReconcile` | {shown(json.dumps(st.get('lastReconcile', '(absent)'), ensure_ascii=False))} |")
+        out(f"| `damage` | {shown(json.dumps(st['damage'], ensure_ascii=False)) if 'damage' in st else 'absent (not damaged)'} |")
+    else:
+        out("No status: the daemon was not running.")
     out("")
     out(f"{passed} passed, {len(checks) - passed} failed")
     report = "\n".join(lines) + "\n"

@@ -24,8 +24,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `max_file_size`; default 16 MiB.
     public var maxFileBytes = Extractor.defaultMaxFileBytes
     /// Memory the indexing workers may hold between reading files and the writer writing them,
-    /// in MiB (estimated per file: about 12 bytes per byte of a file up to 4 MiB, 4 above). A
-    /// file larger than the budget is read alone. Key `indexing_memory_mb`; default 128.
+    /// in MiB (estimated per file: about 12 bytes per byte of the file). A file larger than the
+    /// budget is read alone. Key `indexing_memory_mb`; default 128.
     public var indexingMemoryMegabytes = 128
     /// Threads that answer requests (the fast lane; one more thread runs expensive searches).
     /// Key `request_threads`; default: one per core, at least 2.

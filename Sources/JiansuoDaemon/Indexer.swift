@@ -277,12 +277,13 @@ public final class Indexer: Sendable {
     static let largeFileBytes: Int64 = 1 << 20
 
     /// The memory one file is expected to take from reading to writing, in bytes: its bytes,
-    /// the decoded and cleaned text, the extracted body and, up to
-    /// ``SearchIndex/maxPreparedBytes``, the recorded tokens (about 8 bytes per byte of text).
+    /// the decoded and cleaned text and the extracted body (about 4 bytes per byte), plus the
+    /// tokens — recorded by the worker up to ``SearchIndex/maxPreparedBytes`` (about 8 bytes per
+    /// byte), else made by the writer's tokenizer and held by FTS5 until the document is
+    /// written (counted the same).
     static func memoryEstimate(fileSize: Int64) -> Int {
-        let size = Int(clamping: fileSize)
-        let recorded = size <= SearchIndex.maxPreparedBytes ? size.multipliedReportingOverflow(by: 8).partialValue : 0
-        return size.multipliedReportingOverflow(by: 4).partialValue &+ recorded &+ 4096
+        let size = Int(clamping: max(0, fileSize))
+        return size.multipliedReportingOverflow(by: 12).partialValue &+ 4096
     }
 
     private func process(_ batch: [Work]) {

@@ -73,8 +73,11 @@ struct SocketServer: Service {
         Systemd.notify("READY=1\nSTATUS=listening; indexing")
         // A socket systemd passed belongs to systemd: it stays.
         defer { if activated == nil { unlink(path) } }
+        let listener = server.channel
         do {
-            try await cancelWhenGracefulShutdown {
+            // Graceful shutdown: stop accepting, close idle connections, and let each request in
+            // flight be answered before its connection closes.
+            try await withGracefulShutdownHandler {
                 try await withThrowingDiscardingTaskGroup { group in
                     try await server.executeThenClose { connections in
                         for try await connection in connections {
@@ -93,7 +96,11 @@ struct SocketServer: Service {
                         }
                     }
                 }
+            } onGracefulShutdown: {
+                registry.shutDown()
+                listener.close(promise: nil)
             }
+            logger.info("socket server stopped")
         } catch is CancellationError {
             logger.info("socket server stopped")
         }
@@ -121,6 +128,7 @@ struct SocketServer: Service {
                     try await outbound.write(ByteBuffer(bytes: handler.forbidden("user \(uid) may not use this daemon (allowed_users)") + [UInt8(ascii: "\n")]))
                     return
                 }
+                if registry.isShuttingDown { return }  // accepted as the server was stopping
                 for try await frame in inbound {
                     registry.setBusy(channel, true)
                     defer { registry.setBusy(channel, false) }
@@ -136,6 +144,7 @@ struct SocketServer: Service {
                     }
                     response.append(UInt8(ascii: "\n"))
                     try await outbound.write(ByteBuffer(bytes: response))
+                    if registry.isShuttingDown { break }  // answered; now the connection closes
                 }
             }
         } catch {
@@ -154,6 +163,17 @@ final class ConnectionRegistry: Sendable {
     }
 
     private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
+    private let stopping = Atomic<Bool>(false)
+
+    /// True once the server is shutting down: each connection closes after its answer.
+    var isShuttingDown: Bool { stopping.load(ordering: .relaxed) }
+
+    /// Starts the shutdown: closes every connection without a request running.
+    func shutDown() {
+        stopping.store(true, ordering: .relaxed)
+        let idle = entries.withLock { map in map.values.filter { !$0.busy }.map(\.channel) }
+        for channel in idle { channel.close(promise: nil) }
+    }
 
     func register(_ channel: any Channel) {
         entries.withLock { $0[ObjectIdentifier(channel)] = Entry(channel: channel, busy: false, since: Indexer.now()) }

@@ -7,8 +7,13 @@ import Testing
 /// The repository root, found from this file's path.
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The folder holding the built `jiansuod` and `jiansuo` (next to the test bundle).
+/// The folder holding the built `jiansuod` and `jiansuo` (next to the test bundle), or
+/// `$JIANSUO_TEST_BINARIES` to run the end-to-end tests against other builds (a release build,
+/// or an older commit's, to see a test fail on the code it was written against).
 let productsDirectory: URL = {
+    if let dir = ProcessInfo.processInfo.environment["JIANSUO_TEST_BINARIES"], !dir.isEmpty {
+        return URL(fileURLWithPath: dir)
+    }
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     for dir in [exe, exe.deletingLastPathComponent(), repoRoot.appendingPathComponent(".build/debug")]
     where FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("jiansuod").path) {
@@ -20,6 +25,8 @@ let productsDirectory: URL = {
 /// The output of one `jiansuo` run.
 struct CLIResult {
     var status: Int32
+    /// False when the process was killed by a signal (`status` is then the signal number).
+    var exited = true
     var stdout: String
     var stderr: String
 
@@ -116,7 +123,8 @@ final class DaemonFixture {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return CLIResult(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return CLIResult(status: p.terminationStatus, exited: p.terminationReason == .exit,
+                         stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     /// Runs `executable` and returns its standard output as bytes.

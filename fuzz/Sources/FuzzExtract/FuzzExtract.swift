@@ -5,10 +5,12 @@ import JiansuoExtract
 nonisolated(unsafe) let segmenter = try! Segmenter()
 
 /// Any file content, as .txt (plain, or HTML by content), .md and .html: extraction throws or
-/// returns a document, and its text tokenizes with in-range offsets.
+/// returns a document, and its text tokenizes with in-range offsets. Inputs starting with
+/// ``Expander/marker`` are expanded into documents of up to 4 MB (deep nesting, repetition,
+/// millions of lines), where recursion and quadratic work show.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let bytes = Expander.expand(Array(UnsafeBufferPointer(start: data, count: size)), limit: 4 << 20)
     for name in ["a.txt", "a.md", "a.html"] {
         guard let document = try? Extractor().extract(bytes, fileName: name) else { continue }
         let body = document.body
