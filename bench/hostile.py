@@ -628,7 +628,7 @@ def probe(sock_path, queries, stop, deadline, started, pipe):
             try:
                 client = Client(sock_path, 5)
             except OSError as error:
-                failures.append(f"connect: {error.strerror or error}")
+                failures.append(f"@{time.time() - started:.1f} connect: {error.strerror or error}")
                 time.sleep(0.2)
                 continue
         query = queries[i % len(queries)]
@@ -637,14 +637,14 @@ def probe(sock_path, queries, stop, deadline, started, pipe):
         try:
             response = client.request("search", {"query": query, "limit": 10})
         except (OSError, ValueError) as error:
-            failures.append(f"{query!r}: {type(error).__name__} {error}")
+            failures.append(f"@{time.time() - started:.1f} {query!r}: {type(error).__name__} {error}")
             client.close()
             client = None
             continue
         elapsed = time.perf_counter() - start
         latencies.append((time.time() - started - elapsed, elapsed, query))
         if not response.get("ok"):
-            failures.append(f"{query!r}: {response.get('error', {}).get('code')}")
+            failures.append(f"@{time.time() - started:.1f} {query!r}: {response.get('error', {}).get('code')}")
             if response.get("error", {}).get("code") == "busy":
                 client.close()
                 client = None
@@ -707,6 +707,7 @@ class Attack:
         self.fresh = collections.Counter()
         self.fresh_latencies = []  # seconds from connect to the ping's answer, answered ones
         self.fresh_bad = []        # (seconds after the attack's start, what happened)
+        self.flood = [None, None]  # when the idle connections were opened (first, last)
         self.frequent = pool_frequent
         self.phrase = phrase
         self.threads = []
@@ -831,6 +832,7 @@ class Attack:
 
     def idle_connections(self):
         socks = []
+        self.flood = [time.time(), None]
         for _ in range(IDLE_CONNECTIONS):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.settimeout(5)
@@ -840,6 +842,7 @@ class Attack:
             except OSError:
                 self.idle["refused"] += 1
                 s.close()
+        self.flood[1] = time.time()
         note("idle connections", f"{len(socks)} connected, sending nothing")
         while time.time() < self.deadline:
             time.sleep(0.2)
@@ -1315,9 +1318,14 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
             + "(requests in flight then are still answered after it); "
             + (f"indexing first went idle at {first_idle:.1f} s." if first_idle is not None else "indexing never went idle."))
     if failures:
-        kinds = collections.Counter(re.sub(r"^'.*?': ", "", f) for f in failures)
+        kinds = collections.Counter(re.sub(r"^@[0-9.]+ ('.*?': )?", "", f) for f in failures)
+        when = [f.split(" ", 1)[0][1:] + " s" for f in failures if f.startswith("@")]
         out("")
-        out("Failures: " + "; ".join(f"{shown(k)} × {n}" for k, n in kinds.most_common(8)) + ".")
+        out("Failures: " + "; ".join(f"{shown(k)} × {n}" for k, n in kinds.most_common(8))
+            + (f" (at {', '.join(when[:10])} after the daemon's start" if when else "")
+            + (f"; the {IDLE_CONNECTIONS} idle connections were opened from {attack.flood[0] - daemon.started:.2f} s "
+               f"to {attack.flood[1] - daemon.started:.2f} s" if when and attack.flood[1] else "")
+            + (")" if when else "") + ".")
     out("")
     out("## Hostile clients")
     out("")

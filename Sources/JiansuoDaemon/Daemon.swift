@@ -15,6 +15,7 @@ public enum Daemon {
     /// flags), for SIGHUP.
     public static func run(config: DaemonConfig, logger: Logger, reload: (@Sendable () throws -> DaemonConfig)? = nil) async throws {
         umask(0o077)  // the index and the socket are the user's alone
+        Indexer.configureAllocator()
         signal(SIGPIPE, SIG_IGN)
         // A daemon already answering on the socket: refuse before touching anything (the
         // index directory, its lock, a crawl).

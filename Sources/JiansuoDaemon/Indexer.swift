@@ -262,6 +262,19 @@ public final class Indexer: Sendable {
         if stuck > 0 { logger.warning("indexing workers still busy at shutdown", metadata: ["workers.count": "\(stuck)"]) }
     }
 
+    /// Makes glibc's allocator give large blocks back: blocks of 1 MiB or more are mapped and
+    /// unmapped on their own (a fixed `M_MMAP_THRESHOLD`; by default glibc raises the threshold
+    /// to 32 MiB after the first large free, so the text of every large file then stays in the
+    /// heap), and at most 4 arenas (by default 8 per core, each keeping what its threads freed).
+    /// Called once at start; a no-op on other C libraries. See mallopt(3).
+    static func configureAllocator() {
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        _ = mallopt(-3, 1 << 20)  // M_MMAP_THRESHOLD
+        _ = mallopt(-8, 4)        // M_ARENA_MAX
+    }
+
     /// Items processed in one busy period after which freed memory is returned (malloc_trim).
     static let trimAfter = 100
 
@@ -400,30 +413,39 @@ public final class Indexer: Sendable {
 
     /// A worker's job: checks one file, with its in-flight record and its memory reservation.
     private func runCheck(_ work: Work, _ k: Int, _ results: BatchResults, worker: Int, ticket: Int) {
-        results.start(k, now: Self.now())
         var reserved = 0
         var turnTaken = false
-        func reserve(_ bytes: Int) {
+        var recorded = false
+        // Called once the file is known to need reading, with its state: waits for memory,
+        // then starts the file's time budget and its in-flight record. Waiting for memory
+        // counts against neither.
+        func willRead(_ path: String, _ state: FileState, _ bytes: Int) {
             guard !turnTaken else { return }
             turnTaken = true
             if budget.acquire(ticket: ticket, bytes: bytes) { reserved = bytes }
+            results.start(k, now: Self.now())
+            results.noteState(k, state)
+            inFlight?.begin(worker, .extraction, path)
+            recorded = true
         }
         var change: IndexChange?
         if let path = work.checkedPath {
-            inFlight?.begin(worker, .extraction, path)
-            change = check(path, verify: { if case .verify = work { true } else { false } }(),
-                           noteState: { results.noteState(k, $0) }, reserve: reserve)
-            inFlight?.end(worker)
+            change = check(path, verify: { if case .verify = work { true } else { false } }(), willRead: willRead)
         }
-        reserve(0)  // pass the turn when nothing was read
+        if recorded { inFlight?.end(worker) }
+        if !turnTaken {
+            // Nothing was read: pass the turn, and the result is ready at once.
+            budget.acquire(ticket: ticket, bytes: 0)
+            results.start(k, now: Self.now())
+        }
         if !results.put(k, change, bytes: reserved) { budget.release(reserved) }
     }
 
     /// Decides what the index must do about `path`: nothing, index it, record a failure or
     /// delete it. With `verify`, a file whose metadata matches is still read and its content
-    /// hash compared. `reserve` is called once with the memory the file will take, before it
-    /// is read.
-    private func check(_ path: String, verify: Bool, noteState: (FileState) -> Void, reserve: (Int) -> Void) -> IndexChange? {
+    /// hash compared. `willRead` is called once, before the file is read, with its state and
+    /// the memory it will take.
+    private func check(_ path: String, verify: Bool, willRead: (String, FileState, Int) -> Void) -> IndexChange? {
         let rules = rules
         guard let info = FileInfo(path: path, followingSymlinks: rules.followSymlinks), info.kind == .regular,
               roots.contains(where: { rules.includes(path: path, under: $0) })
@@ -431,7 +453,6 @@ public final class Indexer: Sendable {
             return .delete(path: path)
         }
         let state = Self.state(info)
-        noteState(state)
         let stored = try? index.storedState(path: path)
         if let stored, stored.state == state, !verify { return nil }
         if info.size > Int64(extractor.maxFileBytes) {
@@ -439,7 +460,7 @@ public final class Indexer: Sendable {
             logger.warning("file not indexed: \(message)", metadata: ["doc.path": "\(path)"])
             return .failure(path: path, message: message, state: state)
         }
-        reserve(Self.memoryEstimate(fileSize: info.size))
+        willRead(path, state, Self.memoryEstimate(fileSize: info.size))
         let bytes: [UInt8]
         do {
             bytes = try Self.read(path, limit: extractor.maxFileBytes + 1, expectedSize: Int(info.size), followingSymlinks: rules.followSymlinks)

@@ -198,7 +198,8 @@ final class BatchResults: @unchecked Sendable {
         return false
     }
 
-    /// Waits for result `k`, or gives up when its worker started more than `budget` ns ago.
+    /// Waits for result `k`, or gives up when its worker started reading it more than `budget`
+    /// ns ago. A worker still waiting for memory has not started: the wait is not its fault.
     func take(_ k: Int, budget: UInt64, now: () -> UInt64) -> Taken {
         condition.lock()
         defer { condition.unlock() }
