@@ -206,6 +206,7 @@ class Daemon:
         self.process = subprocess.Popen(self.command, stdout=self.log, stderr=subprocess.STDOUT)
         self.pid = self.process.pid
         self.peak_rss_mb = 0.0
+        self.rss = []  # (seconds after the start, VmRSS MB), sampled every 0.1 s
         self.exited_at = None
         self.stop_sampling = threading.Event()
         self.sampler = threading.Thread(target=self._sample, daemon=True)
@@ -225,6 +226,8 @@ class Daemon:
                 for line in f:
                     if line.startswith("VmHWM:"):
                         self.peak_rss_mb = max(self.peak_rss_mb, int(line.split()[1]) / 1024)
+                    elif line.startswith("VmRSS:"):
+                        self.rss.append((time.time() - self.started, int(line.split()[1]) / 1024))
         except OSError:
             pass
 
@@ -1003,14 +1006,27 @@ def machine():
 
 
 def binary_note(binary):
-    """The build of the binary (debug or release, from its folder) and its modification time."""
+    """The build of the binary (debug or release, from its path), when it was built, the
+    repository's HEAD, and a warning when a source file is newer than the binary."""
     try:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(binary)))
+        built = os.path.getmtime(binary)
     except OSError:
         return ""
-    folder = os.path.basename(os.path.dirname(os.path.realpath(binary)))
-    kind = next((k for k in ("release", "debug") if k in folder or k in os.path.realpath(binary)), "")
-    return f" ({kind + ' build, ' if kind else ''}built {when})"
+    kind = next((k for k in ("release", "debug") if k in os.path.realpath(binary)), "")
+    note = f" ({kind + ' build, ' if kind else ''}built {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(built))} UTC"
+    try:
+        head = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h %cd", "--date=format-local:%H:%M"],
+                              capture_output=True, text=True, timeout=10, env={**os.environ, "TZ": "UTC"}).stdout.strip()
+        if head:
+            note += f"; repository HEAD {head} UTC"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    newest = max(((os.path.getmtime(os.path.join(d, f)), os.path.join(d, f)) for d, _, files in os.walk(os.path.join(REPO, "Sources"))
+                  for f in files if f.endswith((".swift", ".c", ".h"))), default=None)
+    if newest and newest[0] > built:
+        note += (f"; **the binary is older than the sources**: {os.path.relpath(newest[1], REPO)} changed "
+                 f"{time.strftime('%H:%M:%S', time.gmtime(newest[0]))} UTC")
+    return note + ")"
 
 
 def find_binaries(option):
@@ -1248,6 +1264,7 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
     passed = sum(1 for c in checks if c[1])
 
     # 6. The report.
+    end_of_indexing = first_idle if first_idle is not None else float("inf")
     lines = []
     out = lines.append
     total_s = time.time() - began
@@ -1296,11 +1313,27 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
         lines.extend(daemon.log_excerpt())
         out("```")
         out("")
+    if daemon.rss:
+        out("## Memory")
+        out("")
+        out(f"VmHWM (the kernel's high-water mark of the resident set) was {daemon.peak_rss_mb:.0f} MB at the end of the run and "
+            f"{rss_before_checks:.0f} MB before the show checks. VmRSS sampled every 0.1 s, highest in each phase:")
+        out("")
+        out("| phase | samples | highest VmRSS | at |")
+        out("|---|---:|---:|---:|")
+        for label, low, high in (("the attack", attack_window[0], attack_window[1]),
+                                 ("after the attack, until the first idle", attack_window[1], end_of_indexing),
+                                 ("idle, until the show checks", end_of_indexing, checks_began - daemon.started),
+                                 ("the show checks", checks_began - daemon.started, float("inf"))):
+            xs = [(r, t) for t, r in daemon.rss if low <= t < high]
+            if xs:
+                r, t = max(xs)
+                out(f"| {label} | {len(xs)} | {r:.0f} MB | {t:.1f} s |")
+        out("")
     out("## Cheap searches during the run (one client, every 50 ms, 10 hits with snippets)")
     out("")
     out("| when | searches | p50 | p99 | max |")
     out("|---|---:|---:|---:|---:|")
-    end_of_indexing = first_idle if first_idle is not None else float("inf")
     for label, keep in (("during the attack", lambda t: attack_window[0] <= t < attack_window[1]),
                         ("while indexing (before the first idle status)", lambda t: t < end_of_indexing),
                         ("after the attack's deadline, still indexing", lambda t: attack_window[1] <= t < min(end_of_indexing, run_end)),
@@ -1323,8 +1356,8 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
         out("")
         out("Failures: " + "; ".join(f"{shown(k)} × {n}" for k, n in kinds.most_common(8))
             + (f" (at {', '.join(when[:10])} after the daemon's start" if when else "")
-            + (f"; the {IDLE_CONNECTIONS} idle connections were opened from {attack.flood[0] - daemon.started:.2f} s "
-               f"to {attack.flood[1] - daemon.started:.2f} s" if when and attack.flood[1] else "")
+            + (f"; the {IDLE_CONNECTIONS} idle connections were opened from {attack.flood[0] - daemon.started:.3f} s "
+               f"to {attack.flood[1] - daemon.started:.3f} s" if when and attack.flood[1] else "")
             + (")" if when else "") + ".")
     out("")
     out("## Hostile clients")

@@ -23,6 +23,10 @@ int mapped_text_load(mapped_text *out, const UNormalizer2 *nfkc_cf, const uint16
 
 void mapped_text_free(mapped_text *t);
 
+/// Frees the buffers when they hold room for more than `max_units` units (a large text was
+/// loaded), so that a long-lived segmenter does not keep them.
+void mapped_text_shrink(mapped_text *t, int32_t max_units);
+
 /// The traditional→simplified table (65,536 entries, 0 = no change), built once per process from
 /// ICU's "Traditional-Simplified" transform. NULL if ICU could not open the transform.
 const uint16_t *script_fold_table(void);

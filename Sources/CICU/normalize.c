@@ -103,6 +103,15 @@ int mapped_text_load(mapped_text *out, const UNormalizer2 *nfkc_cf, const uint16
     return 0;
 }
 
+void mapped_text_shrink(mapped_text *t, int32_t max_units) {
+    if (t->cap > max_units) {
+        mapped_text_free(t);
+        t->text = NULL;
+        t->start8 = t->end8 = NULL;
+        t->len = t->cap = 0;
+    }
+}
+
 void mapped_text_free(mapped_text *t) {
     free(t->text);
     free(t->start8);

@@ -33,6 +33,7 @@ typedef struct {
     void *ctx;
     cicu_token_fn fts;
     cicu_token_kind_fn kinds;
+    int32_t base;  // UTF-8 offset of the chunk being tokenized in the caller's text
 } sink;
 
 cicu_segmenter *cicu_segmenter_open(const char *locale, int32_t options, int32_t *err) {
@@ -78,7 +79,7 @@ static int emit(cicu_segmenter *seg, sink out, int32_t u0, int32_t u1, int kind,
         UChar c = seg->text.text[u0];
         int32_t i = 0;
         U8_APPEND_UNSAFE(seg->token8, i, c);
-        int32_t start = seg->text.start8[u0], end = seg->text.end8[u0];
+        int32_t start = out.base + seg->text.start8[u0], end = out.base + seg->text.end8[u0];
         return out.fts != NULL ? out.fts(out.ctx, flags, seg->token8, i, start, end)
                                : out.kinds(out.ctx, kind, seg->token8, i, start, end);
     }
@@ -93,7 +94,7 @@ static int emit(cicu_segmenter *seg, sink out, int32_t u0, int32_t u1, int kind,
     if (U_FAILURE(e) && e != U_STRING_NOT_TERMINATED_WARNING) return 0;
     int32_t len = cap_utf8(seg->token8, at + n8);
     if (len <= at) return 0;
-    int32_t start = seg->text.start8[u0], end = seg->text.end8[u1 - 1];
+    int32_t start = out.base + seg->text.start8[u0], end = out.base + seg->text.end8[u1 - 1];
     return out.fts != NULL ? out.fts(out.ctx, flags, seg->token8, len, start, end)
                            : out.kinds(out.ctx, kind, seg->token8, len, start, end);
 }
@@ -296,16 +297,56 @@ static int run(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpo
     return 0;
 }
 
+// Where a text longer than CICU_CHUNK_BYTES is cut: after the last newline in the chunk's
+// final quarter, else after the last ASCII space or punctuation there, else at the last
+// character boundary. Deterministic in the bytes, so a text always gives the same tokens
+// (FTS5 tokenizes it again to delete it and in its integrity check).
+static int32_t chunk_end(const char *text, int32_t at, int32_t len) {
+    int32_t limit = at + CICU_CHUNK_BYTES;
+    if (limit >= len) return len;
+    int32_t floor = limit - CICU_CHUNK_BYTES / 4;
+    for (int32_t k = limit; k > floor; k--) {
+        if (text[k - 1] == '\n') return k;
+    }
+    for (int32_t k = limit; k > floor; k--) {
+        unsigned char c = (unsigned char)text[k - 1];
+        if (c < 0x80 && !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_')) return k;
+    }
+    int32_t k = limit;
+    while (k > at + 1 && ((unsigned char)text[k] & 0xC0) == 0x80) k--;
+    return k;
+}
+
+// Tokenizes in chunks of about CICU_CHUNK_BYTES, so that the normalized copy, its offset maps
+// and ICU's work stay bounded however large the document (a 16 MB novel would otherwise take
+// ~150 MB, kept by the segmenter for reuse). Positions and offsets continue across chunks.
+static int run_chunked(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose, sink out) {
+    if (len <= CICU_CHUNK_BYTES || purpose == CICU_PURPOSE_QUERY) {
+        int rc = run(seg, text, len, purpose, out);
+        mapped_text_shrink(&seg->text, 2 * CICU_CHUNK_BYTES + 2);
+        return rc;
+    }
+    for (int32_t at = 0; at < len;) {
+        int32_t end = chunk_end(text, at, len);
+        out.base = at;
+        int rc = run(seg, text + at, end - at, purpose, out);
+        if (rc != 0) return rc;
+        at = end;
+    }
+    mapped_text_shrink(&seg->text, 2 * CICU_CHUNK_BYTES + 2);
+    return 0;
+}
+
 int cicu_segmenter_tokenize(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
                             void *ctx, cicu_token_fn fn) {
-    sink s = {ctx, fn, NULL};
-    return run(seg, text, len, purpose, s);
+    sink s = {ctx, fn, NULL, 0};
+    return run_chunked(seg, text, len, purpose, s);
 }
 
 int cicu_segmenter_tokenize_kinds(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
                                   void *ctx, cicu_token_kind_fn fn) {
-    sink s = {ctx, NULL, fn};
-    return run(seg, text, len, purpose, s);
+    sink s = {ctx, NULL, fn, 0};
+    return run_chunked(seg, text, len, purpose, s);
 }
 
 int32_t cicu_word_break_count(const char *text, int32_t len, int32_t *err) {

@@ -6,14 +6,15 @@ import CICU
 public enum AnalysisVersion {
     /// Bumped whenever our own token rules change.
     /// 1: ICU words. 2: normalization before segmentation, traditional→simplified fold, Han
-    /// characters plus colocated words, alphanumeric runs.
-    public static let rules = 2
+    /// characters plus colocated words, alphanumeric runs. 3: texts over 256 KB tokenized in
+    /// chunks (`CICU_CHUNK_BYTES`).
+    public static let rules = 3
     /// The ICU library version, e.g. "72.1".
     public static var icu: String { String(cString: cicu_icu_version()) }
     /// The Unicode version ICU implements, e.g. "15.0".
     public static var unicode: String { String(cString: cicu_unicode_version()) }
 
-    /// One string for all of them, e.g. "rules=2 icu=72.1 unicode=15.0 fold=ts mode=hybrid".
+    /// One string for all of them, e.g. "rules=3 icu=72.1 unicode=15.0 fold=ts mode=hybrid".
     public static func current(_ options: AnalysisOptions = .default) -> String {
         "rules=\(rules) icu=\(icu) unicode=\(unicode) fold=\(options.foldScripts ? "ts" : "none") mode=\(options.wordsOnly ? "words" : "hybrid")"
     }

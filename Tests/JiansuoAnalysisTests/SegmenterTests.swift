@@ -119,3 +119,34 @@ import Testing
         #expect(v != AnalysisVersion.current(AnalysisOptions(foldScripts: false)))
     }
 }
+
+/// Texts over `CICU_CHUNK_BYTES` (256 KB) are tokenized chunk by chunk: nothing is lost at the
+/// cuts, offsets and positions run on, and the result is the same every time (FTS5 tokenizes a
+/// text again to delete it).
+@Suite struct ChunkedTokenizationTests {
+    let segmenter = try! Segmenter()
+
+    @Test func aLargeTextLosesNothingAtTheCuts() throws {
+        let line = "北京市知识产权局发布通知。\n"  // 12 Han characters, a full stop, a newline
+        let count = 40_000                      // about 1.6 MB: several chunks
+        let text = String(repeating: line, count: count)
+        let tokens = try segmenter.tokens(of: text)
+        #expect(tokens.filter { $0.kind == .han }.count == 12 * count)
+        #expect(tokens.filter { $0.displayText == "知识" }.count == count)
+        // Offsets increase and stay inside the text; positions are consecutive per character.
+        let bytes = text.utf8.count
+        #expect(zip(tokens, tokens.dropFirst()).allSatisfy { $0.utf8Start <= $1.utf8Start && $0.position <= $1.position })
+        #expect(tokens.allSatisfy { $0.utf8End <= bytes })
+        #expect(tokens.last?.utf8End == bytes - 4)  // before the final "。\n"
+        #expect(Set(tokens.map(\.position)).count == 12 * count)
+        #expect(try segmenter.tokens(of: text) == tokens)
+    }
+
+    @Test func aLargeRunWithoutBreaksIsCutAtCharacterBoundaries() throws {
+        let text = String(repeating: "汉字检索", count: 100_000)  // 1.2 MB of Han, no punctuation
+        let tokens = try segmenter.tokens(of: text)
+        #expect(tokens.filter { $0.kind == .han }.count == 400_000)
+        #expect(tokens.allSatisfy { $0.displayText.unicodeScalars.allSatisfy { $0.properties.isIdeographic } })
+        #expect(try segmenter.tokens(of: text) == tokens)
+    }
+}

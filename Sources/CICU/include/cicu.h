@@ -68,6 +68,11 @@ enum {
 /// FTS5_TOKEN_COLOCATED: the token is at the same position as the previous one.
 #define CICU_FLAG_COLOCATED 1
 
+/// Texts longer than this many UTF-8 bytes are tokenized chunk by chunk (cut after a newline,
+/// else after ASCII punctuation or a space, else at a character boundary, near each multiple),
+/// so that memory stays bounded for any document; positions and offsets run on across chunks.
+#define CICU_CHUNK_BYTES (256 << 10)
+
 /// Longest token passed on, in UTF-8 bytes after normalization. Longer segments are cut at a
 /// character boundary so that a pathological run never fails a document.
 #define CICU_MAX_TOKEN_BYTES 128
