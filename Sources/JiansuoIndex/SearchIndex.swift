@@ -597,7 +597,9 @@ public final class SearchIndex: Sendable {
         let score = hit.rank >= Self.titleGroup ? hit.rank - Self.titleGroup : hit.rank
         if snippets, !terms.isEmpty {
             // Our highlighter: no FTS5 query per hit, one pass over the body's positions.
-            if let row = try Row.fetchOne(db, sql: "SELECT path, title, jiansuo_text(body) FROM documents WHERE id = ?", arguments: [hit.id]) {
+            // Only the part of the body a snippet may come from is inflated.
+            if let row = try Row.fetchOne(db, sql: "SELECT path, title, jiansuo_text(body, ?) FROM documents WHERE id = ?",
+                                          arguments: [Self.snippetScanBytes + Self.snippetChunkBytes + 1024, hit.id]) {
                 let body: String = row[2] ?? ""
                 let (snippet, highlights) = Self.parseSnippet(try snippet(of: body, terms: terms, expired: expired))
                 return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights)

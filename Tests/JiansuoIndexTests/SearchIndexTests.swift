@@ -199,3 +199,27 @@ import Testing
         }
     }
 }
+
+/// The snippet of a large document is made from its start only (at most `snippetScanBytes`
+/// inflated and highlighted), whatever its size.
+@Suite struct LargeDocumentSnippetTests {
+    @Test func aMatchNearTheStartIsHighlightedAndOneFarInIsStillFound() throws {
+        let index = try SearchIndex.inMemory()
+        let filler = String(repeating: "普通的文字内容。\n", count: 150_000)  // 3.6 MB
+        let near = Document(title: "近", body: "开头就有知识产权。\n" + filler, format: .text, encoding: "UTF-8")
+        let far = Document(title: "远", body: filler + "最后才有知识产权。", format: .text, encoding: "UTF-8")
+        let state = FileState(size: 1, mtimeNanoseconds: 1, inode: 1)
+        try index.apply([.upsert(path: "/near.txt", state: state, document: near), .upsert(path: "/far.txt", state: state, document: far)])
+        let compiler = QueryCompiler(segmenter: try Segmenter())
+        let compiled = compiler.compile(QueryParser.parse("知识产权"))
+        let results = try index.search(SearchRequest(match: compiled.match, limit: 10, offset: 0, rankLayout: compiled.rankLayout,
+                                                     highlightTerms: compiled.highlightTerms))
+        #expect(Set(results.hits.map(\.path)) == ["/near.txt", "/far.txt"])
+        let nearHit = try #require(results.hits.first { $0.path == "/near.txt" })
+        #expect(nearHit.snippet.contains("知识产权") && !nearHit.highlights.isEmpty)
+        let farHit = try #require(results.hits.first { $0.path == "/far.txt" })
+        #expect(farHit.snippet.hasPrefix("普通的文字内容"))  // the opening: no match in the first 2 MB
+        #expect(farHit.snippet.utf8.count < 1000)
+        try index.integrityCheck()
+    }
+}

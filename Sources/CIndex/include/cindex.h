@@ -58,9 +58,10 @@ int crank_register(void *db);
 unsigned char *cindex_store_text(const char *text, int32_t len, int32_t *out_len);
 void cindex_free(void *p);
 
-/// Registers the SQL function `jiansuo_text(stored)` on `db` (a `sqlite3 *`): the text of a
-/// value made by cindex_store_text (NULL for NULL, TEXT values unchanged). A damaged value
-/// raises an error with SQLITE_CORRUPT. Returns an SQLite result code.
+/// Registers the SQL function `jiansuo_text(stored [, max_bytes])` on `db` (a `sqlite3 *`): the
+/// text of a value made by cindex_store_text (NULL for NULL, TEXT values unchanged), or its
+/// first `max_bytes` bytes cut back to whole UTF-8 characters, inflating only that much. A
+/// damaged value raises an error with SQLITE_CORRUPT. Returns an SQLite result code.
 int cindex_register_text_function(void *db);
 
 // MARK: Deadlines
