@@ -357,6 +357,7 @@ public final class Indexer: Sendable {
         var sources: [Int] = [] // for each change handed to the index, the index of its work
         var committedChanges = 0
         var unreleased = 0      // bytes of the change handed over last, returned on the next call
+        var heldUntilCommit = 0 // bytes of a large document: FTS5 holds its postings until the commit
         var announcedCommit = false
         let writerSlot = inFlight?.writerSlot
         func next() -> SearchIndex.StreamItem? {
@@ -384,8 +385,12 @@ public final class Indexer: Sendable {
                 }
                 guard let change else { continue }
                 sources.append(k)
-                if let writerSlot, change.textBytes >= limits.aloneTextBytes {
-                    inFlight?.begin(writerSlot, .writer, change.path)
+                if change.textBytes >= limits.aloneTextBytes {
+                    // Alone in its transaction: its memory is returned when it is committed,
+                    // so that the next large file is not read while FTS5 still holds this one.
+                    heldUntilCommit += unreleased
+                    unreleased = 0
+                    if let writerSlot { inFlight?.begin(writerSlot, .writer, change.path) }
                 }
                 return .change(change)
             }
@@ -394,13 +399,16 @@ public final class Indexer: Sendable {
         do {
             try index.apply(stream: next, limits: limits, committed: { n in
                 committedChanges += n
+                budget.release(heldUntilCommit)
+                heldUntilCommit = 0
                 if let writerSlot { inFlight?.end(writerSlot) }
             })
             logger.debug("batch committed", metadata: ["work.count": "\(checks.count)"])
         } catch {
             // Drain what the workers still produce (returning their memory), then queue the
             // uncommitted work again.
-            budget.release(unreleased)
+            budget.release(unreleased + heldUntilCommit)
+            heldUntilCommit = 0
             while taken < checks.count {
                 if case .done(_, let bytes) = results.take(taken, budget: extractionTimeout, now: Self.now) { budget.release(bytes) }
                 taken += 1

@@ -57,7 +57,9 @@ import Testing
         budget.acquire(ticket: 0, bytes: 10)
         order.withLock { $0.append(0) }
         group.wait()
-        #expect(order.withLock { $0 } == [0, 1, 2, 3])
+        // Grants are in ticket order; the appends after them race, so only the first is fixed.
+        #expect(order.withLock { $0 }.first == 0)
+        #expect(Set(order.withLock { $0 }) == [0, 1, 2, 3])
         #expect(budget.used == 40)
     }
 
