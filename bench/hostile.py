@@ -1045,6 +1045,9 @@ def main():
     parser.add_argument("--attack", type=float, help="seconds of hostile clients (small 20, medium 60)")
     parser.add_argument("--idle-timeout", type=float, help="seconds from the daemon's start to idle (small 75, medium 400)")
     parser.add_argument("--novels", type=int, help="plain-text novels of 12–16 MB in a third root (small 2, medium 30)")
+    parser.add_argument("--timing-as-figures", action="store_true",
+                        help="report the timing and memory targets (search p99, peak RSS) as figures, not as checks "
+                             "(CI: tests check behaviour, benches measure speed)")
     args = parser.parse_args()
     if args.novels is not None and args.novels < 0:
         parser.error("--novels must be 0 or more")
@@ -1213,8 +1216,13 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
     p99 = pct(latencies, .99)
     checks = []
 
-    def check(name, ok, value, target):
-        checks.append((name, bool(ok), value, target))
+    figures = []  # timing and memory targets reported, not checked (--timing-as-figures)
+
+    def check(name, ok, value, target, timing=False):
+        if timing and args.timing_as_figures:
+            figures.append((name, bool(ok), value, target))
+        else:
+            checks.append((name, bool(ok), value, target))
 
     if stayed_up:
         value = f"pid {daemon.pid}, up {time.time() - daemon.started:.0f} s until stopped"
@@ -1233,7 +1241,7 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
           f"{len(expensive_bad)} kinds with other answers", "an answer, `timeout` or `invalid_params`")
     check("cheap search p99 during the run", latencies and p99 <= P99_TARGET_S,
           f"{ms(p99)} (p50 {ms(pct(latencies, .5))}, max {ms(max(latencies) if latencies else float('nan'))}, {len(latencies)} searches)",
-          f"≤ {P99_TARGET_S * 1000:.0f} ms")
+          f"≤ {P99_TARGET_S * 1000:.0f} ms", timing=True)
     check("cheap searches all answered ok", latencies and not failures, f"{len(failures)} failures, {len(latencies)} answers", "0 failures")
     fresh_n = sum(attack.fresh.values())
     fresh_ok = attack.fresh["answered ok"]
@@ -1244,7 +1252,8 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
           + "".join(f"; {shown(k)} × {v}" for k, v in attack.fresh.most_common() if k != "answered ok"),
           f"≥ {FRESH_TARGET:.0%} answered `ok` within 5 s (not `busy`, not closed)")
     check("peak RSS (whole run)", daemon.peak_rss_mb and daemon.peak_rss_mb <= RSS_TARGET_MB,
-          f"{daemon.peak_rss_mb:.0f} MB (VmHWM; {rss_before_checks:.0f} MB before the show checks)", f"≤ {RSS_TARGET_MB} MB")
+          f"{daemon.peak_rss_mb:.0f} MB (VmHWM; {rss_before_checks:.0f} MB before the show checks)", f"≤ {RSS_TARGET_MB} MB",
+          timing=True)
     if idle_s is not None:
         idle_value = f"first idle {first_idle:.1f} s after start"
     elif not up or daemon.exited_at and daemon.exited_at - daemon.started < idle_timeout:
@@ -1297,6 +1306,8 @@ def run(args, p, attack_s, idle_timeout, out_path, binary, work, began):
     out("|---|---|---|---|")
     for name, ok, value, target in checks:
         out(f"| {name} | {'pass' if ok else '**FAIL**'} | {value} | {target} |")
+    for name, ok, value, target in figures:
+        out(f"| {name} (figure, not checked) | {'within target' if ok else '**over target**'} | {value} | {target} |")
     out("")
     if not stayed_up and up:
         out("## The crash")
