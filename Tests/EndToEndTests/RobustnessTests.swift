@@ -183,15 +183,21 @@ import Testing
 
     // MARK: Request cost
 
-    @Test func anExpensiveSearchTimesOutAloneWhileIndexingAndCheapSearchesGoOn() throws {
-        let d = try DaemonFixture()
-        // Documents made of the most frequent characters: a long phrase of them is expensive.
+    /// 3,000 documents of 1,500 characters drawn from the 48 most frequent ones: a long phrase
+    /// of them takes most of a second to search. Returns the characters.
+    static func writeFrequentCharacterCorpus(_ d: DaemonFixture) throws -> [Character] {
         let frequent = Array("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子")
         var generator = SystemRandomNumberGenerator()
         for i in 0..<3000 {
             let body = String((0..<1500).map { _ in frequent[Int.random(in: 0..<frequent.count, using: &generator)] })
             try d.write("语料/文档\(i).txt", "文档\(i)\n\n\(body)")
         }
+        return frequent
+    }
+
+    @Test func anExpensiveSearchTimesOutAloneWhileIndexingAndCheapSearchesGoOn() throws {
+        let d = try DaemonFixture()
+        let frequent = try Self.writeFrequentCharacterCorpus(d)
         try d.start(environment: ["JIANSUOD_SEARCH_TIMEOUT_MS": "400"])
         try d.waitUntilIndexed(documents: 3000, timeout: 180)
         // Eight different expensive searches at once, from eight clients: long phrases of the
@@ -225,12 +231,7 @@ import Testing
 
     @Test func shutdownLetsTheSearchInFlightFinish() throws {
         let d = try DaemonFixture()
-        let frequent = Array("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子")
-        var generator = SystemRandomNumberGenerator()
-        for i in 0..<3000 {
-            let body = String((0..<1500).map { _ in frequent[Int.random(in: 0..<frequent.count, using: &generator)] })
-            try d.write("语料/文档\(i).txt", "文档\(i)\n\n\(body)")
-        }
+        let frequent = try Self.writeFrequentCharacterCorpus(d)
         try d.start()
         try d.waitUntilIndexed(documents: 3000, timeout: 180)
         // A search that takes most of a second; SIGTERM arrives while it runs.
