@@ -252,6 +252,33 @@ static void rank_function(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3
     sqlite3_result_double(ctx, (title ? CRANK_TITLE_GROUP : 0) + score);
 }
 
+// jiansuo_first(fts, layout): see cindex.h.
+static void first_function(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int argc,
+                           sqlite3_value **argv) {
+    const char *layout = argc > 0 ? (const char *)sqlite3_value_text(argv[0]) : NULL;
+    int phrases = api->xPhraseCount(fts);
+    long long best = -1;
+    const char *s = layout != NULL ? layout : "";
+    for (int p = 0; p < phrases; p++) {
+        // The role of phrase p: the p-th space-separated entry (every phrase a term without one).
+        while (*s == ' ') s++;
+        char role = *s ? *s : 'T';
+        while (*s && *s != ' ') s++;
+        if (role != 'T') continue;
+        Fts5PhraseIter it;
+        int column = -1, offset = 0;
+        int rc = api->xPhraseFirst(fts, p, &it, &column, &offset);
+        // Instances come in (column, offset) order: titles (column 0) first.
+        while (rc == SQLITE_OK && column == 0) api->xPhraseNext(fts, &it, &column, &offset);
+        if (rc != SQLITE_OK) {
+            sqlite3_result_error_code(ctx, rc);
+            return;
+        }
+        if (column == 1 && (best < 0 || offset < best)) best = offset;
+    }
+    sqlite3_result_int64(ctx, best);
+}
+
 static fts5_api *fts5_api_of(sqlite3 *db) {
     fts5_api *api = NULL;
     sqlite3_stmt *stmt = NULL;
@@ -266,4 +293,10 @@ int crank_register(void *db) {
     fts5_api *api = fts5_api_of((sqlite3 *)db);
     if (api == NULL || api->iVersion < 2) return SQLITE_ERROR;
     return api->xCreateFunction(api, "jiansuo_rank", NULL, rank_function, NULL);
+}
+
+int cfirst_register(void *db) {
+    fts5_api *api = fts5_api_of((sqlite3 *)db);
+    if (api == NULL || api->iVersion < 2) return SQLITE_ERROR;
+    return api->xCreateFunction(api, "jiansuo_first", NULL, first_function, NULL);
 }

@@ -8,10 +8,51 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
-enum { TAG_PLAIN = 0, TAG_DEFLATE = 1 };
+enum { TAG_PLAIN = 0, TAG_DEFLATE = 1, TAG_BLOCKS = 2 };
+
+static void put32(unsigned char *p, uint32_t v) {
+    p[0] = v & 0xFF;
+    p[1] = (v >> 8) & 0xFF;
+    p[2] = (v >> 16) & 0xFF;
+    p[3] = (v >> 24) & 0xFF;
+}
+
+static uint32_t get32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+// TAG_BLOCKS: tag, length (u32), block count n (u32), n + 1 offsets (u32) of each block's zlib
+// stream from the start of the data, then the streams. Block k holds text bytes
+// [k * CINDEX_BLOCK_BYTES, (k + 1) * CINDEX_BLOCK_BYTES).
+static unsigned char *store_blocks(const char *text, int32_t len, int32_t *out_len) {
+    uint32_t n = (uint32_t)((len + CINDEX_BLOCK_BYTES - 1) / CINDEX_BLOCK_BYTES);
+    size_t header = 9 + 4 * ((size_t)n + 1);
+    size_t cap = header + compressBound((uLong)len) + 64 * (size_t)n;
+    unsigned char *out = malloc(cap);
+    if (out == NULL) return NULL;
+    out[0] = TAG_BLOCKS;
+    put32(out + 1, (uint32_t)len);
+    put32(out + 5, n);
+    size_t at = header;
+    for (uint32_t k = 0; k < n; k++) {
+        put32(out + 9 + 4 * k, (uint32_t)(at - header));
+        uint32_t from = k * CINDEX_BLOCK_BYTES;
+        uint32_t size = (uint32_t)len - from < CINDEX_BLOCK_BYTES ? (uint32_t)len - from : CINDEX_BLOCK_BYTES;
+        uLongf written = (uLongf)(cap - at);
+        if (compress2(out + at, &written, (const Bytef *)text + from, size, CINDEX_COMPRESS_LEVEL) != Z_OK) {
+            free(out);
+            return NULL;
+        }
+        at += written;
+    }
+    put32(out + 9 + 4 * n, (uint32_t)(at - header));
+    *out_len = (int32_t)at;
+    return out;
+}
 
 unsigned char *cindex_store_text(const char *text, int32_t len, int32_t *out_len) {
     if (len < 0) return NULL;
+    if (len >= CINDEX_BLOCKS_MIN) return store_blocks(text, len, out_len);
     if (len < CINDEX_COMPRESS_MIN) {
         unsigned char *out = malloc((size_t)len + 1);
         if (out == NULL) return NULL;
@@ -40,45 +81,104 @@ unsigned char *cindex_store_text(const char *text, int32_t len, int32_t *out_len
 
 void cindex_free(void *p) { free(p); }
 
-// The first `limit` bytes (cut back to a UTF-8 character boundary) of a deflated text of `len`
-// bytes: only that much is inflated, so a snippet of a 16 MB document costs what its start does.
-static void prefix_result(sqlite3_context *ctx, const unsigned char *blob, int n, uint32_t len, sqlite3_int64 limit) {
-    uint32_t want = limit < (sqlite3_int64)len ? (uint32_t)limit : len;
-    // A few bytes more than wanted, to see where the character at the cut starts.
-    uint32_t got = len - want < 4 ? len : want + 4;
-    char *out = sqlite3_malloc64((sqlite3_uint64)got + 1);
-    if (out == NULL) {
+static void damaged(sqlite3_context *ctx) {
+    sqlite3_result_error(ctx, "jiansuo_text: damaged stored text", -1);
+    sqlite3_result_error_code(ctx, SQLITE_CORRUPT);
+}
+
+// Bytes [from, to) of a TAG_BLOCKS value of `n` bytes, into `out` (to - from bytes): only the
+// blocks that hold them are inflated. Returns 0, or -1 when the value is damaged.
+static int blocks_range(const unsigned char *blob, int n, uint32_t len, uint32_t from, uint32_t to, char *out) {
+    if (n < 9) return -1;
+    uint32_t count = get32(blob + 5);
+    if (count != (len + CINDEX_BLOCK_BYTES - 1) / CINDEX_BLOCK_BYTES) return -1;
+    size_t header = 9 + 4 * ((size_t)count + 1);
+    if ((size_t)n < header) return -1;
+    size_t data = (size_t)n - header;
+    char *block = NULL;
+    for (uint32_t k = from / CINDEX_BLOCK_BYTES; from < to; k++) {
+        uint32_t a = get32(blob + 9 + 4 * k), b = get32(blob + 13 + 4 * k);
+        uint32_t start = k * CINDEX_BLOCK_BYTES;
+        uint32_t size = len - start < CINDEX_BLOCK_BYTES ? len - start : CINDEX_BLOCK_BYTES;
+        if (a > b || b > data) goto fail;
+        uint32_t skip = from - start, take = (to - from < size - skip) ? to - from : size - skip;
+        // A whole block inflates straight into place; a part goes through a scratch block.
+        char *dest = (skip == 0 && take == size) ? out : (block != NULL ? block : (block = malloc(CINDEX_BLOCK_BYTES)));
+        if (dest == NULL) goto fail;
+        uLongf written = size;
+        if (uncompress((Bytef *)dest, &written, blob + header + a, b - a) != Z_OK || written != size) goto fail;
+        if (dest != out) memcpy(out, dest + skip, take);
+        out += take;
+        from += take;
+    }
+    free(block);
+    return 0;
+fail:
+    free(block);
+    return -1;
+}
+
+// The stored text's bytes [from, from + limit), moved forward to whole UTF-8 characters at the
+// start and cut back to whole characters at the end.
+static void range_result(sqlite3_context *ctx, const unsigned char *blob, int n, uint32_t len, sqlite3_int64 from,
+                         sqlite3_int64 limit) {
+    if (from < 0) from = 0;
+    if (from > len) from = len;
+    if (limit < 0 || limit > (sqlite3_int64)len - from) limit = (sqlite3_int64)len - from;
+    // Up to 3 bytes more on each side, to find where the characters at the cuts start.
+    uint32_t a = from < 3 ? 0 : (uint32_t)from - 3;
+    uint32_t b = (uint32_t)(from + limit) + 4 > len ? len : (uint32_t)(from + limit) + 4;
+    char *buffer = sqlite3_malloc64((sqlite3_uint64)(b - a) + 1);
+    if (buffer == NULL) {
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    int ok = inflateInit(&z) == Z_OK;
-    if (ok) {
-        z.next_in = (Bytef *)(blob + 5);
-        z.avail_in = (uInt)(n - 5);
-        z.next_out = (Bytef *)out;
-        z.avail_out = got;
-        int rc = inflate(&z, Z_SYNC_FLUSH);
-        ok = (rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR) && z.total_out == got;
-        inflateEnd(&z);
+    int ok;
+    if (blob[0] == TAG_BLOCKS) {
+        ok = blocks_range(blob, n, len, a, b, buffer) == 0;
+    } else {
+        // One zlib stream: everything before `b` is inflated.
+        char *all = sqlite3_malloc64((sqlite3_uint64)b + 1);
+        ok = all != NULL;
+        if (ok) {
+            z_stream z;
+            memset(&z, 0, sizeof z);
+            ok = inflateInit(&z) == Z_OK;
+            if (ok) {
+                z.next_in = (Bytef *)(blob + 5);
+                z.avail_in = (uInt)(n - 5);
+                z.next_out = (Bytef *)all;
+                z.avail_out = b;
+                int rc = inflate(&z, Z_SYNC_FLUSH);
+                ok = (rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR) && z.total_out == b;
+                inflateEnd(&z);
+            }
+            if (ok) memcpy(buffer, all + a, b - a);
+        }
+        sqlite3_free(all);
     }
     if (!ok) {
-        sqlite3_free(out);
-        sqlite3_result_error(ctx, "jiansuo_text: damaged stored text", -1);
-        sqlite3_result_error_code(ctx, SQLITE_CORRUPT);
+        sqlite3_free(buffer);
+        damaged(ctx);
         return;
     }
-    uint32_t end = want;
-    while (end > 0 && end < got && ((unsigned char)out[end] & 0xC0) == 0x80) end--;
-    sqlite3_result_text(ctx, out, (int)end, sqlite3_free);
+    // Indexes into `buffer` are text offsets minus `a`.
+    uint32_t start = (uint32_t)from - a;
+    while (start < b - a && start + a < len && start + a > 0 && ((unsigned char)buffer[start] & 0xC0) == 0x80) start++;
+    uint32_t end = (uint32_t)(from + limit) - a;
+    while (end > start && end + a < len && end < b - a && ((unsigned char)buffer[end] & 0xC0) == 0x80) end--;
+    if (end < start) end = start;
+    memmove(buffer, buffer + start, end - start);
+    sqlite3_result_text(ctx, buffer, (int)(end - start), sqlite3_free);
 }
 
-// jiansuo_text(stored [, max_bytes]): the text of a value written by cindex_store_text, or its
-// first max_bytes (whole characters). NULL gives NULL and a TEXT value is returned as it is; a
-// damaged value is an SQL error (SQLITE_CORRUPT).
+// jiansuo_text(stored [, max_bytes [, from_byte]]): the text of a value written by
+// cindex_store_text, or max_bytes of it from byte from_byte (whole characters: the start moves
+// forward and the end back to character boundaries). NULL gives NULL and a TEXT value is
+// returned as it is; a damaged value is an SQL error (SQLITE_CORRUPT).
 static void text_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_int64 limit = argc > 1 ? sqlite3_value_int64(argv[1]) : -1;
+    sqlite3_int64 from = argc > 2 ? sqlite3_value_int64(argv[2]) : 0;
     int type = sqlite3_value_type(argv[0]);
     if (type == SQLITE_NULL) {
         sqlite3_result_null(ctx);
@@ -91,37 +191,51 @@ static void text_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     const unsigned char *blob = sqlite3_value_blob(argv[0]);
     int n = sqlite3_value_bytes(argv[0]);
     if (n >= 1 && blob[0] == TAG_PLAIN) {
-        sqlite3_result_text(ctx, (const char *)blob + 1, n - 1, SQLITE_TRANSIENT);  // short: never cut
-        return;
-    }
-    if (n >= 5 && blob[0] == TAG_DEFLATE) {
-        uint32_t len = (uint32_t)blob[1] | (uint32_t)blob[2] << 8 | (uint32_t)blob[3] << 16 | (uint32_t)blob[4] << 24;
-        if (len <= (uint32_t)CINDEX_MAX_TEXT_BYTES && limit >= 0 && limit < (sqlite3_int64)len) {
-            prefix_result(ctx, blob, n, len, limit);
+        if (from <= 0 && limit < 0) {
+            sqlite3_result_text(ctx, (const char *)blob + 1, n - 1, SQLITE_TRANSIENT);  // short: never cut
             return;
         }
-        if (len <= (uint32_t)CINDEX_MAX_TEXT_BYTES) {
-            char *out = sqlite3_malloc64((sqlite3_uint64)len + 1);
-            if (out == NULL) {
-                sqlite3_result_error_nomem(ctx);
-                return;
-            }
-            uLongf written = len;
-            if (uncompress((Bytef *)out, &written, blob + 5, (uLong)(n - 5)) == Z_OK && written == len) {
-                sqlite3_result_text(ctx, out, (int)len, sqlite3_free);
-                return;
-            }
-            sqlite3_free(out);
-        }
+        if (from < 0) from = 0;
+        if (from > n - 1) from = n - 1;
+        const char *text = (const char *)blob + 1;
+        sqlite3_int64 end = limit < 0 || limit > n - 1 - from ? n - 1 : from + limit;
+        while (from < end && ((unsigned char)text[from] & 0xC0) == 0x80) from++;
+        while (end > from && end < n - 1 && ((unsigned char)text[end] & 0xC0) == 0x80) end--;
+        sqlite3_result_text(ctx, text + from, (int)(end - from), SQLITE_TRANSIENT);
+        return;
     }
-    sqlite3_result_error(ctx, "jiansuo_text: damaged stored text", -1);
-    sqlite3_result_error_code(ctx, SQLITE_CORRUPT);
+    if (n >= 5 && (blob[0] == TAG_DEFLATE || blob[0] == TAG_BLOCKS)) {
+        uint32_t len = get32(blob + 1);
+        if (len > (uint32_t)CINDEX_MAX_TEXT_BYTES) {
+            damaged(ctx);
+            return;
+        }
+        if (from > 0 || (limit >= 0 && limit < (sqlite3_int64)len) || blob[0] == TAG_BLOCKS) {
+            range_result(ctx, blob, n, len, from, limit);
+            return;
+        }
+        char *out = sqlite3_malloc64((sqlite3_uint64)len + 1);
+        if (out == NULL) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        uLongf written = len;
+        if (uncompress((Bytef *)out, &written, blob + 5, (uLong)(n - 5)) == Z_OK && written == len) {
+            sqlite3_result_text(ctx, out, (int)len, sqlite3_free);
+            return;
+        }
+        sqlite3_free(out);
+    }
+    damaged(ctx);
 }
 
 int cindex_register_text_function(void *db) {
     int rc = sqlite3_create_function_v2((sqlite3 *)db, "jiansuo_text", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                                         NULL, text_function, NULL, NULL, NULL);
     if (rc != SQLITE_OK) return rc;
-    return sqlite3_create_function_v2((sqlite3 *)db, "jiansuo_text", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+    rc = sqlite3_create_function_v2((sqlite3 *)db, "jiansuo_text", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                    NULL, text_function, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) return rc;
+    return sqlite3_create_function_v2((sqlite3 *)db, "jiansuo_text", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                                       NULL, text_function, NULL, NULL, NULL);
 }

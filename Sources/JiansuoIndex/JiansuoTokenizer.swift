@@ -1,3 +1,4 @@
+import CIndex
 import GRDB
 import JiansuoAnalysis
 
@@ -42,11 +43,34 @@ final class JiansuoTokenizer: FTS5CustomTokenizer {
         // FTS5_TOKENIZE_AUX (highlight, snippet) only needs positions; DOCUMENT (inserts,
         // deletes, integrity-check) needs every token.
         let purpose: TokenPurpose = tokenization.contains(.query) ? .query : tokenization.contains(.aux) ? .positions : .document
+        // A large text of a document: note its token positions (see cindex_block_positions,
+        // every 4 KiB), so that a snippet is read around the first match (see SearchIndex.hit).
+        if purpose == .document, nText >= CINDEX_BLOCKS_MIN, let replay {
+            let blocks = (Int(nText) + Int(CINDEX_POSITION_STRIDE) - 1) / Int(CINDEX_POSITION_STRIDE)
+            var positions = [Int32](repeating: 0, count: blocks)
+            let rc = positions.withUnsafeMutableBufferPointer { table in
+                var counter = cindex_block_positions(context: context, callback: tokenCallback, positions: table.baseAddress,
+                                                     count: Int32(blocks), filled: 0, position: -1)
+                let rc = withUnsafeMutablePointer(to: &counter) { counterPointer in
+                    tokenize(purpose: purpose, pText: pText, nText: nText, context: UnsafeMutableRawPointer(counterPointer),
+                             callback: cindex_block_positions_token)
+                }
+                cindex_block_positions_finish(&counter)
+                return rc
+            }
+            if rc == 0 { replay.captureBlockPositions(count: Int(nText), positions: positions) }
+            return rc
+        }
+        return tokenize(purpose: purpose, pText: pText, nText: nText, context: context, callback: tokenCallback)
+    }
+
+    private func tokenize(purpose: TokenPurpose, pText: UnsafePointer<CChar>?, nText: CInt, context: UnsafeMutableRawPointer?,
+                          callback: @escaping FTS5TokenCallback) -> CInt {
         // A document analysed ahead by an indexing worker: replay its tokens (see TokenReplay).
         if purpose == .document, let recording = replay?.recording(for: pText, count: nText, options: options) {
-            return recording.replay(context: context, callback: tokenCallback)
+            return recording.replay(context: context, callback: callback)
         }
-        let rc = segmenter.tokenize(utf8: pText, count: nText, purpose: purpose, context: context, callback: tokenCallback)
+        let rc = segmenter.tokenize(utf8: pText, count: nText, purpose: purpose, context: context, callback: callback)
         return rc < 0 ? 1 /* SQLITE_ERROR */ : rc
     }
 }

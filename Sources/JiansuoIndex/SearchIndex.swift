@@ -78,7 +78,8 @@ public final class SearchIndex: Sendable {
             TokenReplay.attach(replay, to: db)
             db.add(tokenizer: JiansuoTokenizer.self)
             db.add(function: foldFunction)
-            for (name, register) in [("jiansuo_rank", crank_register), ("jiansuo_text", cindex_register_text_function)] {
+            for (name, register) in [("jiansuo_rank", crank_register), ("jiansuo_first", cfirst_register),
+                                     ("jiansuo_text", cindex_register_text_function)] {
                 let rc = register(UnsafeMutableRawPointer(db.sqliteConnection))
                 guard rc == 0 else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot register \(name)") }
             }
@@ -278,14 +279,20 @@ public final class SearchIndex: Sendable {
                 encoding = excluded.encoding, date = excluded.date, date_key = excluded.date_key,
                 author = excluded.author,
                 categories = excluded.categories, tags = excluded.tags, links = excluded.links,
-                indexed_at_ms = excluded.indexed_at_ms, body = excluded.body
+                indexed_at_ms = excluded.indexed_at_ms, body = excluded.body, positions = NULL
             RETURNING id
             """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), Int64(bitPattern: contentHash),
                              document.title, fields.titleKey, document.format.rawValue, document.encoding, m.date,
                              fields.day ?? DocumentDate.dayString(Date(timeIntervalSince1970: Double(state.mtimeNanoseconds) / 1e9)),
                              m.author, fields.categories, fields.tags, fields.links, now, fields.storedBody])!
+        _ = replay.takeBlockPositions()
         try db.execute(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)",
                        arguments: [id, document.title, document.body])
+        let bodyBytes = document.body.utf8.count
+        if bodyBytes >= Int(CINDEX_BLOCKS_MIN), let captured = replay.takeBlockPositions(), captured.count == bodyBytes {
+            let blob = captured.positions.withUnsafeBufferPointer { Data(buffer: $0) }  // little-endian on every target
+            try db.execute(sql: "UPDATE documents SET positions = ? WHERE id = ?", arguments: [blob, id])
+        }
         try db.execute(sql: "DELETE FROM errors WHERE path = ?", arguments: [path])
     }
 
@@ -514,26 +521,30 @@ public final class SearchIndex: Sendable {
                 let wanted = request.offset + request.limit
                 var top = TopHits(capacity: wanted, order: request.order)
                 var total = 0
+                // With snippets, where each hit's first body match is (read from the positions
+                // FTS5 decoded to match the row): a large body's snippet is read from there.
+                let first = request.snippets ? "jiansuo_first(fts, ?)" : "-1"
+                let firstArguments: StatementArguments = request.snippets ? [request.rankLayout] : []
                 if filterSQL.isEmpty && request.order == .relevance {
-                    let rows = try Row.fetchCursor(db, sql: "SELECT rowid, jiansuo_rank(fts, ?) FROM fts WHERE fts MATCH ?",
-                                                   arguments: [request.rankLayout, match])
+                    let rows = try Row.fetchCursor(db, sql: "SELECT rowid, jiansuo_rank(fts, ?), \(first) FROM fts WHERE fts MATCH ?",
+                                                   arguments: [request.rankLayout] + firstArguments + [match])
                     while let row = try rows.next() {
                         let id: Int64 = row[0]
                         total += 1
                         try checkDeadline(total)
-                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: ""))
+                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: "", first: row[2]))
                     }
                 } else {
                     let key = request.order == .date ? "d.date_key" : request.order == .path ? "d.path" : "''"
                     let rows = try Row.fetchCursor(db, sql: """
-                        SELECT fts.rowid, jiansuo_rank(fts, ?), \(key) FROM fts JOIN documents d ON d.id = fts.rowid
+                        SELECT fts.rowid, jiansuo_rank(fts, ?), \(key), \(first) FROM fts JOIN documents d ON d.id = fts.rowid
                         WHERE fts MATCH ?\(filterSQL)
-                        """, arguments: [request.rankLayout, match] + filterArguments)
+                        """, arguments: [request.rankLayout] + firstArguments + [match] + filterArguments)
                     while let row = try rows.next() {
                         let id: Int64 = row[0]
                         total += 1
                         try checkDeadline(total)
-                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: row[2]))
+                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: row[2], first: row[3]))
                     }
                 }
                 let page = top.sorted().dropFirst(request.offset)
@@ -595,6 +606,21 @@ public final class SearchIndex: Sendable {
     private func hit(_ db: Database, _ hit: RankedHit, match: String, snippets: Bool, terms: [HighlightTerm],
                      expired: () -> Bool) throws -> SearchHit {
         let score = hit.rank >= Self.titleGroup ? hit.rank - Self.titleGroup : hit.rank
+        if snippets, !terms.isEmpty, hit.first >= 0,
+           let row = try Row.fetchOne(db, sql: "SELECT path, title, positions FROM documents WHERE id = ?", arguments: [hit.id]),
+           let positions = row[2] as Data? {
+            // A large body (stored in blocks): the snippet comes from the few kilobytes around
+            // the first match, the only part inflated and highlighted, wherever it is.
+            let stride = Self.stride(of: hit.first, in: positions)
+            let from = max(0, stride * Int(CINDEX_POSITION_STRIDE) - Self.snippetLeadBytes)
+            let text = try String.fetchOne(db, sql: "SELECT jiansuo_text(body, ?, ?) FROM documents WHERE id = ?",
+                                           arguments: [Int(CINDEX_POSITION_STRIDE) + Self.snippetLeadBytes + Self.snippetTailBytes,
+                                                       from, hit.id]) ?? ""
+            let ranges = (try? segmenters.with { try $0.highlights(in: text, terms: terms) }) ?? []
+            let cropped = SnippetWindow.crop(Self.mark(text, ranges))
+            let (snippet, highlights) = Self.parseSnippet(from > 0 && !cropped.hasPrefix("…") ? "…" + cropped : cropped)
+            return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights)
+        }
         if snippets, !terms.isEmpty {
             // Our highlighter: no FTS5 query per hit, one pass over the body's positions.
             // Only the part of the body a snippet may come from is inflated.
@@ -617,6 +643,26 @@ public final class SearchIndex: Sendable {
         let row = try Row.fetchOne(db, sql: "SELECT path, title FROM documents WHERE id = ?", arguments: [hit.id])
         return SearchHit(path: row?[0] ?? "", title: row?[1] ?? "", score: score, snippet: "", highlights: [])
     }
+
+    /// The stride (of `CINDEX_POSITION_STRIDE` bytes) of a body in which token `position`
+    /// starts, from the body's positions (`documents.positions`: little-endian Int32, one per
+    /// stride, ascending): the last stride whose first token is at or before it.
+    static func stride(of position: Int64, in positions: Data) -> Int {
+        let starts = positions.withUnsafeBytes { raw in
+            (0..<raw.count / 4).map { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) }
+        }
+        var low = 0, high = starts.count  // the answer is in [low, high)
+        while high - low > 1 {
+            let mid = (low + high) / 2
+            if Int64(starts[mid]) <= position { low = mid } else { high = mid }
+        }
+        return low
+    }
+
+    /// Bytes of context read before a match's stride, for the snippet's lead-in.
+    static let snippetLeadBytes = 512
+    /// Bytes read after a match's stride: the rest of a phrase that starts at its end, and context.
+    static let snippetTailBytes = 2048
 
     /// Bodies up to this many UTF-8 bytes are highlighted whole; larger ones chunk by chunk.
     static let snippetChunkBytes = 64 << 10

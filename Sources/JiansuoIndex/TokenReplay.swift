@@ -72,6 +72,23 @@ final class TokenReplay: Sendable {
         return recording
     }
 
+    /// The block positions of the last large text tokenized for a document on this index's
+    /// connections (see ``JiansuoTokenizer``): its length in UTF-8 bytes and one position per
+    /// `CINDEX_BLOCK_BYTES` block.
+    private let blockPositions = Mutex<(count: Int, positions: [Int32])?>(nil)
+
+    func captureBlockPositions(count: Int, positions: [Int32]) {
+        blockPositions.withLock { $0 = (count, positions) }
+    }
+
+    /// Returns and forgets the last captured block positions.
+    func takeBlockPositions() -> (count: Int, positions: [Int32])? {
+        blockPositions.withLock { p in
+            defer { p = nil }
+            return p
+        }
+    }
+
     private static func code(_ options: AnalysisOptions) -> String {
         "\(options.foldScripts ? 1 : 0)\(options.wordsOnly ? 1 : 0)"
     }

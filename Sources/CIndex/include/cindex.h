@@ -43,6 +43,14 @@ extern "C" {
 /// Returns 0 (SQLITE_OK) or an SQLite error code. See https://sqlite.org/fts5.html#custom_auxiliary_functions
 int crank_register(void *db);
 
+/// Registers the FTS5 auxiliary function `jiansuo_first(fts, layout)` on `db`: for the current
+/// row, the smallest body-column (column 1) token position at which a term phrase of `layout`
+/// (roles `T`; see above) has an instance, or -1 when no term matches in the body (a title-only
+/// match). Reads the row's positions FTS5 loaded to match it (xPhraseFirst). Used with
+/// `rowid = ?` to find where a hit's snippet is, in documents stored in blocks.
+/// Returns 0 (SQLITE_OK) or an SQLite error code.
+int cfirst_register(void *db);
+
 // MARK: Stored text
 
 /// Texts shorter than this many bytes are stored as they are.
@@ -51,18 +59,49 @@ int crank_register(void *db);
 #define CINDEX_COMPRESS_LEVEL 6
 /// The longest text jiansuo_text() will inflate (larger lengths mean a damaged value).
 #define CINDEX_MAX_TEXT_BYTES (256 << 20)
+/// Texts of at least this many bytes are stored in independently compressed blocks of
+/// CINDEX_BLOCK_BYTES, so that a part of them (a snippet's block) is read without inflating
+/// what comes before it.
+#define CINDEX_BLOCKS_MIN (128 << 10)
+#define CINDEX_BLOCK_BYTES (64 << 10)
+/// Large texts record their token position every CINDEX_POSITION_STRIDE bytes (see
+/// cindex_block_positions), so that a snippet highlights only a few kilobytes around a match.
+#define CINDEX_POSITION_STRIDE (4 << 10)
 
-/// Encodes `len` bytes of UTF-8 for storage: one tag byte, then either the text (short texts)
-/// or its 32-bit little-endian length and a zlib stream (compress2). Returns a malloc'd buffer
-/// of *out_len bytes (free with cindex_free), or NULL when memory or zlib fails.
+/// Encodes `len` bytes of UTF-8 for storage: one tag byte, then the text (shorter than
+/// CINDEX_COMPRESS_MIN), or its 32-bit little-endian length and one zlib stream (compress2),
+/// or (from CINDEX_BLOCKS_MIN) its length, the number of blocks, their offsets and one zlib
+/// stream per CINDEX_BLOCK_BYTES block. Returns a malloc'd buffer of *out_len bytes (free with
+/// cindex_free), or NULL when memory or zlib fails.
 unsigned char *cindex_store_text(const char *text, int32_t len, int32_t *out_len);
 void cindex_free(void *p);
 
-/// Registers the SQL function `jiansuo_text(stored [, max_bytes])` on `db` (a `sqlite3 *`): the
-/// text of a value made by cindex_store_text (NULL for NULL, TEXT values unchanged), or its
-/// first `max_bytes` bytes cut back to whole UTF-8 characters, inflating only that much. A
-/// damaged value raises an error with SQLITE_CORRUPT. Returns an SQLite result code.
+/// Registers the SQL function `jiansuo_text(stored [, max_bytes [, from_byte]])` on `db` (a
+/// `sqlite3 *`): the text of a value made by cindex_store_text (NULL for NULL, TEXT values
+/// unchanged), or `max_bytes` bytes of it from UTF-8 byte offset `from_byte` (default 0), the
+/// start moved forward and the end cut back to whole characters. Only the blocks that hold the
+/// range are inflated (for a single zlib stream: everything up to its end). A damaged value
+/// raises an error with SQLITE_CORRUPT. Returns an SQLite result code.
 int cindex_register_text_function(void *db);
+
+/// Counts a text's FTS5 token positions as its tokens pass on to `callback` (FTS5's xToken), to
+/// record the position at every CINDEX_POSITION_STRIDE bytes of the text.
+/// `positions[k]` becomes the position of the first token that starts at or after UTF-8 byte
+/// k * CINDEX_POSITION_STRIDE (after the last token: one past it). Set `context`, `callback`,
+/// `positions` (`count` entries, one per stride), `filled = 0` and `position = -1`; pass the
+/// struct as the tokenizer's context with cindex_block_positions_token as its callback; then
+/// call cindex_block_positions_finish.
+typedef struct {
+    void *context;
+    int (*callback)(void *context, int flags, const char *token, int len, int start, int end);
+    int32_t *positions;
+    int32_t count;
+    int32_t filled;
+    int64_t position;
+} cindex_block_positions;
+
+int cindex_block_positions_token(void *self, int flags, const char *token, int len, int start, int end);
+void cindex_block_positions_finish(cindex_block_positions *p);
 
 // MARK: Deadlines
 
