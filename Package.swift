@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "JiansuoQueryTests", dependencies: ["JiansuoQuery", "JiansuoAnalysis"]),
         .testTarget(
             name: "JiansuoIndexTests",
-            dependencies: ["JiansuoIndex", "JiansuoExtract", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["JiansuoIndex", "JiansuoExtract", "CIndex", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "JiansuoProtocolTests", dependencies: ["JiansuoProtocol", "JiansuoPath"]),
         .testTarget(name: "JiansuoWatchTests", dependencies: ["JiansuoWatch", .product(name: "Logging", package: "swift-log")]),

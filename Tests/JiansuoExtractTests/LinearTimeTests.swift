@@ -35,6 +35,15 @@ import Testing
         ("html unclosed div", "a.html", { String(repeating: "<div>x", count: $0) }),
         ("html nested headings", "a.html", { String(repeating: "<h2><span>", count: $0 / 2) + "标题" }),
         ("html <a repeated", "a.html", { "<p>" + String(repeating: "<a", count: $0) }),
+        // libxml2 searches its stack of open elements for each end tag, and a tag's attributes
+        // for each attribute: bounded by a pre-pass (chtml.c, bound_markup).
+        ("html stray end tags under unknown elements", "a.html", { n in
+            "<html><body>" + String(repeating: "<dvi>", count: n / 8) + "文本" + String(repeating: "</div>", count: n / 8) }),
+        ("html attributes of one tag", "a.html", { n in "<p " + (0..<(n / 8)).map { "a\($0)" }.joined(separator: " ") + ">文本" }),
+        ("html end tags that close nothing", "a.html", { n in String(repeating: "<a></b>", count: n / 8) + "文本" }),
+        ("html <body> under deep nesting", "a.html", { n in String(repeating: "<div>", count: 300) + String(repeating: "<body>", count: n / 8) + "文本" }),
+        ("html unclosed paragraphs, then stray end tags", "a.html", { n in
+            String(repeating: "<p>段", count: n / 8) + String(repeating: "</span>", count: n / 8) }),
         ("html entities", "a.html", { "<p>" + String(repeating: "&amp;&#x4e2d;", count: $0 / 2) }),
         ("html comments", "a.html", { "<p>" + String(repeating: "<!--", count: $0) }),
         ("front matter flow nesting", "a.md", { "---\nt: " + String(repeating: "[", count: $0) + "\n---\n正文" }),
@@ -61,6 +70,24 @@ import Testing
         let large = Array(make(n * 4).utf8)
         let time = Self.cpuTime { _ = try? extractor.extract(large, fileName: file) }
         #expect(time <= 8 * max(small, 0.002), "\(name): \(n) → \(small) s, \(n * 4) → \(time) s")
+    }
+
+    @Test func htmlBeyondTheParserBoundsKeepsItsTextAndLinks() throws {
+        // 100,000 unknown elements, then as many end tags that close none of them.
+        let stray = "<html><body>" + String(repeating: "<dvi>", count: 100_000) + "未知元素里的文本" + String(repeating: "</div>", count: 100_000) + "<p>之后</p>"
+        let a = try Extractor().extract(Array(stray.utf8), fileName: "stray.html")
+        #expect(a.body.contains("未知元素里的文本"))
+        #expect(a.body.contains("之后"))
+        // A link with 100,000 attributes after its href.
+        let attributes = "<p>前文<a href=\"https://example.com/x\" " + (0..<100_000).map { "data-a\($0)=\"v\"" }.joined(separator: " ")
+            + ">链接文字</a>后文</p>"
+        let b = try Extractor().extract(Array(attributes.utf8), fileName: "attributes.html")
+        #expect(b.body.contains("前文链接文字后文"))
+        #expect(b.links == ["https://example.com/x"])
+        // Within the bounds, nothing is rewritten: a script's markup-like text stays out of the body.
+        let script = "<html><body><script>if (a < b) { x = '</div><p>'; }</script><p>正文</p></body></html>"
+        let c = try Extractor().extract(Array(script.utf8), fileName: "script.html")
+        #expect(c.body == "正文")
     }
 
     @Test func deeplyNestedHTMLKeepsItsText() throws {

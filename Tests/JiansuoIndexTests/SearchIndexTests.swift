@@ -200,26 +200,62 @@ import Testing
     }
 }
 
-/// The snippet of a large document is made from its start only (at most `snippetScanBytes`
-/// inflated and highlighted), whatever its size.
+/// The snippet of a large document comes from around its first match, wherever that is: a body
+/// of 128 KiB or more is stored in 64 KiB blocks with its token position every 4 KiB
+/// (`documents.positions`), and only a few kilobytes there are inflated and highlighted.
 @Suite struct LargeDocumentSnippetTests {
-    @Test func aMatchNearTheStartIsHighlightedAndOneFarInIsStillFound() throws {
+    static let filler = String(repeating: "普通的文字内容。\n", count: 150_000)  // 3.6 MB
+    static let state = FileState(size: 1, mtimeNanoseconds: 1, inode: 1)
+
+    static func search(_ index: SearchIndex, _ query: String) throws -> SearchResults {
+        let compiled = QueryCompiler(segmenter: try Segmenter()).compile(QueryParser.parse(query))
+        return try index.search(SearchRequest(match: compiled.match, limit: 10, offset: 0, rankLayout: compiled.rankLayout,
+                                              highlightTerms: compiled.highlightTerms))
+    }
+
+    @Test func aMatchAnywhereInALargeBodyIsHighlighted() throws {
         let index = try SearchIndex.inMemory()
-        let filler = String(repeating: "普通的文字内容。\n", count: 150_000)  // 3.6 MB
-        let near = Document(title: "近", body: "开头就有知识产权。\n" + filler, format: .text, encoding: "UTF-8")
-        let far = Document(title: "远", body: filler + "最后才有知识产权。", format: .text, encoding: "UTF-8")
-        let state = FileState(size: 1, mtimeNanoseconds: 1, inode: 1)
-        try index.apply([.upsert(path: "/near.txt", state: state, document: near), .upsert(path: "/far.txt", state: state, document: far)])
-        let compiler = QueryCompiler(segmenter: try Segmenter())
-        let compiled = compiler.compile(QueryParser.parse("知识产权"))
-        let results = try index.search(SearchRequest(match: compiled.match, limit: 10, offset: 0, rankLayout: compiled.rankLayout,
-                                                     highlightTerms: compiled.highlightTerms))
-        #expect(Set(results.hits.map(\.path)) == ["/near.txt", "/far.txt"])
-        let nearHit = try #require(results.hits.first { $0.path == "/near.txt" })
-        #expect(nearHit.snippet.contains("知识产权") && !nearHit.highlights.isEmpty)
+        let near = Document(title: "近", body: "开头就有知识产权。\n" + Self.filler, format: .text, encoding: "UTF-8")
+        let far = Document(title: "远", body: Self.filler + "最后才有知识产权。", format: .text, encoding: "UTF-8")
+        // A match that straddles a 4 KiB stride and a 64 KiB block: "知识产权" starts 2 bytes
+        // before byte 655,360 (10 blocks in).
+        let lead = String(repeating: "word ", count: 131_070) + "ab"  // 655,352 bytes
+        let middle = Document(title: "中", body: lead + "中间知识产权在块边界" + Self.filler, format: .text, encoding: "UTF-8")
+        try index.apply([.upsert(path: "/near.txt", state: Self.state, document: near),
+                         .upsert(path: "/far.txt", state: Self.state, document: far),
+                         .upsert(path: "/middle.txt", state: Self.state, document: middle)])
+        let results = try Self.search(index, "知识产权")
+        #expect(Set(results.hits.map(\.path)) == ["/near.txt", "/far.txt", "/middle.txt"])
+        for hit in results.hits {
+            #expect(hit.snippet.contains("知识产权") && !hit.highlights.isEmpty, "\(hit.path): \(hit.snippet.prefix(80))")
+            #expect(hit.snippet.utf8.count < 1000)
+        }
         let farHit = try #require(results.hits.first { $0.path == "/far.txt" })
-        #expect(farHit.snippet.hasPrefix("普通的文字内容"))  // the opening: no match in the first 2 MB
-        #expect(farHit.snippet.utf8.count < 1000)
+        #expect(farHit.snippet.hasPrefix("…") && farHit.snippet.hasSuffix("最后才有知识产权。"))
+        let middleHit = try #require(results.hits.first { $0.path == "/middle.txt" })
+        #expect(middleHit.snippet.contains("中间知识产权在块边界"))
+        // A phrase whose first match is far in; and a title-only match gets the opening.
+        let phrase = try Self.search(index, "\"最后才有\"")
+        #expect(phrase.hits.map(\.path) == ["/far.txt"])
+        #expect(phrase.hits.first?.snippet.contains("最后才有") == true)
+        let title = try Self.search(index, "title:远")
+        #expect(title.hits.first?.snippet.hasPrefix("普通的文字内容") == true)
+        try index.integrityCheck()
+    }
+
+    @Test func positionsFollowTheBodyWhenItChanges() throws {
+        let index = try SearchIndex.inMemory()
+        try index.apply([.upsert(path: "/a.txt", state: Self.state,
+                                 document: Document(title: "甲", body: Self.filler + "第一版的结尾", format: .text, encoding: "UTF-8"))])
+        // The new body moves the match; a small body has no positions and is highlighted whole.
+        try index.apply([.upsert(path: "/a.txt", state: Self.state,
+                                 document: Document(title: "甲", body: "第一版的结尾现在在开头。" + Self.filler, format: .text, encoding: "UTF-8"))])
+        let moved = try Self.search(index, "第一版的结尾")
+        #expect(moved.hits.first?.snippet.hasPrefix("第一版的结尾现在在开头") == true, "\(moved.hits.first?.snippet.prefix(40) ?? "")")
+        try index.apply([.upsert(path: "/a.txt", state: Self.state,
+                                 document: Document(title: "甲", body: "短文里第一版的结尾。", format: .text, encoding: "UTF-8"))])
+        let small = try Self.search(index, "第一版的结尾")
+        #expect(small.hits.first?.snippet == "短文里第一版的结尾。")
         try index.integrityCheck()
     }
 }
