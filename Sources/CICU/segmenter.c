@@ -5,7 +5,11 @@
 // multi-character ICU word is also emitted, colocated with its first character and marked with
 // CICU_WORD_PREFIX: any substring is found as a phrase of characters, and whole words still
 // exist in the index for ranking. Letters and digits are split into alphanumeric runs
-// ("91.7" → 91, 7; "snake_case" → snake, case).
+// ("91.7" → 91, 7; "snake_case" → snake, case). Each Han character that follows another at the
+// previous position also gets the bigram of the two, colocated with it (CICU_BIGRAM_PREFIX):
+// a query phrase of bigrams (CICU_PURPOSE_MATCH) matches exactly where its phrase of characters
+// would, but reads position lists that are orders of magnitude shorter than a frequent
+// character's.
 #include "cicu.h"
 #include "mapped_text.h"
 
@@ -27,6 +31,15 @@ struct cicu_segmenter {
     int32_t options;
     mapped_text text;
     char token8[CICU_MAX_TOKEN_BYTES * 4 + 8];
+    // State of one tokenization (see begin()).
+    int32_t purpose;
+    int bigrams;          // emit bigrams: hybrid analysis, CICU_PURPOSE_DOCUMENT or _MATCH
+    int at_text_start;    // no token delivered yet
+    char prev8[8];        // the last non-colocated token, when it was one Han character
+    int32_t prev_len;     // (0 otherwise)
+    int32_t prev_start;   // its UTF-8 offset: a bigram spans both characters
+    char held8[8];        // CICU_PURPOSE_MATCH: the text's first Han character, held back
+    int32_t held_len, held_kind, held_start, held_end;  // until it is known whether a bigram follows
 };
 
 typedef struct {
@@ -71,19 +84,74 @@ static int32_t cap_utf8(const char *s, int32_t n) {
     return k;
 }
 
-// Emits normalized units [u0, u1) as one token, optionally prefixed with CICU_WORD_PREFIX.
-static int emit(cicu_segmenter *seg, sink out, int32_t u0, int32_t u1, int kind, int flags, int word_prefix) {
+static int send(sink out, int flags, int kind, const char *token, int32_t len, int32_t start, int32_t end) {
+    return out.fts != NULL ? out.fts(out.ctx, flags, token, len, start, end) : out.kinds(out.ctx, kind, token, len, start, end);
+}
+
+// Passes one token on, adding the bigram rules: in documents, a Han character after another
+// (`han_char`: a one-character token of a Han segment) is followed by their bigram, colocated;
+// in CICU_PURPOSE_MATCH the bigram replaces it, and the text's first Han character is held
+// back, and dropped when a bigram follows (which implies it).
+static int deliver(cicu_segmenter *seg, sink out, int kind, int flags, const char *token, int32_t len, int32_t start,
+                   int32_t end, int han_char) {
+    if (!seg->bigrams || (flags & CICU_FLAG_COLOCATED)) return send(out, flags, kind, token, len, start, end);
+    char bigram[1 + 2 * sizeof seg->prev8];
+    int32_t bigram_len = 0;
+    int pair = han_char && seg->prev_len > 0 && len <= (int32_t)sizeof seg->prev8;
+    if (pair) {
+        bigram[0] = CICU_BIGRAM_PREFIX;
+        memcpy(bigram + 1, seg->prev8, (size_t)seg->prev_len);
+        memcpy(bigram + 1 + seg->prev_len, token, (size_t)len);
+        bigram_len = 1 + seg->prev_len + len;
+    }
+    int rc = 0;
+    if (seg->purpose == CICU_PURPOSE_MATCH) {
+        if (pair) {
+            seg->held_len = 0;  // the held first character is implied by this bigram
+            rc = send(out, 0, CICU_KIND_HAN_BIGRAM, bigram, bigram_len, seg->prev_start, end);
+        } else {
+            if (seg->held_len > 0) {
+                rc = send(out, 0, seg->held_kind, seg->held8, seg->held_len, seg->held_start, seg->held_end);
+                seg->held_len = 0;
+            }
+            if (rc == 0 && han_char && seg->at_text_start && len <= (int32_t)sizeof seg->held8) {
+                memcpy(seg->held8, token, (size_t)len);
+                seg->held_len = len;
+                seg->held_kind = kind;
+                seg->held_start = start;
+                seg->held_end = end;
+            } else if (rc == 0) {
+                rc = send(out, flags, kind, token, len, start, end);
+            }
+        }
+    } else {
+        rc = send(out, flags, kind, token, len, start, end);
+        if (rc == 0 && pair) rc = send(out, CICU_FLAG_COLOCATED, CICU_KIND_HAN_BIGRAM, bigram, bigram_len, seg->prev_start, end);
+    }
+    seg->at_text_start = 0;
+    if (han_char && len <= (int32_t)sizeof seg->prev8) {
+        memcpy(seg->prev8, token, (size_t)len);
+        seg->prev_len = len;
+        seg->prev_start = start;
+    } else {
+        seg->prev_len = 0;
+    }
+    return rc;
+}
+
+// Emits normalized units [u0, u1) as one token, optionally prefixed with `prefix` (a
+// CICU_*_PREFIX byte, or 0). `han_char`: a one-character token of a Han segment.
+static int emit(cicu_segmenter *seg, sink out, int32_t u0, int32_t u1, int kind, int flags, char prefix, int han_char) {
     int32_t n8 = 0, at = 0;
-    if (u1 - u0 == 1 && !word_prefix && !U16_IS_SURROGATE(seg->text.text[u0])) {
+    if (u1 - u0 == 1 && !prefix && !U16_IS_SURROGATE(seg->text.text[u0])) {
         // One BMP character (every Han token): encode it directly.
         UChar c = seg->text.text[u0];
         int32_t i = 0;
         U8_APPEND_UNSAFE(seg->token8, i, c);
         int32_t start = out.base + seg->text.start8[u0], end = out.base + seg->text.end8[u0];
-        return out.fts != NULL ? out.fts(out.ctx, flags, seg->token8, i, start, end)
-                               : out.kinds(out.ctx, kind, seg->token8, i, start, end);
+        return deliver(seg, out, kind, flags, seg->token8, i, start, end, han_char);
     }
-    if (word_prefix) seg->token8[at++] = CICU_WORD_PREFIX;
+    if (prefix) seg->token8[at++] = prefix;
     // Convert no more than the cap needs: 4 bytes per unit is the worst case.
     int32_t units = u1 - u0;
     if (units > CICU_MAX_TOKEN_BYTES) units = CICU_MAX_TOKEN_BYTES;
@@ -95,8 +163,7 @@ static int emit(cicu_segmenter *seg, sink out, int32_t u0, int32_t u1, int kind,
     int32_t len = cap_utf8(seg->token8, at + n8);
     if (len <= at) return 0;
     int32_t start = out.base + seg->text.start8[u0], end = out.base + seg->text.end8[u1 - 1];
-    return out.fts != NULL ? out.fts(out.ctx, flags, seg->token8, len, start, end)
-                           : out.kinds(out.ctx, kind, seg->token8, len, start, end);
+    return deliver(seg, out, kind, flags, seg->token8, len, start, end, han_char && u1 - u0 <= 2);
 }
 
 static int compute_is_han(UChar32 c) {
@@ -136,10 +203,10 @@ static int emit_han(cicu_segmenter *seg, sink out, int32_t s, int32_t e, int32_t
         UChar32 c;
         U16_NEXT(t, k, e, c);
         int kind = is_han(c) ? CICU_KIND_HAN : CICU_KIND_KANA;
-        int rc = emit(seg, out, k0, k, kind, 0, 0);
+        int rc = emit(seg, out, k0, k, kind, 0, 0, 1);
         if (rc != 0) return rc;
         if (first && count >= 2 && purpose == CICU_PURPOSE_DOCUMENT) {
-            rc = emit(seg, out, s, e, CICU_KIND_HAN_WORD, CICU_FLAG_COLOCATED, 1);
+            rc = emit(seg, out, s, e, CICU_KIND_HAN_WORD, CICU_FLAG_COLOCATED, CICU_WORD_PREFIX, 0);
             if (rc != 0) return rc;
         }
     }
@@ -162,7 +229,7 @@ static int emit_alnum_runs(cicu_segmenter *seg, sink out, int32_t s, int32_t e, 
         }
         if (inside && run < 0) run = k0;
         if (!inside && run >= 0) {
-            int rc = emit(seg, out, run, k0, kind, 0, 0);
+            int rc = emit(seg, out, run, k0, kind, 0, 0, 0);
             if (rc != 0) return rc;
             run = -1;
         }
@@ -243,13 +310,13 @@ static int run_positions(cicu_segmenter *seg, sink out) {
             k++;
         }
         if (!inside && run >= 0) {
-            int rc = emit(seg, out, run, k0, CICU_KIND_LETTER, 0, 0);
+            int rc = emit(seg, out, run, k0, CICU_KIND_LETTER, 0, 0, 0);
             if (rc != 0) return rc;
             run = -1;
         }
         if (inside && run < 0) run = k0;
         if (han) {
-            int rc = emit(seg, out, k0, k, CICU_KIND_HAN, 0, 0);
+            int rc = emit(seg, out, k0, k, CICU_KIND_HAN, 0, 0, 1);
             if (rc != 0) return rc;
         }
     }
@@ -259,11 +326,14 @@ static int run_positions(cicu_segmenter *seg, sink out) {
 static int run(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose, sink out) {
     if (len <= 0) return 0;
     int words_only = seg->options & CICU_OPTION_WORDS_ONLY;
-    int verbatim_word = 0;
-    if (!words_only && purpose == CICU_PURPOSE_QUERY && len >= 3 && memcmp(text, CICU_WORD_SENTINEL, 3) == 0) {
-        text += 3;
-        len -= 3;
-        verbatim_word = 1;
+    char verbatim = 0;  // the prefix of a text that is one word or bigram token
+    if (!words_only && (purpose == CICU_PURPOSE_QUERY || purpose == CICU_PURPOSE_MATCH) && len >= 3) {
+        if (memcmp(text, CICU_WORD_SENTINEL, 3) == 0) verbatim = CICU_WORD_PREFIX;
+        if (purpose == CICU_PURPOSE_MATCH && memcmp(text, CICU_BIGRAM_SENTINEL, 3) == 0) verbatim = CICU_BIGRAM_PREFIX;
+        if (verbatim) {
+            text += 3;
+            len -= 3;
+        }
     }
     if (mapped_text_load(&seg->text, seg->nfkc_cf, seg->fold, text, len) != 0) return -1;
     if (seg->text.len == 0) return 0;
@@ -271,9 +341,10 @@ static int run(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpo
         if (!words_only && positions_are_simple(seg)) return run_positions(seg, out);
         purpose = words_only ? CICU_PURPOSE_DOCUMENT : CICU_PURPOSE_QUERY;  // the ICU path, no colocated words
     }
-    if (verbatim_word) {
+    if (verbatim) {
         // Offsets are relative to the text after the sentinel; queries never use them.
-        return emit(seg, out, 0, seg->text.len, CICU_KIND_HAN_WORD, 0, 1);
+        return emit(seg, out, 0, seg->text.len, verbatim == CICU_WORD_PREFIX ? CICU_KIND_HAN_WORD : CICU_KIND_HAN_BIGRAM, 0,
+                    verbatim, 0);
     }
     UErrorCode status = U_ZERO_ERROR;
     ubrk_setText(seg->brk, seg->text.text, seg->text.len, &status);
@@ -285,12 +356,12 @@ static int run(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpo
         if (rule < UBRK_WORD_NONE_LIMIT) continue;  // spaces, punctuation, symbols, emoji
         int rc;
         if (rule >= UBRK_WORD_IDEO && rule < UBRK_WORD_IDEO_LIMIT) {
-            rc = words_only ? emit(seg, out, start, end, CICU_KIND_IDEO, 0, 0) : emit_han(seg, out, start, end, purpose);
+            rc = words_only ? emit(seg, out, start, end, CICU_KIND_IDEO, 0, 0, 0) : emit_han(seg, out, start, end, purpose);
         } else if (rule >= UBRK_WORD_KANA && rule < UBRK_WORD_KANA_LIMIT) {
-            rc = emit(seg, out, start, end, CICU_KIND_KANA, 0, 0);
+            rc = emit(seg, out, start, end, CICU_KIND_KANA, 0, 0, 0);
         } else {
             int kind = rule >= UBRK_WORD_LETTER ? CICU_KIND_LETTER : CICU_KIND_NUMBER;
-            rc = words_only ? emit(seg, out, start, end, kind, 0, 0) : emit_alnum_runs(seg, out, start, end, kind);
+            rc = words_only ? emit(seg, out, start, end, kind, 0, 0, 0) : emit_alnum_runs(seg, out, start, end, kind);
         }
         if (rc != 0) return rc;
     }
@@ -321,7 +392,7 @@ static int32_t chunk_end(const char *text, int32_t at, int32_t len) {
 // and ICU's work stay bounded however large the document (a 16 MB novel would otherwise take
 // ~150 MB, kept by the segmenter for reuse). Positions and offsets continue across chunks.
 static int run_chunked(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose, sink out) {
-    if (len <= CICU_CHUNK_BYTES || purpose == CICU_PURPOSE_QUERY) {
+    if (len <= CICU_CHUNK_BYTES || purpose == CICU_PURPOSE_QUERY || purpose == CICU_PURPOSE_MATCH) {
         int rc = run(seg, text, len, purpose, out);
         mapped_text_shrink(&seg->text, 2 * CICU_CHUNK_BYTES + 2);
         return rc;
@@ -337,16 +408,31 @@ static int run_chunked(cicu_segmenter *seg, const char *text, int32_t len, int32
     return 0;
 }
 
+// One tokenization of a whole text: the bigram state starts afresh (it runs on across chunks).
+static int tokenize(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose, sink s) {
+    int words_only = seg->options & CICU_OPTION_WORDS_ONLY;
+    if (words_only && purpose == CICU_PURPOSE_MATCH) purpose = CICU_PURPOSE_QUERY;
+    seg->purpose = purpose;
+    seg->bigrams = !words_only && (purpose == CICU_PURPOSE_DOCUMENT || purpose == CICU_PURPOSE_MATCH);
+    seg->at_text_start = 1;
+    seg->prev_len = 0;
+    seg->held_len = 0;
+    int rc = run_chunked(seg, text, len, purpose, s);
+    if (rc == 0 && seg->held_len > 0) rc = send(s, 0, seg->held_kind, seg->held8, seg->held_len, seg->held_start, seg->held_end);
+    seg->held_len = 0;
+    return rc;
+}
+
 int cicu_segmenter_tokenize(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
                             void *ctx, cicu_token_fn fn) {
     sink s = {ctx, fn, NULL, 0};
-    return run_chunked(seg, text, len, purpose, s);
+    return tokenize(seg, text, len, purpose, s);
 }
 
 int cicu_segmenter_tokenize_kinds(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
                                   void *ctx, cicu_token_kind_fn fn) {
     sink s = {ctx, NULL, fn, 0};
-    return run_chunked(seg, text, len, purpose, s);
+    return tokenize(seg, text, len, purpose, s);
 }
 
 int32_t cicu_word_break_count(const char *text, int32_t len, int32_t *err) {

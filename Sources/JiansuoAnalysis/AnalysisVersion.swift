@@ -7,8 +7,8 @@ public enum AnalysisVersion {
     /// Bumped whenever our own token rules change.
     /// 1: ICU words. 2: normalization before segmentation, traditional→simplified fold, Han
     /// characters plus colocated words, alphanumeric runs. 3: texts over 256 KB tokenized in
-    /// chunks (`CICU_CHUNK_BYTES`).
-    public static let rules = 3
+    /// chunks (`CICU_CHUNK_BYTES`). 4: Han bigrams colocated with their second character.
+    public static let rules = 4
     /// The ICU library version, e.g. "72.1".
     public static var icu: String { String(cString: cicu_icu_version()) }
     /// The Unicode version ICU implements, e.g. "15.0".

@@ -26,6 +26,12 @@ public enum TokenPurpose: Sendable {
     /// without the colocated Han words (same texts, offsets and positions), computed without
     /// ICU's dictionary when the text allows it.
     case positions
+    /// An FTS5 MATCH string literal (what the index's tokenizer gets for a query): like
+    /// ``query``, but consecutive Han characters become a phrase of bigrams (``Token/Kind/hanBigram``,
+    /// the first character left out), which matches exactly where the phrase of characters
+    /// does and reads far shorter position lists. Text that starts with
+    /// ``Segmenter/bigramSentinel`` becomes that one bigram token.
+    case match
 }
 
 /// Analysis options. They change the tokens, so they are part of ``AnalysisVersion``.
@@ -67,6 +73,8 @@ public final class Segmenter {
     public static let maxTokenBytes = Int(CICU_MAX_TOKEN_BYTES)
     /// A query literal that starts with this (U+E000) is looked up as one colocated Han word.
     public static let wordSentinel: Character = "\u{E000}"
+    /// Marks a ``TokenPurpose/match`` text that is one bigram token (two normalized Han characters).
+    public static let bigramSentinel: Character = "\u{E001}"
 
     public let options: AnalysisOptions
     private let handle: OpaquePointer
@@ -91,8 +99,10 @@ public final class Segmenter {
         final class Collector {
             var tokens: [Token] = []
             var position = -1
+            let document: Bool
+            init(document: Bool) { self.document = document }
         }
-        let collector = Collector()
+        let collector = Collector(document: purpose == .document)
         var text = text
         let rc = text.withUTF8 { utf8 -> Int32 in
             withExtendedLifetime(collector) {
@@ -102,7 +112,8 @@ public final class Segmenter {
                 ) { ctx, kind, ptr, len, start, end in
                     let c = Unmanaged<Collector>.fromOpaque(ctx!).takeUnretainedValue()
                     let kind = Token.Kind(cicuKind: kind)
-                    if kind != .hanWord || c.position < 0 { c.position += 1 }
+                    let colocated = kind == .hanWord || (kind == .hanBigram && c.document)
+                    if !colocated || c.position < 0 { c.position += 1 }
                     c.tokens.append(Token(
                         text: String(decoding: UnsafeRawBufferPointer(start: ptr, count: Int(len)), as: UTF8.self),
                         kind: kind, utf8Start: Int(start), utf8End: Int(end), position: c.position))
@@ -135,6 +146,7 @@ extension TokenPurpose {
         case .document: Int32(CICU_PURPOSE_DOCUMENT)
         case .query: Int32(CICU_PURPOSE_QUERY)
         case .positions: Int32(CICU_PURPOSE_POSITIONS)
+        case .match: Int32(CICU_PURPOSE_MATCH)
         }
     }
 }
@@ -144,6 +156,7 @@ extension Token.Kind {
         switch Int(cicuKind) {
         case CICU_KIND_HAN: self = .han
         case CICU_KIND_HAN_WORD: self = .hanWord
+        case CICU_KIND_HAN_BIGRAM: self = .hanBigram
         case CICU_KIND_IDEO: self = .ideographic
         case CICU_KIND_KANA: self = .kana
         case CICU_KIND_LETTER: self = .letter

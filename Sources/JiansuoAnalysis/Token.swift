@@ -19,11 +19,17 @@ public struct Token: Sendable, Hashable, Codable {
         case hanWord
         /// A whole Han word, in the words-only baseline analysis.
         case ideographic
+        /// Two consecutive Han characters (consecutive positions): in documents at the same
+        /// position as the second (FTS5_TOKEN_COLOCATED); its `text` starts with
+        /// ``Token/bigramPrefix``. Hybrid analysis only.
+        case hanBigram
     }
 
     /// The first character of every ``Kind/hanWord`` token's text, so that a word never equals
     /// a character token.
     public static let wordPrefix: Character = "\u{1}"
+    /// The first character of every ``Kind/hanBigram`` token's text.
+    public static let bigramPrefix: Character = "\u{2}"
 
     /// The normalized token text.
     public var text: String
@@ -44,11 +50,12 @@ public struct Token: Sendable, Hashable, Codable {
         self.position = position
     }
 
-    /// True for tokens at the same position as the one before (``Kind/hanWord``).
-    public var isColocated: Bool { kind == .hanWord }
+    /// True for tokens of a document at the same position as the one before (``Kind/hanWord``,
+    /// ``Kind/hanBigram``).
+    public var isColocated: Bool { kind == .hanWord || kind == .hanBigram }
 
-    /// The text without the ``wordPrefix`` marker.
+    /// The text without the ``wordPrefix`` or ``bigramPrefix`` marker.
     public var displayText: String {
-        text.first == Self.wordPrefix ? String(text.dropFirst()) : text
+        text.first == Self.wordPrefix || text.first == Self.bigramPrefix ? String(text.dropFirst()) : text
     }
 }

@@ -143,7 +143,9 @@ struct SocketServer: Service {
                     case .tooLong: response = handler.tooLong()
                     }
                     response.append(UInt8(ascii: "\n"))
-                    try await outbound.write(ByteBuffer(bytes: response))
+                    // Written out to the socket before anything else happens on this connection:
+                    // closing it at shutdown must not drop the end of a large answer still queued.
+                    try await channel.writeAndFlush(ByteBuffer(bytes: response)).get()
                     if registry.isShuttingDown { break }  // answered; now the connection closes
                 }
             }
@@ -160,7 +162,12 @@ final class ConnectionRegistry: Sendable {
         var channel: any Channel
         var busy: Bool
         var since: UInt64  // monotonic ns of the last change
+        var served = false  // it has sent a request
     }
+
+    /// How long, from the start of the shutdown, a request in flight may take to be answered
+    /// (its search has its own deadline; this bounds a client that stops reading the answer).
+    static let shutdownGrace: TimeAmount = .seconds(15)
 
     private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
     private let stopping = Atomic<Bool>(false)
@@ -168,11 +175,17 @@ final class ConnectionRegistry: Sendable {
     /// True once the server is shutting down: each connection closes after its answer.
     var isShuttingDown: Bool { stopping.load(ordering: .relaxed) }
 
-    /// Starts the shutdown: closes every connection without a request running.
+    /// Starts the shutdown: closes every connection without a request running now, and the
+    /// others after ``shutdownGrace`` if they are still open then.
     func shutDown() {
         stopping.store(true, ordering: .relaxed)
-        let idle = entries.withLock { map in map.values.filter { !$0.busy }.map(\.channel) }
+        let (idle, busy) = entries.withLock { map in
+            (map.values.filter { !$0.busy }.map(\.channel), map.values.filter(\.busy).map(\.channel))
+        }
         for channel in idle { channel.close(promise: nil) }
+        for channel in busy {
+            channel.eventLoop.scheduleTask(in: Self.shutdownGrace) { channel.close(promise: nil) }
+        }
     }
 
     func register(_ channel: any Channel) {
@@ -187,14 +200,18 @@ final class ConnectionRegistry: Sendable {
         entries.withLock { map in
             map[ObjectIdentifier(channel)]?.busy = busy
             map[ObjectIdentifier(channel)]?.since = Indexer.now()
+            if busy { map[ObjectIdentifier(channel)]?.served = true }
         }
     }
 
-    /// Closes the connection without a request running that has been idle the longest;
-    /// false when there is none.
+    /// Closes the connection without a request running that has been idle the longest,
+    /// preferring one that never sent a request (a client between two requests keeps its
+    /// place while 64 silent connections are open); false when there is none.
     func evictIdlest() -> Bool {
         let victim = entries.withLock { map -> (any Channel)? in
-            guard let (key, entry) = map.filter({ !$0.value.busy }).min(by: { $0.value.since < $1.value.since }) else { return nil }
+            let idle = map.filter { !$0.value.busy }
+            let silent = idle.filter { !$0.value.served }
+            guard let (key, entry) = (silent.isEmpty ? idle : silent).min(by: { $0.value.since < $1.value.since }) else { return nil }
             map[key] = nil
             return entry.channel
         }

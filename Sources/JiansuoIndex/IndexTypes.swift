@@ -162,7 +162,7 @@ public struct SearchRequest: Sendable {
     /// boost or excluded. Empty ranks every phrase as a required term.
     public var rankLayout: String
     /// ``JiansuoQuery/CompiledQuery/highlightTerms``: marked in snippets by our highlighter.
-    /// Empty: snippets come from FTS5's `highlight()` instead (slower: an FTS5 query per hit).
+    /// Empty: snippets are the opening of each body, with no highlights.
     public var highlightTerms: [HighlightTerm]
     /// The longest the search may run, in milliseconds, or nil for no limit. Enforced on the
     /// search's own database connection; over it the search throws ``IndexError/timeout(milliseconds:)``.

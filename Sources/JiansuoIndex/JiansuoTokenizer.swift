@@ -42,7 +42,7 @@ final class JiansuoTokenizer: FTS5CustomTokenizer {
     ) -> CInt {
         // FTS5_TOKENIZE_AUX (highlight, snippet) only needs positions; DOCUMENT (inserts,
         // deletes, integrity-check) needs every token.
-        let purpose: TokenPurpose = tokenization.contains(.query) ? .query : tokenization.contains(.aux) ? .positions : .document
+        let purpose: TokenPurpose = tokenization.contains(.query) ? .match : tokenization.contains(.aux) ? .positions : .document
         // A large text of a document: note its token positions (see cindex_block_positions,
         // every 4 KiB), so that a snippet is read around the first match (see SearchIndex.hit).
         if purpose == .document, nText >= CINDEX_BLOCKS_MIN, let replay {

@@ -571,28 +571,37 @@ public final class SearchIndex: Sendable {
 
     /// An estimate of what searching for `terms` costs, before running it: the number of
     /// (document, token) postings its phrases read, from each token's document count in
-    /// `fts_vocab` (a phrase of the same frequent character repeated counts it each time; a
-    /// prefix counts the documents of at most 1,000 tokens it expands to). Milliseconds to
-    /// compute; the search itself is roughly linear in it.
+    /// `fts_vocab`. A Han character after another is read as the bigram of the two (what the
+    /// MATCH phrase uses, see ``TokenPurpose/match``), and a first character that a bigram
+    /// follows is not read at all; a phrase of the same frequent bigram repeated counts it each
+    /// time; a prefix counts the documents of at most 1,000 tokens it expands to. Milliseconds
+    /// to compute; the search itself is roughly linear in it.
     public func estimatedCost(of terms: [HighlightTerm]) throws -> Int {
-        try reading { db in
+        func isHan(_ token: String) -> Bool {
+            token.unicodeScalars.count == 1 && token.unicodeScalars.first!.properties.isIdeographic
+        }
+        return try reading { db in
             var counts: [String: Int] = [:]
             var cost = 0
             for term in terms {
-                for (k, token) in term.tokens.enumerated() {
-                    let prefix = term.prefix && k == term.tokens.count - 1
-                    let key = prefix ? token + "*" : token
+                let tokens = term.tokens
+                for (k, token) in tokens.enumerated() {
+                    let prefix = term.prefix && k == tokens.count - 1
+                    let pair = !options.wordsOnly && k > 0 && isHan(tokens[k - 1]) && isHan(token)
+                    if !options.wordsOnly, k == 0, tokens.count > 1, isHan(token), isHan(tokens[1]) { continue }
+                    let key = pair ? String(Token.bigramPrefix) + tokens[k - 1] + token + (prefix ? "*" : "") : prefix ? token + "*" : token
                     if let known = counts[key] {
                         cost = cost.addingReportingOverflow(known).partialValue
                         continue
                     }
+                    let term = String(key.dropLast(prefix ? 1 : 0))
                     let n: Int
                     if prefix {
                         n = try Int.fetchOne(db, sql: """
                             SELECT coalesce(sum(doc), 0) FROM (SELECT doc FROM fts_vocab WHERE term >= ? AND term < ? LIMIT 1000)
-                            """, arguments: [token, token + "\u{10FFFF}"]) ?? 0
+                            """, arguments: [term, term + "\u{10FFFF}"]) ?? 0
                     } else {
-                        n = try Int.fetchOne(db, sql: "SELECT doc FROM fts_vocab WHERE term = ?", arguments: [token]) ?? 0
+                        n = try Int.fetchOne(db, sql: "SELECT doc FROM fts_vocab WHERE term = ?", arguments: [term]) ?? 0
                     }
                     counts[key] = n
                     cost = cost.addingReportingOverflow(n).partialValue
@@ -631,11 +640,10 @@ public final class SearchIndex: Sendable {
                 return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights)
             }
         } else if snippets {
-            // FTS5 seeks to the rowid; highlight() marks every match in the body in one pass.
-            if let row = try Row.fetchOne(db, sql: """
-                SELECT d.path, d.title, highlight(fts, 1, char(1), char(2)) FROM fts JOIN documents d ON d.id = fts.rowid
-                WHERE fts MATCH ? AND fts.rowid = ?
-                """, arguments: [match, hit.id]) {
+            // No terms to highlight: the opening of the body. (FTS5's highlight() would mark
+            // only part of each Han phrase: a phrase of bigrams matches at its second character.)
+            if let row = try Row.fetchOne(db, sql: "SELECT path, title, jiansuo_text(body, ?) FROM documents WHERE id = ?",
+                                          arguments: [Self.snippetChunkBytes, hit.id]) {
                 let (snippet, highlights) = Self.parseSnippet(SnippetWindow.crop(row[2] ?? ""))
                 return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights)
             }

@@ -21,7 +21,8 @@ public struct QueryCompiler {
     public var tokenCount: (String) -> Int
     /// The text as a phrase of word boost pieces, one per token position: the colocated word
     /// token where a dictionary word starts (as ``Segmenter/wordSentinel`` + the word), the
-    /// token's text elsewhere. Empty when the text holds no multi-character word.
+    /// bigram ending at a character that follows another (``Segmenter/bigramSentinel`` + the
+    /// two), the token's text elsewhere. Empty when the text holds no multi-character word.
     public var boostPieces: (String) -> [String]
     /// The index's normalization, applied to filter values compared with metadata.
     public var normalize: (String) -> String
@@ -45,25 +46,34 @@ public struct QueryCompiler {
                 guard let tokens = try? segmenter.tokens(of: text, for: .document),
                       tokens.contains(where: { $0.kind == .hanWord }) else { return [] }
                 var pieces: [String] = []
+                var bigram: [Bool] = []  // pieces[k] is a bigram (implies the character before it)
                 var position = -1
                 var coveredUpTo = -1  // last position inside a word already in `pieces`
                 var uncovered = 0     // `pieces` up to the last one not inside a word
                 for token in tokens {
-                    let piece = token.kind == .hanWord ? String(Segmenter.wordSentinel) + token.displayText : token.text
                     if token.position == position {
                         if token.kind == .hanWord {
-                            pieces[pieces.count - 1] = piece
+                            pieces[pieces.count - 1] = String(Segmenter.wordSentinel) + token.displayText
+                            bigram[pieces.count - 1] = false
                             coveredUpTo = max(coveredUpTo, position + token.displayText.unicodeScalars.count - 1)
                             uncovered = pieces.count
+                        } else if token.kind == .hanBigram, !pieces[pieces.count - 1].hasPrefix(String(Segmenter.wordSentinel)) {
+                            // A character after another: its bigram, whose postings are far shorter.
+                            pieces[pieces.count - 1] = String(Segmenter.bigramSentinel) + token.displayText
+                            bigram[pieces.count - 1] = true
                         }
                     } else {
-                        pieces.append(piece)
+                        pieces.append(token.text)
+                        bigram.append(false)
                         position = token.position
                         if position > coveredUpTo { uncovered = pieces.count }
                     }
                 }
-                // Characters after the last word and inside it are implied by it: drop them.
-                return Array(pieces.prefix(uncovered))
+                // Characters after the last word and inside it are implied by it: drop them; so
+                // is a first character that a bigram follows.
+                pieces = Array(pieces.prefix(uncovered))
+                if pieces.count > 1, bigram[1], !pieces[0].hasPrefix(String(Segmenter.wordSentinel)) { pieces.removeFirst() }
+                return pieces
             },
             normalize: { Normalizer.normalize($0, options: segmenter.options) },
             queryTokens: { text in (try? segmenter.tokens(of: text, for: .query).map(\.text)) ?? [] })
@@ -205,7 +215,7 @@ public struct QueryCompiler {
     }
 
     private func literal(_ raw: String, field: Field?, prefix: Bool, hints: inout [String]) -> Compiled? {
-        let text = raw.filter { $0 != Segmenter.wordSentinel }
+        let text = raw.filter { $0 != Segmenter.wordSentinel && $0 != Segmenter.bigramSentinel }
         guard tokenCount(text) > 0 else {
             hints.append(raw.isEmpty ? "ignored an empty phrase" : "ignored '\(raw)': no letters, digits or Han characters")
             return nil

@@ -14,7 +14,7 @@ import Testing
     }
 
     func check(_ text: String) throws {
-        let document = try segmenter.tokens(of: text, for: .document).filter { $0.kind != .hanWord }
+        let document = try segmenter.tokens(of: text, for: .document).filter { !$0.isColocated }
             .map { Key(text: $0.text, start: $0.utf8Start, end: $0.utf8End, position: $0.position) }
         let positions = try segmenter.tokens(of: text, for: .positions)
             .map { Key(text: $0.text, start: $0.utf8Start, end: $0.utf8End, position: $0.position) }

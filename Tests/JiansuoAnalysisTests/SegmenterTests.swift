@@ -9,7 +9,7 @@ import Testing
     }
 
     @Test func hanCharactersPlusColocatedDictionaryWords() throws {
-        let tokens = try segmenter.tokens(of: "北京市知识产权")
+        let tokens = try segmenter.tokens(of: "北京市知识产权").filter { $0.kind != .hanBigram }  // bigrams: BigramTests
         #expect(tokens.map(\.displayText) == ["北", "北京市", "京", "市", "知", "知识", "识", "产", "产权", "权"])
         #expect(tokens.map(\.kind) == [.han, .hanWord, .han, .han, .han, .hanWord, .han, .han, .hanWord, .han])
         // Colocated words share the position of their first character.
@@ -61,6 +61,9 @@ import Testing
             let original = String(decoding: bytes[token.utf8Start..<token.utf8End], as: UTF8.self)
             #expect(Normalizer.normalize(original) == token.displayText, "token \(token.text) maps to \(original)")
         }
+        // A bigram spans its two characters (with what lies between them).
+        let bigram = try #require(try segmenter.tokens(of: "原標，題").first { $0.kind == .hanBigram && $0.displayText == "标题" })
+        #expect(String(decoding: Array("原標，題".utf8)[bigram.utf8Start..<bigram.utf8End], as: UTF8.self) == "標，題")
         #expect(try segmenter.tokens(of: text).first { $0.text == "abc" }.map { [$0.utf8Start, $0.utf8End] } == [18, 27])
     }
 
@@ -105,7 +108,7 @@ import Testing
         }
         count = box.n
         #expect(rc == 0)
-        #expect(count == 2)
+        #expect(count == 3)  // 中, 文 and their bigram (U+FFFD and NUL make no token)
     }
 
     @Test func emptyAndSymbolOnlyTextHaveNoTokens() throws {
@@ -132,10 +135,13 @@ import Testing
         let text = String(repeating: line, count: count)
         let tokens = try segmenter.tokens(of: text)
         #expect(tokens.filter { $0.kind == .han }.count == 12 * count)
-        #expect(tokens.filter { $0.displayText == "知识" }.count == count)
-        // Offsets increase and stay inside the text; positions are consecutive per character.
+        #expect(tokens.filter { $0.kind == .hanWord && $0.displayText == "知识" }.count == count)
+        #expect(tokens.filter { $0.kind == .hanBigram }.count == 11 * count + (count - 1))  // 。\n does not break a pair
+        // Offsets increase (a bigram starts at its first character, before the token it follows)
+        // and stay inside the text; positions are consecutive per character.
         let bytes = text.utf8.count
-        #expect(zip(tokens, tokens.dropFirst()).allSatisfy { $0.utf8Start <= $1.utf8Start && $0.position <= $1.position })
+        let spans = tokens.filter { $0.kind != .hanBigram }
+        #expect(zip(spans, spans.dropFirst()).allSatisfy { $0.utf8Start <= $1.utf8Start && $0.position <= $1.position })
         #expect(tokens.allSatisfy { $0.utf8End <= bytes })
         #expect(tokens.last?.utf8End == bytes - 4)  // before the final "。\n"
         #expect(Set(tokens.map(\.position)).count == 12 * count)

@@ -101,7 +101,9 @@ import Testing
         let index = try makeIndex([("d", "這是知識產權的文件，ＡＢＣ公司")])
         let compiler = QueryCompiler(segmenter: try Segmenter())
         for (query, shown) in [("知识产权", "知識產權"), ("abc", "ＡＢＣ")] {
-            let hit = try #require(try index.search(SearchRequest(match: compiler.compile(QueryParser.parse(query)).match!, limit: 1, offset: 0)).hits.first)
+            let compiled = compiler.compile(QueryParser.parse(query))
+            let hit = try #require(try index.search(SearchRequest(match: compiled.match!, limit: 1, offset: 0,
+                                                                  highlightTerms: compiled.highlightTerms)).hits.first)
             let bytes = Array(hit.snippet.utf8)
             #expect(hit.highlights.map { String(decoding: bytes[$0], as: UTF8.self) } == [shown])
         }

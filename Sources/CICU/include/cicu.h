@@ -47,6 +47,15 @@ enum {
     /// Skips ICU's dictionary segmentation when that cannot change the result, so it costs a
     /// fraction of a document tokenization.
     CICU_PURPOSE_POSITIONS = 2,
+    /// An FTS5 query string (what FTS5 asks the tokenizer for a MATCH literal): like
+    /// CICU_PURPOSE_QUERY, except that after the first of two consecutive Han characters each
+    /// character is replaced by the bigram of it and the one before (CICU_BIGRAM_PREFIX), and
+    /// the first character of the text is left out when a bigram follows it (the bigram implies
+    /// it). A phrase of bigrams matches exactly where the phrase of characters does, and reads
+    /// far shorter position lists. Text starting with CICU_WORD_SENTINEL or
+    /// CICU_BIGRAM_SENTINEL becomes that one word or bigram token. In the words-only analysis
+    /// it is CICU_PURPOSE_QUERY.
+    CICU_PURPOSE_MATCH = 3,
 };
 
 /// U+E000 (a private-use character, never a token itself) as UTF-8.
@@ -54,6 +63,11 @@ enum {
 /// The first byte of every colocated Han word token, so that words never collide with the
 /// per-character tokens of the same text.
 #define CICU_WORD_PREFIX '\x01'
+/// U+E001 as UTF-8: a CICU_PURPOSE_MATCH text starting with it is one bigram token.
+#define CICU_BIGRAM_SENTINEL "\xEE\x80\x81"
+/// The first byte of every Han bigram token: two consecutive Han characters (consecutive
+/// positions), colocated with the second in documents (hybrid analysis only).
+#define CICU_BIGRAM_PREFIX '\x02'
 
 /// Token kinds.
 enum {
@@ -63,6 +77,7 @@ enum {
     CICU_KIND_IDEO = 4,       // a whole Han word (CICU_OPTION_WORDS_ONLY only)
     CICU_KIND_HAN = 5,        // one Han character
     CICU_KIND_HAN_WORD = 6,   // a multi-character Han word, colocated with its first character
+    CICU_KIND_HAN_BIGRAM = 7, // two consecutive Han characters: colocated with the second in documents
 };
 
 /// FTS5_TOKEN_COLOCATED: the token is at the same position as the previous one.
