@@ -5,11 +5,15 @@
 // multi-character ICU word is also emitted, colocated with its first character and marked with
 // CICU_WORD_PREFIX: any substring is found as a phrase of characters, and whole words still
 // exist in the index for ranking. Letters and digits are split into alphanumeric runs
-// ("91.7" → 91, 7; "snake_case" → snake, case). Each Han character that follows another at the
-// previous position also gets the bigram of the two, colocated with it (CICU_BIGRAM_PREFIX):
-// a query phrase of bigrams (CICU_PURPOSE_MATCH) matches exactly where its phrase of characters
-// would, but reads position lists that are orders of magnitude shorter than a frequent
-// character's.
+// ("91.7" → 91, 7; "snake_case" → snake, case).
+//
+// Large texts (CICU_LARGE_TEXT_BYTES and more: novels, dumps) are indexed in the large form:
+// each Han character is the token CICU_LARGE_PREFIX + the character instead, and each one that
+// follows another at the previous position also gets the bigram of the two, colocated with it
+// (CICU_BIGRAM_PREFIX). A query phrase of characters then matches small documents, and its
+// large form (a phrase of bigrams, CICU_LARGE_SENTINEL) matches large ones, exactly where the
+// characters stand side by side; neither phrase reads the other kind's position lists, and a
+// bigram's list in a 16 MB novel is orders of magnitude shorter than a frequent character's.
 #include "cicu.h"
 #include "mapped_text.h"
 
@@ -33,7 +37,7 @@ struct cicu_segmenter {
     char token8[CICU_MAX_TOKEN_BYTES * 4 + 8];
     // State of one tokenization (see begin()).
     int32_t purpose;
-    int bigrams;          // emit bigrams: hybrid analysis, CICU_PURPOSE_DOCUMENT or _MATCH
+    int large;            // the large form (see above): a large document, or a query's large literal
     int at_text_start;    // no token delivered yet
     char prev8[8];        // the last non-colocated token, when it was one Han character
     int32_t prev_len;     // (0 otherwise)
@@ -88,21 +92,35 @@ static int send(sink out, int flags, int kind, const char *token, int32_t len, i
     return out.fts != NULL ? out.fts(out.ctx, flags, token, len, start, end) : out.kinds(out.ctx, kind, token, len, start, end);
 }
 
-// Passes one token on, adding the bigram rules: in documents, a Han character after another
-// (`han_char`: a one-character token of a Han segment) is followed by their bigram, colocated;
-// in CICU_PURPOSE_MATCH the bigram replaces it, and the text's first Han character is held
-// back, and dropped when a bigram follows (which implies it).
+// Passes one token on, with the rules of the large form: a Han character (`han_char`: a
+// one-character token of a Han segment) becomes CICU_LARGE_PREFIX + itself; in documents, one
+// after another is followed by their bigram, colocated; in a query's large literal the bigram
+// replaces it, and the literal's first Han character is held back, and dropped when a bigram
+// follows (which implies it).
 static int deliver(cicu_segmenter *seg, sink out, int kind, int flags, const char *token, int32_t len, int32_t start,
                    int32_t end, int han_char) {
-    if (!seg->bigrams || (flags & CICU_FLAG_COLOCATED)) return send(out, flags, kind, token, len, start, end);
+    if (!seg->large || (flags & CICU_FLAG_COLOCATED)) return send(out, flags, kind, token, len, start, end);
+    char large[1 + sizeof seg->prev8];
+    if (han_char && len <= (int32_t)sizeof seg->prev8) {
+        large[0] = CICU_LARGE_PREFIX;
+        memcpy(large + 1, token, (size_t)len);
+    } else {
+        han_char = 0;
+    }
+    const char *plain = token;
+    int32_t plain_len = len;
+    if (han_char) {
+        token = large;
+        len += 1;
+    }
     char bigram[1 + 2 * sizeof seg->prev8];
     int32_t bigram_len = 0;
-    int pair = han_char && seg->prev_len > 0 && len <= (int32_t)sizeof seg->prev8;
+    int pair = han_char && seg->prev_len > 0;
     if (pair) {
         bigram[0] = CICU_BIGRAM_PREFIX;
         memcpy(bigram + 1, seg->prev8, (size_t)seg->prev_len);
-        memcpy(bigram + 1 + seg->prev_len, token, (size_t)len);
-        bigram_len = 1 + seg->prev_len + len;
+        memcpy(bigram + 1 + seg->prev_len, plain, (size_t)plain_len);
+        bigram_len = 1 + seg->prev_len + plain_len;
     }
     int rc = 0;
     if (seg->purpose == CICU_PURPOSE_MATCH) {
@@ -129,9 +147,9 @@ static int deliver(cicu_segmenter *seg, sink out, int kind, int flags, const cha
         if (rc == 0 && pair) rc = send(out, CICU_FLAG_COLOCATED, CICU_KIND_HAN_BIGRAM, bigram, bigram_len, seg->prev_start, end);
     }
     seg->at_text_start = 0;
-    if (han_char && len <= (int32_t)sizeof seg->prev8) {
-        memcpy(seg->prev8, token, (size_t)len);
-        seg->prev_len = len;
+    if (han_char) {
+        memcpy(seg->prev8, plain, (size_t)plain_len);
+        seg->prev_len = plain_len;
         seg->prev_start = start;
     } else {
         seg->prev_len = 0;
@@ -326,10 +344,9 @@ static int run_positions(cicu_segmenter *seg, sink out) {
 static int run(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose, sink out) {
     if (len <= 0) return 0;
     int words_only = seg->options & CICU_OPTION_WORDS_ONLY;
-    char verbatim = 0;  // the prefix of a text that is one word or bigram token
+    char verbatim = 0;  // the prefix of a text that is one word token
     if (!words_only && (purpose == CICU_PURPOSE_QUERY || purpose == CICU_PURPOSE_MATCH) && len >= 3) {
         if (memcmp(text, CICU_WORD_SENTINEL, 3) == 0) verbatim = CICU_WORD_PREFIX;
-        if (purpose == CICU_PURPOSE_MATCH && memcmp(text, CICU_BIGRAM_SENTINEL, 3) == 0) verbatim = CICU_BIGRAM_PREFIX;
         if (verbatim) {
             text += 3;
             len -= 3;
@@ -343,8 +360,7 @@ static int run(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpo
     }
     if (verbatim) {
         // Offsets are relative to the text after the sentinel; queries never use them.
-        return emit(seg, out, 0, seg->text.len, verbatim == CICU_WORD_PREFIX ? CICU_KIND_HAN_WORD : CICU_KIND_HAN_BIGRAM, 0,
-                    verbatim, 0);
+        return emit(seg, out, 0, seg->text.len, CICU_KIND_HAN_WORD, 0, verbatim, 0);
     }
     UErrorCode status = U_ZERO_ERROR;
     ubrk_setText(seg->brk, seg->text.text, seg->text.len, &status);
@@ -411,9 +427,15 @@ static int run_chunked(cicu_segmenter *seg, const char *text, int32_t len, int32
 // One tokenization of a whole text: the bigram state starts afresh (it runs on across chunks).
 static int tokenize(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose, sink s) {
     int words_only = seg->options & CICU_OPTION_WORDS_ONLY;
-    if (words_only && purpose == CICU_PURPOSE_MATCH) purpose = CICU_PURPOSE_QUERY;
+    seg->large = 0;
+    if (purpose == CICU_PURPOSE_MATCH && len >= 3 && memcmp(text, CICU_LARGE_SENTINEL, 3) == 0) {
+        text += 3;
+        len -= 3;
+        seg->large = !words_only;
+    }
+    if (purpose == CICU_PURPOSE_DOCUMENT && len >= CICU_LARGE_TEXT_BYTES) seg->large = !words_only;
+    if (purpose == CICU_PURPOSE_MATCH && !seg->large) purpose = CICU_PURPOSE_QUERY;
     seg->purpose = purpose;
-    seg->bigrams = !words_only && (purpose == CICU_PURPOSE_DOCUMENT || purpose == CICU_PURPOSE_MATCH);
     seg->at_text_start = 1;
     seg->prev_len = 0;
     seg->held_len = 0;

@@ -264,7 +264,7 @@ static void first_function(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite
         while (*s == ' ') s++;
         char role = *s ? *s : 'T';
         while (*s && *s != ' ') s++;
-        if (role != 'T') continue;
+        if (role != 'T' && role != 'B') continue;  // a term, or its large form or word boost
         Fts5PhraseIter it;
         int column = -1, offset = 0;
         int rc = api->xPhraseFirst(fts, p, &it, &column, &offset);

@@ -7,7 +7,8 @@ public enum AnalysisVersion {
     /// Bumped whenever our own token rules change.
     /// 1: ICU words. 2: normalization before segmentation, traditional→simplified fold, Han
     /// characters plus colocated words, alphanumeric runs. 3: texts over 256 KB tokenized in
-    /// chunks (`CICU_CHUNK_BYTES`). 4: Han bigrams colocated with their second character.
+    /// chunks (`CICU_CHUNK_BYTES`). 4: texts of 256 KiB or more in the large form (Han
+    /// characters marked, plus colocated bigrams; `CICU_LARGE_TEXT_BYTES`).
     public static let rules = 4
     /// The ICU library version, e.g. "72.1".
     public static var icu: String { String(cString: cicu_icu_version()) }

@@ -26,11 +26,11 @@ public enum TokenPurpose: Sendable {
     /// without the colocated Han words (same texts, offsets and positions), computed without
     /// ICU's dictionary when the text allows it.
     case positions
-    /// An FTS5 MATCH string literal (what the index's tokenizer gets for a query): like
-    /// ``query``, but consecutive Han characters become a phrase of bigrams (``Token/Kind/hanBigram``,
-    /// the first character left out), which matches exactly where the phrase of characters
-    /// does and reads far shorter position lists. Text that starts with
-    /// ``Segmenter/bigramSentinel`` becomes that one bigram token.
+    /// An FTS5 MATCH string literal (what the index's tokenizer gets for a query): ``query``,
+    /// unless the text starts with ``Segmenter/largeSentinel``: then the phrase that matches
+    /// large documents (indexed in the large form, see `CICU_LARGE_TEXT_BYTES`) where the
+    /// characters stand side by side: the bigrams of consecutive Han characters
+    /// (``Token/Kind/hanBigram``), a character alone as ``Token/largePrefix`` + itself.
     case match
 }
 
@@ -73,8 +73,8 @@ public final class Segmenter {
     public static let maxTokenBytes = Int(CICU_MAX_TOKEN_BYTES)
     /// A query literal that starts with this (U+E000) is looked up as one colocated Han word.
     public static let wordSentinel: Character = "\u{E000}"
-    /// Marks a ``TokenPurpose/match`` text that is one bigram token (two normalized Han characters).
-    public static let bigramSentinel: Character = "\u{E001}"
+    /// Marks a ``TokenPurpose/match`` text to be tokenized in the large form of large documents.
+    public static let largeSentinel: Character = "\u{E002}"
 
     public let options: AnalysisOptions
     private let handle: OpaquePointer

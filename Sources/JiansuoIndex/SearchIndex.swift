@@ -571,37 +571,28 @@ public final class SearchIndex: Sendable {
 
     /// An estimate of what searching for `terms` costs, before running it: the number of
     /// (document, token) postings its phrases read, from each token's document count in
-    /// `fts_vocab`. A Han character after another is read as the bigram of the two (what the
-    /// MATCH phrase uses, see ``TokenPurpose/match``), and a first character that a bigram
-    /// follows is not read at all; a phrase of the same frequent bigram repeated counts it each
-    /// time; a prefix counts the documents of at most 1,000 tokens it expands to. Milliseconds
-    /// to compute; the search itself is roughly linear in it.
+    /// `fts_vocab` (a phrase of the same frequent character repeated counts it each time; a
+    /// prefix counts the documents of at most 1,000 tokens it expands to). Milliseconds to
+    /// compute; the search itself is roughly linear in it.
     public func estimatedCost(of terms: [HighlightTerm]) throws -> Int {
-        func isHan(_ token: String) -> Bool {
-            token.unicodeScalars.count == 1 && token.unicodeScalars.first!.properties.isIdeographic
-        }
-        return try reading { db in
+        try reading { db in
             var counts: [String: Int] = [:]
             var cost = 0
             for term in terms {
-                let tokens = term.tokens
-                for (k, token) in tokens.enumerated() {
-                    let prefix = term.prefix && k == tokens.count - 1
-                    let pair = !options.wordsOnly && k > 0 && isHan(tokens[k - 1]) && isHan(token)
-                    if !options.wordsOnly, k == 0, tokens.count > 1, isHan(token), isHan(tokens[1]) { continue }
-                    let key = pair ? String(Token.bigramPrefix) + tokens[k - 1] + token + (prefix ? "*" : "") : prefix ? token + "*" : token
+                for (k, token) in term.tokens.enumerated() {
+                    let prefix = term.prefix && k == term.tokens.count - 1
+                    let key = prefix ? token + "*" : token
                     if let known = counts[key] {
                         cost = cost.addingReportingOverflow(known).partialValue
                         continue
                     }
-                    let term = String(key.dropLast(prefix ? 1 : 0))
                     let n: Int
                     if prefix {
                         n = try Int.fetchOne(db, sql: """
                             SELECT coalesce(sum(doc), 0) FROM (SELECT doc FROM fts_vocab WHERE term >= ? AND term < ? LIMIT 1000)
-                            """, arguments: [term, term + "\u{10FFFF}"]) ?? 0
+                            """, arguments: [token, token + "\u{10FFFF}"]) ?? 0
                     } else {
-                        n = try Int.fetchOne(db, sql: "SELECT doc FROM fts_vocab WHERE term = ?", arguments: [term]) ?? 0
+                        n = try Int.fetchOne(db, sql: "SELECT doc FROM fts_vocab WHERE term = ?", arguments: [token]) ?? 0
                     }
                     counts[key] = n
                     cost = cost.addingReportingOverflow(n).partialValue

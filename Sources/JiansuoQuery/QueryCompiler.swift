@@ -4,14 +4,17 @@ import JiansuoAnalysis
 ///
 /// Safety: user text only ever appears inside FTS5 string literals (`"…"`, with `"` doubled),
 /// never as FTS5 syntax, so no input can produce an FTS5 syntax error or reach an operator.
-/// FTS5 runs the index's tokenizer over each literal (query purpose: Han characters only), so
-/// a Han term becomes a phrase of characters and finds every occurrence, whatever the words
-/// around it. See https://sqlite.org/fts5.html#full_text_query_syntax
+/// FTS5 runs the index's tokenizer over each literal (``TokenPurpose/match``: Han characters
+/// only), so a Han term becomes a phrase of characters and finds every occurrence, whatever the
+/// words around it. A Han term `C` is OR-ed with its large form `L` (``Segmenter/largeSentinel``
+/// + the text: the phrase of its bigrams), which matches large documents, indexed in that form
+/// (see `CICU_LARGE_TEXT_BYTES`), exactly where `C` would match them; `C` matches the others.
+/// See https://sqlite.org/fts5.html#full_text_query_syntax
 ///
 /// Ranking information is added without changing which documents match:
 /// - a Han term whose text holds dictionary words becomes `(C OR W)`, where `C` is the phrase of
 ///   characters and `W` the same text as a phrase of its colocated word tokens (`知识产权` →
-///   `"\u{1}知识" + "识" + "\u{1}产权" + "权"`). Every match of `W` is a match of `C`, so the
+///   `"\u{E000}知识" + "识" + "\u{E000}产权"`). Every match of `W` is a match of `C`, so the
 ///   set of hits is that of `C`, and `jiansuo_rank` counts an occurrence as a real word twice;
 /// - ``CompiledQuery/rankLayout`` tells `jiansuo_rank` which phrase is which (term, word boost,
 ///   excluded) and which top-level conjunct each term belongs to, for the title group and the
@@ -21,8 +24,7 @@ public struct QueryCompiler {
     public var tokenCount: (String) -> Int
     /// The text as a phrase of word boost pieces, one per token position: the colocated word
     /// token where a dictionary word starts (as ``Segmenter/wordSentinel`` + the word), the
-    /// bigram ending at a character that follows another (``Segmenter/bigramSentinel`` + the
-    /// two), the token's text elsewhere. Empty when the text holds no multi-character word.
+    /// token's text elsewhere. Empty when the text holds no multi-character word.
     public var boostPieces: (String) -> [String]
     /// The index's normalization, applied to filter values compared with metadata.
     public var normalize: (String) -> String
@@ -46,34 +48,25 @@ public struct QueryCompiler {
                 guard let tokens = try? segmenter.tokens(of: text, for: .document),
                       tokens.contains(where: { $0.kind == .hanWord }) else { return [] }
                 var pieces: [String] = []
-                var bigram: [Bool] = []  // pieces[k] is a bigram (implies the character before it)
                 var position = -1
                 var coveredUpTo = -1  // last position inside a word already in `pieces`
                 var uncovered = 0     // `pieces` up to the last one not inside a word
                 for token in tokens {
+                    let piece = token.kind == .hanWord ? String(Segmenter.wordSentinel) + token.displayText : token.text
                     if token.position == position {
                         if token.kind == .hanWord {
-                            pieces[pieces.count - 1] = String(Segmenter.wordSentinel) + token.displayText
-                            bigram[pieces.count - 1] = false
+                            pieces[pieces.count - 1] = piece
                             coveredUpTo = max(coveredUpTo, position + token.displayText.unicodeScalars.count - 1)
                             uncovered = pieces.count
-                        } else if token.kind == .hanBigram, !pieces[pieces.count - 1].hasPrefix(String(Segmenter.wordSentinel)) {
-                            // A character after another: its bigram, whose postings are far shorter.
-                            pieces[pieces.count - 1] = String(Segmenter.bigramSentinel) + token.displayText
-                            bigram[pieces.count - 1] = true
                         }
                     } else {
-                        pieces.append(token.text)
-                        bigram.append(false)
+                        pieces.append(piece)
                         position = token.position
                         if position > coveredUpTo { uncovered = pieces.count }
                     }
                 }
-                // Characters after the last word and inside it are implied by it: drop them; so
-                // is a first character that a bigram follows.
-                pieces = Array(pieces.prefix(uncovered))
-                if pieces.count > 1, bigram[1], !pieces[0].hasPrefix(String(Segmenter.wordSentinel)) { pieces.removeFirst() }
-                return pieces
+                // Characters after the last word and inside it are implied by it: drop them.
+                return Array(pieces.prefix(uncovered))
             },
             normalize: { Normalizer.normalize($0, options: segmenter.options) },
             queryTokens: { text in (try? segmenter.tokens(of: text, for: .query).map(\.text)) ?? [] })
@@ -215,21 +208,28 @@ public struct QueryCompiler {
     }
 
     private func literal(_ raw: String, field: Field?, prefix: Bool, hints: inout [String]) -> Compiled? {
-        let text = raw.filter { $0 != Segmenter.wordSentinel && $0 != Segmenter.bigramSentinel }
+        let text = raw.filter { $0 != Segmenter.wordSentinel && $0 != Segmenter.largeSentinel }
         guard tokenCount(text) > 0 else {
             hints.append(raw.isEmpty ? "ignored an empty phrase" : "ignored '\(raw)': no letters, digits or Han characters")
             return nil
         }
-        var s = Self.quote(text)
+        var s = Self.quote(text) + (prefix ? " *" : "")
         var layout: [PhraseRole] = [.term(slot: nil)]
-        if prefix {
-            s += " *"
-        } else {
+        var alternatives: [String] = []
+        if text.unicodeScalars.contains(where: { $0.properties.isIdeographic }) {
+            // Large documents hold Han text in the large form: the same matches, as bigrams.
+            alternatives.append(Self.quote(String(Segmenter.largeSentinel) + text) + (prefix ? " *" : ""))
+            layout.append(.boost)
+        }
+        if !prefix {
             let pieces = boostPieces(text)
             if !pieces.isEmpty {
-                s = "(\(s) OR \(pieces.map(Self.quote).joined(separator: " + ")))"
+                alternatives.append(pieces.map(Self.quote).joined(separator: " + "))
                 layout.append(.boost)
             }
+        }
+        if !alternatives.isEmpty {
+            s = "(" + ([s] + alternatives).joined(separator: " OR ") + ")"
         }
         if let field {
             s = "{\(field.rawValue)} : (\(s))"

@@ -42,27 +42,28 @@ import Testing
     /// changes the ranking and never the matches. Characters a word implies are left out of `W`
     /// at its end, kept in the middle (an FTS5 phrase has no gaps).
     @Test func hanTermsGetWordBoosts() {
-        let w = "\u{E000}", b = "\u{E001}"
-        #expect(compile("市长").match == "(\"市长\" OR \"\(w)市长\")")
-        // 识 follows 知: its bigram stands for it (far shorter postings than the character's).
-        #expect(compile("知识产权").match == "(\"知识产权\" OR \"\(w)知识\" + \"\(b)知识\" + \"\(w)产权\")")
-        #expect(compile("大学生活").match == "(\"大学生活\" OR \"\(w)大学\" + \"\(b)大学\" + \"\(w)生活\")")
-        #expect(compile("a\u{E001}b").match == #""ab""#)  // sentinels typed by a user are dropped
-        #expect(compile("title:市长").match == "{title} : ((\"市长\" OR \"\(w)市长\"))")
-        #expect(compile("市*").match == #""市" *"#)
-        #expect(compile("的").match == #""的""#)
+        // Each Han term also has its large form (L, for large documents: its bigrams).
+        let w = "\u{E000}", l = "\u{E002}"
+        #expect(compile("市长").match == "(\"市长\" OR \"\(l)市长\" OR \"\(w)市长\")")
+        #expect(compile("知识产权").match == "(\"知识产权\" OR \"\(l)知识产权\" OR \"\(w)知识\" + \"识\" + \"\(w)产权\")")
+        #expect(compile("知识产权").rankLayout == "T0 B B")
+        #expect(compile("a\u{E002}b").match == #""ab""#)  // sentinels typed by a user are dropped
+        #expect(compile("title:市长").match == "{title} : ((\"市长\" OR \"\(l)市长\" OR \"\(w)市长\"))")
+        #expect(compile("市*").match == "(\"市\" * OR \"\(l)市\" *)")
+        #expect(compile("的").match == "(\"的\" OR \"\(l)的\")")
+        #expect(compile("apple").match == #""apple""#)
     }
 
     /// `jiansuo_rank` learns each phrase's role from the layout: term (with its top-level
     /// conjunct), word boost, excluded. Proximity is scored by `jiansuo_rank` from the terms'
     /// positions, so the expression has no NEAR.
     @Test func rankLayoutNamesEveryPhrase() {
-        #expect(compile("市长").rankLayout == "T0 B")
+        #expect(compile("市长").rankLayout == "T0 B B")  // the term, its large form, its word boost
         #expect(compile("apple pie").rankLayout == "T0 T1")
         #expect(compile("apple pie").match == #"("apple" AND "pie")"#)
-        #expect(compile("知识产权 -广告 apple").rankLayout == "T0 B T1 X X")
-        #expect(compile("apple OR 市长 pie").rankLayout == "T0 T0 B T1")
-        #expect(compile("title:市长 ext:md").rankLayout == "T0 B")
+        #expect(compile("知识产权 -广告 apple").rankLayout == "T0 B B T1 X X X")
+        #expect(compile("apple OR 市长 pie").rankLayout == "T0 T0 B B T1")
+        #expect(compile("title:市长 ext:md").rankLayout == "T0 B B")
         #expect(compile("").rankLayout == "")
     }
 

@@ -14,11 +14,14 @@ extern "C" {
 /// One entry per FTS5 phrase, in the order the phrases appear in the MATCH expression,
 /// separated by spaces:
 ///   `T<slot>`  a term: its phrase of characters (or a prefix), in top-level conjunct <slot>;
-///   `B`        the word boost of the term just before it: the same text as dictionary words,
-///              a phrase whose matches are a subset of the term's;
+///   `B`        another form of the term just before it: its large form (the phrase of its
+///              bigrams, which matches large documents where the term's characters would) or its
+///              word boost (the same text as dictionary words, whose matches are a subset of the
+///              term's); their instances count for the term;
 ///   `X`        an excluded phrase (NOT), ignored by ranking.
-/// Example: `知识产权 -广告` compiles to `("知 识 产 权" OR "\x01知识" + "识" + "\x01产权" + "权") NOT "广 告"`
-/// with the layout `T0 B X`.
+/// Example: `知识产权 -广告` compiles to
+/// `("知识产权" OR "\uE002知识产权" OR "\uE000知识" + "识" + "\uE000产权") NOT ("广告" OR "\uE002广告")`
+/// with the layout `T0 B B X X` (the second phrase is the term's large form, for large documents).
 
 /// The score added to documents whose title alone matches the query (every top-level conjunct
 /// has a term with an instance in the title column). Relevance scores stay far below it.
@@ -45,7 +48,7 @@ int crank_register(void *db);
 
 /// Registers the FTS5 auxiliary function `jiansuo_first(fts, layout)` on `db`: for the current
 /// row, the smallest body-column (column 1) token position at which a term phrase of `layout`
-/// (roles `T`; see above) has an instance, or -1 when no term matches in the body (a title-only
+/// (roles `T` and `B`; see above) has an instance, or -1 when no term matches in the body (a title-only
 /// match). Reads the row's positions FTS5 loaded to match it (xPhraseFirst). Used with
 /// `rowid = ?` to find where a hit's snippet is, in documents stored in blocks.
 /// Returns 0 (SQLITE_OK) or an SQLite error code.
