@@ -83,11 +83,11 @@ SIZES = {
     "small": dict(divs=50_000, quotes=25_000, lists=25_000, staircase=700, flow=25_000, alias_levels=6,
                   html_line=4 * MiB, txt_line=3 * MiB, repeat=256 * 1024, han_run=4 * MiB,
                   tiny_lines=300_000, front_matter=256 * 1024, binary=256 * 1024,
-                  slow_readers=4, attack=20, idle_timeout=75, novels=2),
+                  slow_readers=4, attack=20, idle_timeout=240, novels=2),
     "medium": dict(divs=200_000, quotes=100_000, lists=100_000, staircase=2_000, flow=100_000, alias_levels=7,
                    html_line=14 * MiB, txt_line=12 * MiB, repeat=1 * MiB, han_run=MAX_FILE_SIZE - 4096,
                    tiny_lines=2_000_000, front_matter=1 * MiB, binary=1 * MiB,
-                   slow_readers=8, attack=60, idle_timeout=400, novels=30),
+                   slow_readers=8, attack=60, idle_timeout=900, novels=30),
 }
 P99_TARGET_S = 0.100
 RSS_TARGET_MB = 300

@@ -229,6 +229,94 @@ static void text_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     damaged(ctx);
 }
 
+char *cindex_read_text_range(void *db, const char *table, const char *column, int64_t rowid, int64_t from,
+                              int64_t limit, int32_t *out_len, int *rc_out) {
+    sqlite3_blob *blob = NULL;
+    int rc = sqlite3_blob_open((sqlite3 *)db, "main", table, column, rowid, 0, &blob);
+    char *result = NULL;
+    *out_len = 0;
+    if (rc != SQLITE_OK) goto done;
+    int n = sqlite3_blob_bytes(blob);
+    unsigned char head[9];
+    if (n < 9 || (rc = sqlite3_blob_read(blob, head, 9, 0)) != SQLITE_OK || head[0] != TAG_BLOCKS) {
+        rc = rc == SQLITE_OK ? SQLITE_MISMATCH : rc;  // not stored in blocks: read it whole instead
+        goto done;
+    }
+    uint32_t len = get32(head + 1), count = get32(head + 5);
+    if (len > (uint32_t)CINDEX_MAX_TEXT_BYTES || count != (len + CINDEX_BLOCK_BYTES - 1) / CINDEX_BLOCK_BYTES ||
+        (size_t)n < 9 + 4 * ((size_t)count + 1)) {
+        rc = SQLITE_CORRUPT;
+        goto done;
+    }
+    if (from < 0) from = 0;
+    if (from > len) from = len;
+    if (limit < 0 || limit > (int64_t)len - from) limit = (int64_t)len - from;
+    // The blocks that hold [from - 3, from + limit + 4), as blocks_range reads them: a copy of
+    // the header with offsets rebased, then only those blocks' bytes.
+    uint32_t a = from < 3 ? 0 : (uint32_t)from - 3;
+    uint32_t b = (uint32_t)(from + limit) + 4 > len ? len : (uint32_t)(from + limit) + 4;
+    uint32_t first = a / CINDEX_BLOCK_BYTES, last = b == 0 ? 0 : (b - 1) / CINDEX_BLOCK_BYTES;
+    if (b <= a) last = first;
+    unsigned char offsets[8];
+    size_t header = 9 + 4 * ((size_t)count + 1);
+    if (count == 0) {
+        result = malloc(1);
+        if (result == NULL) rc = SQLITE_NOMEM;
+        goto done;
+    }
+    if ((rc = sqlite3_blob_read(blob, offsets, 4, (int)(9 + 4 * first))) != SQLITE_OK ||
+        (rc = sqlite3_blob_read(blob, offsets + 4, 4, (int)(9 + 4 * (last + 1)))) != SQLITE_OK) goto done;
+    uint32_t start = get32(offsets), end = get32(offsets + 4);
+    if (start > end || header + end > (size_t)n) {
+        rc = SQLITE_CORRUPT;
+        goto done;
+    }
+    // A miniature TAG_BLOCKS value holding blocks first..last, for blocks_range.
+    uint32_t blocks = last - first + 1;
+    size_t mini_header = 9 + 4 * ((size_t)blocks + 1);
+    unsigned char *mini = malloc(mini_header + (end - start));
+    unsigned char *all_offsets = malloc(4 * ((size_t)blocks + 1));
+    if (mini == NULL || all_offsets == NULL) {
+        free(mini);
+        free(all_offsets);
+        rc = SQLITE_NOMEM;
+        goto done;
+    }
+    if ((rc = sqlite3_blob_read(blob, all_offsets, (int)(4 * (blocks + 1)), (int)(9 + 4 * first))) == SQLITE_OK &&
+        (rc = sqlite3_blob_read(blob, mini + mini_header, (int)(end - start), (int)(header + start))) == SQLITE_OK) {
+        uint32_t mini_len = (last + 1) * CINDEX_BLOCK_BYTES < len ? (last + 1 - first) * CINDEX_BLOCK_BYTES : len - first * CINDEX_BLOCK_BYTES;
+        mini[0] = TAG_BLOCKS;
+        put32(mini + 1, mini_len);
+        put32(mini + 5, blocks);
+        for (uint32_t k = 0; k <= blocks; k++) put32(mini + 9 + 4 * k, get32(all_offsets + 4 * k) - start);
+        uint32_t base = first * CINDEX_BLOCK_BYTES;
+        char *buffer = malloc((size_t)(b - a) + 1);
+        if (buffer == NULL) {
+            rc = SQLITE_NOMEM;
+        } else if (blocks_range(mini, (int)(mini_header + (end - start)), mini_len, a - base, b - base, buffer) != 0) {
+            free(buffer);
+            rc = SQLITE_CORRUPT;
+        } else {
+            // Whole characters at both cuts, as jiansuo_text does.
+            uint32_t s0 = (uint32_t)from - a;
+            while (s0 < b - a && s0 + a < len && s0 + a > 0 && ((unsigned char)buffer[s0] & 0xC0) == 0x80) s0++;
+            uint32_t e0 = (uint32_t)(from + limit) - a;
+            while (e0 > s0 && e0 + a < len && e0 < b - a && ((unsigned char)buffer[e0] & 0xC0) == 0x80) e0--;
+            if (e0 < s0) e0 = s0;
+            memmove(buffer, buffer + s0, e0 - s0);
+            buffer[e0 - s0] = 0;
+            result = buffer;
+            *out_len = (int32_t)(e0 - s0);
+        }
+    }
+    free(mini);
+    free(all_offsets);
+done:
+    if (blob != NULL) sqlite3_blob_close(blob);
+    *rc_out = result != NULL ? SQLITE_OK : (rc == SQLITE_OK ? SQLITE_ERROR : rc);
+    return result;
+}
+
 int cindex_register_text_function(void *db) {
     int rc = sqlite3_create_function_v2((sqlite3 *)db, "jiansuo_text", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                                         NULL, text_function, NULL, NULL, NULL);

@@ -217,6 +217,7 @@ public final class Indexer: Sendable {
     /// flight when ``stop()`` is called is finished and committed first.
     public func run() {
         defer { finished.signal() }
+        Self.yieldToRequests()
         while true {
             let wait = state.withLock { s -> UInt64? in
                 s.queue.hasReady ? 0 : s.queue.nextDue(now: Self.now())
@@ -273,6 +274,17 @@ public final class Indexer: Sendable {
         let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
         _ = mallopt(-3, 1 << 20)  // M_MMAP_THRESHOLD
         _ = mallopt(-8, 4)        // M_ARENA_MAX
+    }
+
+    /// The nice value of the indexing threads (the writer and the workers): on a busy machine
+    /// the CPU goes to requests first, so a search is not slowed by the indexing of a novel.
+    static let indexingNice: Int32 = 10
+
+    /// Lowers the calling thread's CPU priority to ``indexingNice``. On Linux the nice value is
+    /// per thread, and `setpriority(PRIO_PROCESS, 0, …)` sets the calling thread's alone (see
+    /// setpriority(2), "NOTES"); lowering it needs no privilege. Failure is ignored.
+    static func yieldToRequests() {
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, indexingNice)
     }
 
     /// Items processed in one busy period after which freed memory is returned (malloc_trim).
@@ -400,6 +412,9 @@ public final class Indexer: Sendable {
             try index.apply(stream: next, limits: limits, committed: { n in
                 committedChanges += n
                 budget.release(heldUntilCommit)
+                // A large document's FTS5 postings were held in the writer's heap until now:
+                // give them back before the next one is read.
+                if heldUntilCommit > 0 { Self.trimMemory() }
                 heldUntilCommit = 0
                 if let writerSlot { inFlight?.end(writerSlot) }
             })

@@ -243,6 +243,7 @@ final class WorkerPool: @unchecked Sendable {
         for n in 0..<self.threads {
             let thread = Thread { [self] in
                 defer { exited.signal() }
+                Indexer.yieldToRequests()
                 while let (job, ticket) = next() { job.run(n, ticket) }
             }
             thread.name = "\(name)-\(n)"

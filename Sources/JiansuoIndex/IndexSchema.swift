@@ -23,7 +23,7 @@ import JiansuoAnalysis
 /// `documents` (an index about 30% smaller). `v2` empties the index: the next reconcile
 /// indexes every file again. `v3` gave `errors` the file state and added `fts_vocab`, an
 /// `fts5vocab` view of each token's document count (https://sqlite.org/fts5.html#the_fts5vocab_virtual_table_module).
-/// `v4` added `documents.positions`: for a body of at least `CINDEX_BLOCKS_MIN` bytes (stored in
+/// `v4` added `document_positions(id, positions)`: for a body of at least `CINDEX_BLOCKS_MIN` bytes (stored in
 /// blocks), the FTS5 token position of the first token at or after every
 /// `CINDEX_POSITION_STRIDE` bytes, as little-endian 32-bit integers; a snippet is read and
 /// highlighted only around the first match.
@@ -88,11 +88,14 @@ enum IndexSchema {
             try db.execute(sql: "CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, row)")
         }
         migrator.registerMigration("v4") { db in
-            // A large body's token position every 4 KiB (NULL for
-            // bodies under 128 KiB). Large bodies stored before v4 lack it and are stored in one
-            // zlib stream: forget their file state, so that the next reconcile reads them again.
+            // A large body's token position every 4 KiB, in a table of its own: reading a column
+            // stored after a 6 MB body walks its overflow pages. Large bodies stored before v4
+            // lack it and are stored in one zlib stream: forget their file state, so that the
+            // next reconcile reads them again.
             try db.execute(sql: """
-                ALTER TABLE documents ADD COLUMN positions BLOB;
+                CREATE TABLE document_positions(id INTEGER PRIMARY KEY, positions BLOB NOT NULL);
+                CREATE TRIGGER documents_delete_positions AFTER DELETE ON documents
+                BEGIN DELETE FROM document_positions WHERE id = old.id; END;
                 UPDATE documents SET mtime_ns = -1, content_hash = 0 WHERE length(body) >= 16384;
                 """)
         }

@@ -14,7 +14,7 @@ public final class SearchIndex: Sendable {
     /// The database file name inside the index directory.
     public static let databaseFileName = "jiansuo.sqlite"
 
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
     /// The analysis the index is built with.
     public let options: AnalysisOptions
     /// True when opening found an index built by another analyzer and emptied it.
@@ -279,19 +279,20 @@ public final class SearchIndex: Sendable {
                 encoding = excluded.encoding, date = excluded.date, date_key = excluded.date_key,
                 author = excluded.author,
                 categories = excluded.categories, tags = excluded.tags, links = excluded.links,
-                indexed_at_ms = excluded.indexed_at_ms, body = excluded.body, positions = NULL
+                indexed_at_ms = excluded.indexed_at_ms, body = excluded.body
             RETURNING id
             """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), Int64(bitPattern: contentHash),
                              document.title, fields.titleKey, document.format.rawValue, document.encoding, m.date,
                              fields.day ?? DocumentDate.dayString(Date(timeIntervalSince1970: Double(state.mtimeNanoseconds) / 1e9)),
                              m.author, fields.categories, fields.tags, fields.links, now, fields.storedBody])!
         _ = replay.takeBlockPositions()
+        try db.execute(sql: "DELETE FROM document_positions WHERE id = ?", arguments: [id])
         try db.execute(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)",
                        arguments: [id, document.title, document.body])
         let bodyBytes = document.body.utf8.count
         if bodyBytes >= Int(CINDEX_BLOCKS_MIN), let captured = replay.takeBlockPositions(), captured.count == bodyBytes {
             let blob = captured.positions.withUnsafeBufferPointer { Data(buffer: $0) }  // little-endian on every target
-            try db.execute(sql: "UPDATE documents SET positions = ? WHERE id = ?", arguments: [blob, id])
+            try db.execute(sql: "INSERT INTO document_positions(id, positions) VALUES(?, ?)", arguments: [id, blob])
         }
         try db.execute(sql: "DELETE FROM errors WHERE path = ?", arguments: [path])
     }
@@ -607,15 +608,14 @@ public final class SearchIndex: Sendable {
                      expired: () -> Bool) throws -> SearchHit {
         let score = hit.rank >= Self.titleGroup ? hit.rank - Self.titleGroup : hit.rank
         if snippets, !terms.isEmpty, hit.first >= 0,
-           let row = try Row.fetchOne(db, sql: "SELECT path, title, positions FROM documents WHERE id = ?", arguments: [hit.id]),
-           let positions = row[2] as Data? {
+           let positions = try Data.fetchOne(db, sql: "SELECT positions FROM document_positions WHERE id = ?", arguments: [hit.id]),
+           let row = try Row.fetchOne(db, sql: "SELECT path, title FROM documents WHERE id = ?", arguments: [hit.id]) {
             // A large body (stored in blocks): the snippet comes from the few kilobytes around
             // the first match, the only part inflated and highlighted, wherever it is.
             let stride = Self.stride(of: hit.first, in: positions)
             let from = max(0, stride * Int(CINDEX_POSITION_STRIDE) - Self.snippetLeadBytes)
-            let text = try String.fetchOne(db, sql: "SELECT jiansuo_text(body, ?, ?) FROM documents WHERE id = ?",
-                                           arguments: [Int(CINDEX_POSITION_STRIDE) + Self.snippetLeadBytes + Self.snippetTailBytes,
-                                                       from, hit.id]) ?? ""
+            let text = try Self.textRange(db, id: hit.id, from: from,
+                                          limit: Int(CINDEX_POSITION_STRIDE) + Self.snippetLeadBytes + Self.snippetTailBytes)
             let ranges = (try? segmenters.with { try $0.highlights(in: text, terms: terms) }) ?? []
             let cropped = SnippetWindow.crop(Self.mark(text, ranges))
             let (snippet, highlights) = Self.parseSnippet(from > 0 && !cropped.hasPrefix("…") ? "…" + cropped : cropped)
@@ -644,7 +644,7 @@ public final class SearchIndex: Sendable {
     }
 
     /// The stride (of `CINDEX_POSITION_STRIDE` bytes) of a body in which token `position`
-    /// starts, from the body's positions (`documents.positions`: little-endian Int32, one per
+    /// starts, from the body's positions (`document_positions`: little-endian Int32, one per
     /// stride, ascending): the last stride whose first token is at or before it.
     static func stride(of position: Int64, in positions: Data) -> Int {
         let starts = positions.withUnsafeBytes { raw in
@@ -656,6 +656,23 @@ public final class SearchIndex: Sendable {
             if Int64(starts[mid]) <= position { low = mid } else { high = mid }
         }
         return low
+    }
+
+    /// `limit` UTF-8 bytes of document `id`'s body from byte `from` (whole characters), reading
+    /// only the blocks that hold them (`cindex_read_text_range`); falls back to
+    /// `jiansuo_text(body, limit, from)` for a body not stored in blocks.
+    /// - Throws: ``IndexError/corrupt(_:)`` when the stored body is damaged.
+    static func textRange(_ db: Database, id: Int64, from: Int, limit: Int) throws -> String {
+        var count: Int32 = 0
+        var rc: Int32 = 0
+        if let text = cindex_read_text_range(UnsafeMutableRawPointer(db.sqliteConnection), "documents", "body", id,
+                                             Int64(from), Int64(limit), &count, &rc) {
+            defer { cindex_free(text) }
+            return String(decoding: UnsafeRawBufferPointer(start: text, count: Int(count)), as: UTF8.self)
+        }
+        if rc == ResultCode.SQLITE_CORRUPT.rawValue { throw IndexError.corrupt("the stored text of document \(id) is damaged") }
+        return try String.fetchOne(db, sql: "SELECT jiansuo_text(body, ?, ?) FROM documents WHERE id = ?",
+                                   arguments: [limit, from, id]) ?? ""
     }
 
     /// Bytes of context read before a match's stride, for the snippet's lead-in.

@@ -206,7 +206,7 @@ import Testing
 
 /// The snippet of a large document comes from around its first match, wherever that is: a body
 /// of 128 KiB or more is stored in 64 KiB blocks with its token position every 4 KiB
-/// (`documents.positions`), and only a few kilobytes there are inflated and highlighted.
+/// (`document_positions`), and only a few kilobytes there are inflated and highlighted.
 @Suite struct LargeDocumentSnippetTests {
     static let filler = String(repeating: "普通的文字内容。\n", count: 150_000)  // 3.6 MB
     static let state = FileState(size: 1, mtimeNanoseconds: 1, inode: 1)
@@ -260,6 +260,13 @@ import Testing
                                  document: Document(title: "甲", body: "短文里第一版的结尾。", format: .text, encoding: "UTF-8"))])
         let small = try Self.search(index, "第一版的结尾")
         #expect(small.hits.first?.snippet == "短文里第一版的结尾。")
+        // Positions belong to large bodies only, and go with their document.
+        #expect(try index.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM document_positions") } == 0)
+        try index.apply([.upsert(path: "/b.txt", state: Self.state,
+                                 document: Document(title: "乙", body: Self.filler, format: .text, encoding: "UTF-8"))])
+        #expect(try index.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM document_positions") } == 1)
+        try index.apply([.delete(path: "/b.txt")])
+        #expect(try index.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM document_positions") } == 0)
         try index.integrityCheck()
     }
 }

@@ -70,6 +70,39 @@ import Testing
         }
     }
 
+    /// `cindex_read_text_range` reads only the blocks of a range through incremental blob I/O
+    /// and gives what `jiansuo_text(value, limit, from)` gives; a value not stored in blocks is
+    /// SQLITE_MISMATCH (the caller reads it with jiansuo_text).
+    @Test func blobRangesReadOnlyTheirBlocks() throws {
+        let db = try Self.database()
+        try db.inDatabase { db in
+            try db.execute(sql: "CREATE TABLE t(id INTEGER PRIMARY KEY, body BLOB)")
+            for (k, text) in Self.texts.enumerated() {
+                try db.execute(sql: "INSERT INTO t(id, body) VALUES(?, ?)", arguments: [k, Self.store(text)])
+            }
+            var generator = SystemRandomNumberGenerator()
+            for (k, text) in Self.texts.enumerated() {
+                let bytes = Array(text.utf8)
+                var cases: [(Int, Int)] = [(0, 10), (65_534, 5), (65_536, 70_000), (bytes.count - 3, 10), (bytes.count + 5, 3), (-4, 8)]
+                for _ in 0..<30 {
+                    cases.append((Int.random(in: 0...max(bytes.count, 1), using: &generator), Int.random(in: 0...140_000, using: &generator)))
+                }
+                for (from, limit) in cases {
+                    var count: Int32 = 0, rc: Int32 = 0
+                    let text = cindex_read_text_range(UnsafeMutableRawPointer(db.sqliteConnection), "t", "body", Int64(k),
+                                                      Int64(from), Int64(limit), &count, &rc)
+                    defer { cindex_free(text) }
+                    if bytes.count >= Int(CINDEX_BLOCKS_MIN) {
+                        let got = text.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(count)), as: UTF8.self) }
+                        #expect(got == Self.expected(bytes, limit: limit, from: from), "text \(k), from \(from), limit \(limit)")
+                    } else {
+                        #expect(text == nil && rc == 20 /* SQLITE_MISMATCH */)
+                    }
+                }
+            }
+        }
+    }
+
     @Test func damagedValuesAreCorruptionErrors() throws {
         let text = String(repeating: "被损坏的块。", count: 20_000)
         let stored = Self.store(text)

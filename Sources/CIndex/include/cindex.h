@@ -87,6 +87,16 @@ void cindex_free(void *p);
 /// raises an error with SQLITE_CORRUPT. Returns an SQLite result code.
 int cindex_register_text_function(void *db);
 
+/// What `jiansuo_text(column, limit, from)` gives for row `rowid` of `table` in `db` (a
+/// `sqlite3 *`), read with incremental blob I/O (https://sqlite.org/c3ref/blob_open.html): only
+/// the header and the blocks that hold the range are read from the database, not the whole
+/// value (a 16 MB novel's body is 6 MB of overflow pages). Returns a malloc'd NUL-terminated
+/// string of *out_len bytes (free with cindex_free), or NULL with *rc_out set: SQLITE_MISMATCH
+/// when the value is not stored in blocks (read it with jiansuo_text instead), SQLITE_CORRUPT
+/// when it is damaged, or SQLite's error.
+char *cindex_read_text_range(void *db, const char *table, const char *column, int64_t rowid, int64_t from,
+                              int64_t limit, int32_t *out_len, int *rc_out);
+
 /// Counts a text's FTS5 token positions as its tokens pass on to `callback` (FTS5's xToken), to
 /// record the position at every CINDEX_POSITION_STRIDE bytes of the text.
 /// `positions[k]` becomes the position of the first token that starts at or after UTF-8 byte
