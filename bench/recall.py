@@ -73,15 +73,27 @@ class Daemon:
         self.conn = None
 
     def call(self, method, params=None):
-        if self.conn is None:
-            self.conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self.conn.connect(self.socket)
-            self.reader = self.conn.makefile("rb")
         request = {"v": 1, "method": method}
         if params is not None:
             request["params"] = params
-        self.conn.sendall(json.dumps(request, ensure_ascii=False).encode() + b"\n")
-        response = json.loads(self.reader.readline())
+        line = json.dumps(request, ensure_ascii=False).encode() + b"\n"
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.conn.connect(self.socket)
+                self.reader = self.conn.makefile("rb")
+            try:
+                self.conn.sendall(line)
+                answer = self.reader.readline()
+            except OSError:
+                answer = b""
+            if answer:
+                break
+            # The daemon closes a connection idle for idle_timeout_s (the latency phases can
+            # outlast it): connect again once.
+            self.conn.close()
+            self.conn = None
+        response = json.loads(answer)
         if not response.get("ok"):
             raise RuntimeError(f"{method}: {response.get('error')}")
         return response["result"]

@@ -522,36 +522,33 @@ public final class SearchIndex: Sendable {
                 let wanted = request.offset + request.limit
                 var top = TopHits(capacity: wanted, order: request.order)
                 var total = 0
-                // With snippets, where each hit's first body match is (read from the positions
-                // FTS5 decoded to match the row): a large body's snippet is read from there.
-                let first = request.snippets ? "jiansuo_first(fts, ?)" : "-1"
-                let firstArguments: StatementArguments = request.snippets ? [request.rankLayout] : []
                 if filterSQL.isEmpty && request.order == .relevance {
-                    let rows = try Row.fetchCursor(db, sql: "SELECT rowid, jiansuo_rank(fts, ?), \(first) FROM fts WHERE fts MATCH ?",
-                                                   arguments: [request.rankLayout] + firstArguments + [match])
+                    let rows = try Row.fetchCursor(db, sql: "SELECT rowid, jiansuo_rank(fts, ?) FROM fts WHERE fts MATCH ?",
+                                                   arguments: [request.rankLayout, match])
                     while let row = try rows.next() {
                         let id: Int64 = row[0]
                         total += 1
                         try checkDeadline(total)
-                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: "", first: row[2]))
+                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: ""))
                     }
                 } else {
                     let key = request.order == .date ? "d.date_key" : request.order == .path ? "d.path" : "''"
                     let rows = try Row.fetchCursor(db, sql: """
-                        SELECT fts.rowid, jiansuo_rank(fts, ?), \(key), \(first) FROM fts JOIN documents d ON d.id = fts.rowid
+                        SELECT fts.rowid, jiansuo_rank(fts, ?), \(key) FROM fts JOIN documents d ON d.id = fts.rowid
                         WHERE fts MATCH ?\(filterSQL)
-                        """, arguments: [request.rankLayout] + firstArguments + [match] + filterArguments)
+                        """, arguments: [request.rankLayout, match] + filterArguments)
                     while let row = try rows.next() {
                         let id: Int64 = row[0]
                         total += 1
                         try checkDeadline(total)
-                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: row[2], first: row[3]))
+                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: row[2]))
                     }
                 }
                 let page = top.sorted().dropFirst(request.offset)
                 let hits = try page.enumerated().map { k, hit in
                     try checkDeadline(k << 8)
-                    return try self.hit(db, hit, match: match, snippets: request.snippets, terms: request.highlightTerms,
+                    return try self.hit(db, hit, match: match, layout: request.rankLayout, snippets: request.snippets,
+                                        terms: request.highlightTerms,
                                         expired: { deadline.map { cindex_deadline_expired($0) != 0 } ?? false })
                 }
                 return SearchResults(total: total, hits: hits)
@@ -604,15 +601,18 @@ public final class SearchIndex: Sendable {
     }
 
     /// Path, title and (when asked) snippet of one ranked hit.
-    private func hit(_ db: Database, _ hit: RankedHit, match: String, snippets: Bool, terms: [HighlightTerm],
+    private func hit(_ db: Database, _ hit: RankedHit, match: String, layout: String, snippets: Bool, terms: [HighlightTerm],
                      expired: () -> Bool) throws -> SearchHit {
         let score = hit.rank >= Self.titleGroup ? hit.rank - Self.titleGroup : hit.rank
-        if snippets, !terms.isEmpty, hit.first >= 0,
+        if snippets, !terms.isEmpty,
            let positions = try Data.fetchOne(db, sql: "SELECT positions FROM document_positions WHERE id = ?", arguments: [hit.id]),
+           let first = try Int64.fetchOne(db, sql: "SELECT jiansuo_first(fts, ?) FROM fts WHERE fts MATCH ? AND rowid = ?",
+                                          arguments: [layout, match, hit.id]), first >= 0,
            let row = try Row.fetchOne(db, sql: "SELECT path, title FROM documents WHERE id = ?", arguments: [hit.id]) {
-            // A large body (stored in blocks): the snippet comes from the few kilobytes around
-            // the first match, the only part inflated and highlighted, wherever it is.
-            let stride = Self.stride(of: hit.first, in: positions)
+            // A large body (stored in blocks, with positions): the snippet comes from the few
+            // kilobytes around its first match (jiansuo_first on this row alone), the only part
+            // read, inflated and highlighted, wherever it is.
+            let stride = Self.stride(of: first, in: positions)
             let from = max(0, stride * Int(CINDEX_POSITION_STRIDE) - Self.snippetLeadBytes)
             let text = try Self.textRange(db, id: hit.id, from: from,
                                           limit: Int(CINDEX_POSITION_STRIDE) + Self.snippetLeadBytes + Self.snippetTailBytes)

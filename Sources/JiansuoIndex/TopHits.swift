@@ -5,8 +5,6 @@ struct RankedHit {
     var exact: Bool
     var rank: Double
     var key: String
-    /// The body token position of the first match (`jiansuo_first`), or -1 (none, or not asked).
-    var first: Int64 = -1
 }
 
 /// The best `capacity` hits seen so far, for a page of results without sorting every match.
