@@ -118,6 +118,20 @@ fail:
     return -1;
 }
 
+// `buffer` holds bytes [a, b) of a text of `len` bytes; moves to its start the bytes
+// [from, from + limit) with the start moved forward and the end back to whole UTF-8 characters,
+// and returns their count.
+static uint32_t whole_characters(char *buffer, uint32_t a, uint32_t b, uint32_t len, sqlite3_int64 from,
+                                 sqlite3_int64 limit) {
+    uint32_t start = (uint32_t)from - a;
+    while (start < b - a && start + a < len && start + a > 0 && ((unsigned char)buffer[start] & 0xC0) == 0x80) start++;
+    uint32_t end = (uint32_t)(from + limit) - a;
+    while (end > start && end + a < len && end < b - a && ((unsigned char)buffer[end] & 0xC0) == 0x80) end--;
+    if (end < start) end = start;
+    memmove(buffer, buffer + start, end - start);
+    return end - start;
+}
+
 // The stored text's bytes [from, from + limit), moved forward to whole UTF-8 characters at the
 // start and cut back to whole characters at the end.
 static void range_result(sqlite3_context *ctx, const unsigned char *blob, int n, uint32_t len, sqlite3_int64 from,
@@ -162,14 +176,8 @@ static void range_result(sqlite3_context *ctx, const unsigned char *blob, int n,
         damaged(ctx);
         return;
     }
-    // Indexes into `buffer` are text offsets minus `a`.
-    uint32_t start = (uint32_t)from - a;
-    while (start < b - a && start + a < len && start + a > 0 && ((unsigned char)buffer[start] & 0xC0) == 0x80) start++;
-    uint32_t end = (uint32_t)(from + limit) - a;
-    while (end > start && end + a < len && end < b - a && ((unsigned char)buffer[end] & 0xC0) == 0x80) end--;
-    if (end < start) end = start;
-    memmove(buffer, buffer + start, end - start);
-    sqlite3_result_text(ctx, buffer, (int)(end - start), sqlite3_free);
+    uint32_t count = whole_characters(buffer, a, b, len, from, limit);
+    sqlite3_result_text(ctx, buffer, (int)count, sqlite3_free);
 }
 
 // jiansuo_text(stored [, max_bytes [, from_byte]]): the text of a value written by
@@ -297,16 +305,10 @@ char *cindex_read_text_range(void *db, const char *table, const char *column, in
             free(buffer);
             rc = SQLITE_CORRUPT;
         } else {
-            // Whole characters at both cuts, as jiansuo_text does.
-            uint32_t s0 = (uint32_t)from - a;
-            while (s0 < b - a && s0 + a < len && s0 + a > 0 && ((unsigned char)buffer[s0] & 0xC0) == 0x80) s0++;
-            uint32_t e0 = (uint32_t)(from + limit) - a;
-            while (e0 > s0 && e0 + a < len && e0 < b - a && ((unsigned char)buffer[e0] & 0xC0) == 0x80) e0--;
-            if (e0 < s0) e0 = s0;
-            memmove(buffer, buffer + s0, e0 - s0);
-            buffer[e0 - s0] = 0;
+            uint32_t length = whole_characters(buffer, a, b, len, from, limit);
+            buffer[length] = 0;
             result = buffer;
-            *out_len = (int32_t)(e0 - s0);
+            *out_len = (int32_t)length;
         }
     }
     free(mini);
