@@ -607,11 +607,17 @@ public final class SearchIndex: Sendable {
         if snippets, !terms.isEmpty,
            let positions = try Data.fetchOne(db, sql: "SELECT positions FROM document_positions WHERE id = ?", arguments: [hit.id]),
            let first = try Int64.fetchOne(db, sql: "SELECT jiansuo_first(fts, ?) FROM fts WHERE fts MATCH ? AND rowid = ?",
-                                          arguments: [layout, match, hit.id]), first >= 0,
+                                          arguments: [layout, match, hit.id]),
            let row = try Row.fetchOne(db, sql: "SELECT path, title FROM documents WHERE id = ?", arguments: [hit.id]) {
             // A large body (stored in blocks, with positions): the snippet comes from the few
             // kilobytes around its first match (jiansuo_first on this row alone), the only part
-            // read, inflated and highlighted, wherever it is.
+            // read, inflated and highlighted, wherever it is; with no match in the body (the
+            // title matched), the opening, with nothing to scan for.
+            guard first >= 0 else {
+                let opening = try Self.textRange(db, id: hit.id, from: 0, limit: Self.snippetChunkBytes)
+                let (snippet, highlights) = Self.parseSnippet(SnippetWindow.crop(opening))
+                return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights)
+            }
             let stride = Self.stride(of: first, in: positions)
             let from = max(0, stride * Int(CINDEX_POSITION_STRIDE) - Self.snippetLeadBytes)
             let text = try Self.textRange(db, id: hit.id, from: from,
