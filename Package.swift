@@ -28,6 +28,8 @@ let package = Package(
         // SQLite extensions in C: the FTS5 ranking function (called once per matching row) and
         // the compressed storage of document text (zlib).
         .target(name: "CIndex", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("z")]),
+        // POSIX ACLs (libacl), evaluated for the user who searches.
+        .target(name: "CAccess", linkerSettings: [.linkedLibrary("acl")]),
         .target(
             name: "CLibXML",
             cSettings: [.unsafeFlags(["-I/usr/include/libxml2"])],
@@ -44,7 +46,7 @@ let package = Package(
         .target(
             name: "JiansuoIndex",
             dependencies: [
-                "JiansuoAnalysis", "JiansuoQuery", "JiansuoExtract", "CIndex",
+                "JiansuoAnalysis", "JiansuoQuery", "JiansuoExtract", "JiansuoPath", "CIndex", "CAccess",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -74,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "jiansuod",
             dependencies: [
-                "JiansuoDaemon",
+                "JiansuoDaemon", "JiansuoProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -56,7 +56,7 @@ def read_queries(path):
 
 
 class Daemon:
-    def __init__(self, binary, root, work, mode, fresh=True, name=None, extra_roots=()):
+    def __init__(self, binary, root, work, mode, fresh=True, name=None, extra_roots=(), extra_config=""):
         self.dir = os.path.join(work, "idx-" + (name or mode))
         if fresh:
             shutil.rmtree(self.dir, ignore_errors=True)
@@ -66,7 +66,7 @@ class Daemon:
         with open(config, "w") as f:
             roots = ", ".join(json.dumps(r) for r in [root, *extra_roots])
             f.write(f"roots: [{roots}]\nindex: {json.dumps(self.dir)}\nsocket: {json.dumps(self.socket)}\n"
-                    f"log_level: warning\nsegmentation: {mode}\n")
+                    f"log_level: warning\nsegmentation: {mode}\n{extra_config}")
         self.log = open(os.path.join(self.dir, "daemon.log"), "a")
         self.started = time.time()
         self.process = subprocess.Popen([binary, "--config", config], stdout=self.log, stderr=self.log)

@@ -99,9 +99,19 @@ def timed_run(cmd, **kw):
 
 # ---------------------------------------------------------------- search clients
 
+# The user a filtered client runs as (nobody/nogroup): the daemon then checks each hit against
+# what that user may read (the corpus is world-readable, so every hit is checked and kept).
+READER_ID = 65534
+
+
 def client_run(args):
-    """One client: its own connection, the queries in order from `start`; (kind, seconds) each."""
-    sock_path, queries, start = args
+    """One client: its own connection, the queries in order from `start`; (kind, seconds) each.
+    With a fourth argument true, the client first becomes READER_ID (needs root)."""
+    sock_path, queries, start = args[:3]
+    if len(args) > 3 and args[3]:
+        os.setgroups([READER_ID])
+        os.setgid(READER_ID)
+        os.setuid(READER_ID)
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.connect(sock_path)
     reader = conn.makefile("rb")
@@ -120,17 +130,34 @@ def client_run(args):
     return out
 
 
-def load_test(sock_path, queries, clients):
-    """Every client runs every query (from a different start). Returns latencies by kind, wall."""
+def load_test(sock_path, queries, clients, as_reader=False):
+    """Every client runs every query (from a different start). Returns latencies by kind, wall.
+    `as_reader`: the clients run as READER_ID, so that results are filtered by permissions."""
     start = time.time()
     with multiprocessing.get_context("fork").Pool(clients) as pool:
-        results = pool.map(client_run, [(sock_path, queries, k * len(queries) // clients) for k in range(clients)])
+        results = pool.map(client_run, [(sock_path, queries, k * len(queries) // clients, as_reader) for k in range(clients)])
     wall = time.time() - start
     by_kind = {}
     for result in results:
         for kind, seconds in result:
             by_kind.setdefault(kind, []).append(seconds)
     return by_kind, wall
+
+
+def measure_freshness(daemon, folder, writes, marker="鲜度"):
+    """Writes `writes` new files into watched `folder`, one at a time, each with a unique token
+    (`marker` + the number in Han digits); returns the seconds from each write until a search
+    finds it."""
+    fresh = []
+    for n in range(writes):
+        token = marker + "".join("零一二三四五六七八九"[int(c)] for c in f"{n:04d}") + "标记"
+        with open(os.path.join(folder, f"新文件{n}.txt"), "w", encoding="utf-8") as f:
+            f.write(f"{marker}测试\n\n第{n}次写入：{token}。\n")
+        t = time.perf_counter()
+        while not daemon.call("search", {"query": token, "limit": 1, "snippets": False})["hits"]:
+            time.sleep(0.002)
+        fresh.append(time.perf_counter() - t)
+    return fresh
 
 
 # ---------------------------------------------------------------- peers
@@ -301,7 +328,10 @@ def main():
     idle_rss_after_build = proc_status(daemon.process.pid, "VmRSS")
     daemon.stop()
     index_bytes = daemon.size_bytes()
-    daemon = Daemon(daemon_bin, root, args.work, "hybrid", fresh=False, name="run", extra_roots=[fresh_root])
+    # The socket's group lets the filtered client (READER_ID) connect; root's searches are not filtered.
+    can_filter = os.getuid() == 0
+    daemon = Daemon(daemon_bin, root, args.work, "hybrid", fresh=False, name="run", extra_roots=[fresh_root],
+                    extra_config=f"socket_group: {READER_ID}\n" if can_filter else "")
     daemon.wait_indexed(documents)
     time.sleep(3)
     idle_rss_restarted = proc_status(daemon.process.pid, "VmRSS")
@@ -310,6 +340,10 @@ def main():
     log("[jiansuo] search latency, 1 client")
     kinded = [(q, "rare" if len(e) <= RARE_MAX else "common") for q, _, e in queries] + [(w, "frequent") for w in FREQUENT]
     one, one_wall = load_test(daemon.socket, kinded, 1)
+    filtered = None
+    if can_filter:
+        log("[jiansuo] search latency, 1 client as another user (results filtered by read permission)")
+        filtered, _ = load_test(daemon.socket, kinded, 1, as_reader=True)
     log(f"[jiansuo] search latency, {args.clients} clients")
     many, many_wall = load_test(daemon.socket, kinded, args.clients)
     log("[jiansuo] recall")
@@ -323,15 +357,7 @@ def main():
         subprocess.run([cli, "--socket", daemon.socket, "search", "--limit", "10", q], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cli_times.append(time.perf_counter() - t)
     log("[jiansuo] freshness")
-    fresh = []
-    for n in range(args.writes):
-        token = "鲜度" + "".join("零一二三四五六七八九"[int(c)] for c in f"{n:04d}") + "标记"
-        with open(os.path.join(fresh_root, f"新文件{n}.txt"), "w", encoding="utf-8") as f:
-            f.write(f"鲜度测试\n\n第{n}次写入：{token}。\n")
-        t = time.perf_counter()
-        while not daemon.call("search", {"query": token, "limit": 1, "snippets": False})["hits"]:
-            time.sleep(0.002)
-        fresh.append(time.perf_counter() - t)
+    fresh = measure_freshness(daemon, fresh_root, args.writes)
     bodies = []
     if "trigram" in peers:
         log("[jiansuo] extracted text for the trigram peer")
@@ -431,6 +457,20 @@ def main():
         out(f"| {clients} | all | {total} | {ms(pct(everything, .5))} | {ms(pct(everything, .99))} | {ms(max(everything))} | {total / wall:.0f} queries/s |")
     out(f"| 1 | whole `jiansuo search --limit 10` process | {len(cli_times)} | {ms(pct(cli_times, .5))} | {ms(pct(cli_times, .99))} | {ms(max(cli_times))} | |")
     out()
+    if filtered:
+        out("### The cost of permission filtering")
+        out()
+        out(f"The same queries from one client running as uid {READER_ID} (not root, not the daemon's user): "
+            "each match's file and directories are checked against what that user may read (all of them here).")
+        out()
+        out("| queries | unfiltered p50 | filtered p50 | ratio | unfiltered p99 | filtered p99 | ratio |")
+        out("|---|---:|---:|---:|---:|---:|---:|")
+        for kind in ("rare", "common", "frequent", "all"):
+            a = [x for v in one.values() for x in v] if kind == "all" else one.get(kind, [])
+            b = [x for v in filtered.values() for x in v] if kind == "all" else filtered.get(kind, [])
+            out(f"| {kind} | {ms(pct(a, .5))} | {ms(pct(b, .5))} | {pct(b, .5) / pct(a, .5):.2f}× | "
+                f"{ms(pct(a, .99))} | {ms(pct(b, .99))} | {pct(b, .99) / pct(a, .99):.2f}× |")
+        out()
     out(f"Recall against the make-queries ground truth: {100 * full_recall:.2f}% over all {len(queries)} queries.")
     out()
     which = "all of the query set" if step == 1 else f"every {step}th of the query set"
@@ -484,6 +524,8 @@ def main():
             f"{n} {100 * by_name[k][4]:.1f}%" for k, n in (("ripgrep", "rg"), ("SQLite", "trigram"), ("Recoll", "Recoll"), ("GNOME", "Tracker"))
             if k in by_name and by_name[k][4] is not None) + " |",
         f"| freshness p50 / p99 | {ms(pct(fresh, .5))} / {ms(pct(fresh, .99))} | p99 ≤ 200 ms | |",
+        (f"| search p50 / p99 filtered by read permission (another user) | {ms(pct([x for v in filtered.values() for x in v], .5))} / "
+         f"{ms(pct([x for v in filtered.values() for x in v], .99))} | | |") if filtered else "| search filtered by read permission | not measured (needs root) | | |",
         f"| idle RSS after the build / after a restart | {idle_rss_after_build:.0f} MB / {idle_rss_restarted:.0f} MB | ≤ 80 MB | |",
     ]
     if 'ripgrep' in by_name:

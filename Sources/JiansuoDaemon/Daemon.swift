@@ -40,7 +40,7 @@ public enum Daemon {
             handler: RequestHandler(state: state, logger: logger),
             pools: requests,
             logger: logger,
-            access: try AccessPolicy.from(allowedUsers: config.allowedUsers, writers: config.writers),
+            access: try AccessPolicy.from(allowedUsers: config.allowedUsers, writers: config.writers, adminGroup: config.adminGroup),
             group: config.socketGroup,
             idleTimeoutSeconds: Int64(config.idleTimeoutSeconds))
         logger.info("starting", metadata: ["roots": "\(config.roots)", "index.path": "\(files.currentDatabase)"])

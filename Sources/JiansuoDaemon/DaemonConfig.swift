@@ -57,9 +57,13 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Users (names or uids) who may connect; nil: anyone the socket's mode lets in. Key
     /// `allowed_users`.
     public var allowedUsers: [String]?
-    /// Users who may run write commands (reconcile, rebuild, optimize, check); default: the
-    /// daemon's own user. Key `writers`.
+    /// Users who may run write commands (reconcile, rebuild, optimize, check) besides root,
+    /// the daemon's own user and the members of ``adminGroup``; default none. Key `writers`.
     public var writers: [String]?
+    /// A group (name or gid) whose members may run the write commands, whatever `writers` and
+    /// `allowed_users` say; checked against the caller's primary and supplementary groups
+    /// (SO_PEERCRED, SO_PEERGROUPS). Key `admin_group`; default none.
+    public var adminGroup: String?
     /// A search running longer than this is interrupted and answered `timeout`, in
     /// milliseconds. Key `search_timeout_ms`; default 10000.
     public var searchTimeoutMilliseconds = 10_000
@@ -100,7 +104,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `roots` and by `,` otherwise.
     public static func environmentName(_ key: String) -> String { "JIANSUOD_" + key.uppercased() }
 
-    static let keys = ["roots", "index", "socket", "socket_group", "allowed_users", "writers", "idle_timeout_s", "search_timeout_ms", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
+    static let keys = ["roots", "index", "socket", "socket_group", "allowed_users", "writers", "admin_group", "idle_timeout_s", "search_timeout_ms", "log_level", "extensions", "exclude", "follow_symlinks", "max_watches",
                        "max_file_size", "extraction_timeout_ms", "indexing_memory_mb", "request_threads", "debounce_ms", "reindex_interval_ms", "batch_size", "indexing_threads", "fold_scripts", "segmentation"]
     /// The accepted range of each integer key (units as in the key's name; sizes in bytes).
     /// Values outside it are refused with a ``ConfigError`` naming the key and the range.
@@ -239,6 +243,7 @@ public struct DaemonConfig: Sendable, Equatable {
             case "allowed_users": allowedUsers = try strings()
             case "writers": writers = try strings()
             case "socket_group": socketGroup = try string()
+            case "admin_group": adminGroup = try string()
             case "search_timeout_ms":
                 searchTimeoutMilliseconds = try int(Self.ranges["search_timeout_ms"]!)
             case "idle_timeout_s":

@@ -183,6 +183,7 @@ public final class Indexer: Sendable {
                 } else if let known = stored[path] {
                     if known.state != current { work.append(.check(path)) }
                     else if known.isAmbiguous { work.append(.verify(path)) }
+                    else if !Self.sameAccess(known.access, info) { work.append(.check(path)) }  // chmod, chown: a stat, no extraction
                 } else {
                     work.append(.check(path))
                 }
@@ -477,7 +478,18 @@ public final class Indexer: Sendable {
         }
         let state = Self.state(info)
         let stored = try? index.storedState(path: path)
-        if let stored, stored.state == state, !verify { return nil }
+        let access = FileAccess.of(path: path, followingSymlinks: rules.followSymlinks)
+        if let stored, stored.state == state, !verify {
+            // Unchanged content. A file the daemon may no longer read leaves the index (it is
+            // retried when its permissions change); new owner, group or mode are recorded.
+            if RawPath.withCString(path, { faccessat(AT_FDCWD, $0, R_OK, AT_EACCESS) }) != 0 {
+                let error = FileReadError(errno: errno)
+                logger.warning("cannot read file", metadata: ["doc.path": "\(path)", "error": "\(error)"])
+                return .failure(path: path, message: "\(error)")
+            }
+            if let access, access != stored.access { return .access(path: path, access: access) }
+            return nil
+        }
         if info.size > Int64(extractor.maxFileBytes) {
             let message = ExtractionError.tooLarge(size: Int(info.size), limit: extractor.maxFileBytes).description
             logger.warning("file not indexed: \(message)", metadata: ["doc.path": "\(path)"])
@@ -504,9 +516,10 @@ public final class Indexer: Sendable {
             // The same bytes (touched, or verified): nothing to extract. Record the metadata;
             // once the modification time is more than a second old it proves the file
             // unchanged, and the file is not read again.
-            if stored.state != state { return .verified(path: path, state: state) }
+            if stored.state != state { return .verified(path: path, state: state, access: access) }
             let ambiguous = state.mtimeNanoseconds >= (Int64(Date().timeIntervalSince1970 * 1000) - 1000) * 1_000_000
-            return ambiguous ? nil : .verified(path: path, state: state)
+            if ambiguous { return access != stored.access ? access.map { .access(path: path, access: $0) } : nil }
+            return .verified(path: path, state: state, access: access)
         }
         FaultInjection.extracting(path)
         do {
@@ -515,11 +528,19 @@ public final class Indexer: Sendable {
             for warning in document.warnings {
                 logger.warning("\(warning)", metadata: ["doc.path": "\(path)"])
             }
-            return .upsert(path: path, state: state, document: document, contentHash: hash, prepared: index.prepare(document))
+            return .upsert(path: path, state: state, document: document, contentHash: hash, prepared: index.prepare(document),
+                           access: access)
         } catch {
             logger.warning("cannot extract text", metadata: ["doc.path": "\(path)", "error": "\(error)"])
             return .failure(path: path, message: error.description, state: state)
         }
+    }
+
+    /// Whether the stored owner, group and mode are those `info` shows (an extended ACL is
+    /// seen by ``check(_:verify:willRead:)``, which reads it).
+    static func sameAccess(_ stored: FileAccess?, _ info: FileInfo) -> Bool {
+        guard let stored else { return false }
+        return stored.owner == info.owner && stored.group == info.group && stored.permissions == info.permissions
     }
 
     static func state(_ info: FileInfo) -> FileState {

@@ -28,17 +28,17 @@ struct RequestHandler: Sendable {
 
     /// The response line (without `\n`) for one request line, run to completion (tests, and
     /// requests that never leave one lane).
-    func respond(to line: [UInt8], mayWrite: Bool = true) -> [UInt8] {
-        if case .line(let bytes) = respond(to: line, mayWrite: mayWrite, lane: .slow, receivedAt: Indexer.now()) { return bytes }
+    func respond(to line: [UInt8], caller: Caller = .administrator) -> [UInt8] {
+        if case .line(let bytes) = respond(to: line, caller: caller, lane: .slow, receivedAt: Indexer.now()) { return bytes }
         return []
     }
 
     /// The outcome of one request line in `lane`. A search may run until
     /// `search_timeout_ms` after `receivedAt` (monotonic ns); in the fast lane only for
     /// ``RequestPools/fastBudgetMilliseconds`` of that.
-    func respond(to line: [UInt8], mayWrite: Bool, lane: RequestPools.Lane, receivedAt: UInt64) -> Outcome {
+    func respond(to line: [UInt8], caller: Caller, lane: RequestPools.Lane, receivedAt: UInt64) -> Outcome {
         do {
-            return .line(try respondLine(line, mayWrite: mayWrite, lane: lane, receivedAt: receivedAt))
+            return .line(try respondLine(line, caller: caller, lane: lane, receivedAt: receivedAt))
         } catch {
             return .demote
         }
@@ -47,7 +47,7 @@ struct RequestHandler: Sendable {
     /// Thrown inside a fast-lane request that must move to the slow lane.
     private struct Demote: Error {}
 
-    private func respondLine(_ line: [UInt8], mayWrite: Bool, lane: RequestPools.Lane, receivedAt: UInt64) throws(Demote) -> [UInt8] {
+    private func respondLine(_ line: [UInt8], caller: Caller, lane: RequestPools.Lane, receivedAt: UInt64) throws(Demote) -> [UInt8] {
         let envelope: RequestEnvelope
         do {
             envelope = try JSONDecoder().decode(RequestEnvelope.self, from: Data(line))
@@ -59,24 +59,24 @@ struct RequestHandler: Sendable {
             return encode(ResponseEnvelope<EmptyResult>(id: nil, error: ProtocolError(.badRequest, "\(error)")))
         }
         let id = envelope.id
-        if !mayWrite, [Request.reconcile, .rebuild, .optimize, .check].contains(envelope.request) {
+        if !caller.mayWrite, [Request.reconcile, .rebuild, .optimize, .check].contains(envelope.request) {
             return encode(ResponseEnvelope<EmptyResult>(id: id, error: ProtocolError(
-                .forbidden, "\(envelope.request.method) needs a user listed in writers")))
+                .forbidden, "\(envelope.request.method) needs root, the daemon's own user, a member of admin_group or a user listed in writers")))
         }
         do {
             switch envelope.request {
             case .ping: return encode(ResponseEnvelope(id: id, result: PingResult()))
             case .version:
                 return encode(ResponseEnvelope(id: id, result: VersionResult(
-                    daemon: DaemonVersion.current, protocol: WireProtocol.version,
+                    daemon: JiansuoVersion.current, protocol: WireProtocol.version,
                     icu: AnalysisVersion.icu, analysis: AnalysisVersion.current(index.options))))
-            case .status: return encode(ResponseEnvelope(id: id, result: try status()))
+            case .status: return encode(ResponseEnvelope(id: id, result: try status(caller.reader)))
             case .search(let params):
-                return encode(ResponseEnvelope(id: id, result: try search(params, lane: lane, receivedAt: receivedAt)))
+                return encode(ResponseEnvelope(id: id, result: try search(params, reader: caller.reader, lane: lane, receivedAt: receivedAt)))
             case .segment(let params): return encode(ResponseEnvelope(id: id, result: try segment(params)))
-            case .show(let params): return encode(ResponseEnvelope(id: id, result: try show(params)))
+            case .show(let params): return encode(ResponseEnvelope(id: id, result: try show(params, reader: caller.reader)))
             case .errors(let params):
-                let failures = try index.failures(limit: params.limit ?? 100, offset: params.offset ?? 0)
+                let failures = try self.failures(limit: params.limit ?? 100, offset: params.offset ?? 0, reader: caller.reader)
                 return encode(ResponseEnvelope(id: id, result: ErrorsResult(
                     total: failures.total, errors: failures.recent.map { FileErrorMessage(path: $0.path, message: $0.message) })))
             case .reconcile:
@@ -143,13 +143,34 @@ struct RequestHandler: Sendable {
             .requestTooLarge, "request line exceeds \(WireProtocol.maxRequestBytes) bytes")))
     }
 
-    private func status() throws -> StatusResult {
+    /// Indexing failures, most recent first; a reader sees only those of files it may read
+    /// (examined now).
+    private func failures(limit: Int, offset: Int = 0, reader: Reader?) throws -> (total: Int, recent: [IndexingFailure]) {
+        guard let reader else { return try index.failures(limit: limit, offset: offset) }
+        let permission = ReadPermission(reader)
+        let visible = try index.failures(limit: Self.maxFailuresShownToReaders, offset: 0).recent
+            .filter { permission.mayRead(path: $0.path, stored: nil) }
+        return (visible.count, Array(visible.dropFirst(offset).prefix(limit)))
+    }
+
+    /// The most failures examined for a reader's `status` and `errors`.
+    static let maxFailuresShownToReaders = 10_000
+
+    private func status(_ reader: Reader?) throws -> StatusResult {
         let (phase, pending) = state.indexer.progress
-        let failures = try index.failures(limit: 10)
+        let failures = try self.failures(limit: 10, reader: reader)
         let watcher = state.watcher.withLock { $0 }
         let unwatched = watcher?.unwatchedDirectories.count ?? 0
         let missing = state.missingRoots.withLock { $0 }.sorted()
-        let unreadable = watcher?.unreadableDirectories ?? [:]
+        var unreadable = watcher?.unreadableDirectories ?? [:]
+        if let reader {
+            // What a reader may not enter is not named to it.
+            let permission = ReadPermission(reader)
+            unreadable = unreadable.filter { permission.mayEnter(directory: $0.key) }
+        }
+        let quarantined = reader == nil
+            ? try index.quarantinedCount()
+            : try self.failures(limit: Self.maxFailuresShownToReaders, reader: reader).recent.count { $0.message.hasPrefix(SearchIndex.quarantinePrefix) }
         // Never "idle" while the index may be stale: directories are being polled, a root is gone.
         var phaseName = phase.rawValue
         if phase == .idle, unwatched > 0 { phaseName = "polling" }
@@ -161,13 +182,13 @@ struct RequestHandler: Sendable {
         let damage = state.damage.withLock { $0 }
         if damage != nil { phaseName = "damaged" }
         return StatusResult(
-            state: phaseName, documents: try index.documentCount(), pending: pending,
+            state: phaseName, documents: try index.documentCount(reader: reader), pending: pending,
             roots: state.settings.roots, index: state.files.currentDatabase, errors: failures.total,
             recentErrors: failures.recent.map { FileErrorMessage(path: $0.path, message: $0.message) },
-            version: DaemonVersion.current, watchedDirectories: watcher?.watchCount ?? 0,
+            version: JiansuoVersion.current, watchedDirectories: watcher?.watchCount ?? 0,
             unwatchedDirectories: unwatched, overflows: watcher?.overflowCount ?? 0, missingRoots: missing,
             rebuild: rebuild, lastRebuild: state.lastRebuild.withLock { $0 }, extractions: state.indexer.extractionCount,
-            damage: damage, quarantined: try index.quarantinedCount(),
+            damage: damage, quarantined: quarantined,
             unreadableDirectories: unreadable.sorted { $0.key < $1.key }.prefix(10).map { FileErrorMessage(path: $0.key, message: $0.value) },
             unreadableDirectoryCount: unreadable.count,
             lastReconcile: state.reconciler.last.map {
@@ -176,7 +197,7 @@ struct RequestHandler: Sendable {
             })
     }
 
-    private func search(_ params: SearchParams, lane: RequestPools.Lane, receivedAt: UInt64) throws -> SearchResult {
+    private func search(_ params: SearchParams, reader: Reader?, lane: RequestPools.Lane, receivedAt: UInt64) throws -> SearchResult {
         let limit = params.limit ?? SearchParams.defaultLimit
         let offset = params.offset ?? 0
         guard (1...SearchParams.maxLimit).contains(limit), (0...SearchParams.maxOffset).contains(offset) else {
@@ -200,7 +221,8 @@ struct RequestHandler: Sendable {
         if lane == .fast {
             if expensive.contains(key) { throw Demote() }
             // Known to be expensive before it runs: straight to the slow lane.
-            if let cost = try? index.estimatedCost(of: compiled.highlightTerms), cost > RequestPools.expensiveCost {
+            if let cost = try? index.estimatedCost(of: compiled.highlightTerms, uncountedUpTo: RequestPools.expensiveCost),
+               cost > RequestPools.expensiveCost {
                 expensive.insert(key)
                 throw Demote()
             }
@@ -212,7 +234,7 @@ struct RequestHandler: Sendable {
                 match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
                 titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true,
                 order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance, rankLayout: compiled.rankLayout,
-                highlightTerms: compiled.highlightTerms, timeBudgetMilliseconds: budget))
+                highlightTerms: compiled.highlightTerms, timeBudgetMilliseconds: budget, reader: reader))
         } catch IndexError.timeout where budget < left {
             expensive.insert(key)
             throw Demote()
@@ -246,8 +268,9 @@ struct RequestHandler: Sendable {
             })
     }
 
-    private func show(_ params: ShowParams) throws -> ShowResult {
-        guard let d = try index.document(path: params.path) else {
+    private func show(_ params: ShowParams, reader: Reader?) throws -> ShowResult {
+        // A document the reader may not read is answered as if it were not indexed.
+        guard let d = try index.document(path: params.path, reader: reader) else {
             throw ProtocolError(.notFound, "'\(params.path)' is not in the index")
         }
         return ShowResult(
@@ -272,11 +295,6 @@ struct RequestHandler: Sendable {
               (-RequestEnvelope.maxID...RequestEnvelope.maxID).contains(id) else { return nil }
         return id
     }
-}
-
-/// The daemon's version.
-public enum DaemonVersion {
-    public static let current = "0.1.0"
 }
 
 /// Queries that ran over the fast lane's budget recently (at most 256, each for 10 minutes):

@@ -33,14 +33,14 @@ final class RequestPools: Sendable {
     }
 
     /// Runs `line` through `handler`: in the fast lane, then in the slow lane when demoted.
-    func respond(_ handler: RequestHandler, _ line: [UInt8], mayWrite: Bool) async throws -> [UInt8] {
+    func respond(_ handler: RequestHandler, _ line: [UInt8], caller: Caller) async throws -> [UInt8] {
         let receivedAt = Indexer.now()
         let first = try await fast.runIfActive {
-            handler.respond(to: line, mayWrite: mayWrite, lane: .fast, receivedAt: receivedAt)
+            handler.respond(to: line, caller: caller, lane: .fast, receivedAt: receivedAt)
         }
         if case .line(let bytes) = first { return bytes }
         let second = try await slow.runIfActive {
-            handler.respond(to: line, mayWrite: mayWrite, lane: .slow, receivedAt: receivedAt)
+            handler.respond(to: line, caller: caller, lane: .slow, receivedAt: receivedAt)
         }
         if case .line(let bytes) = second { return bytes }
         return []

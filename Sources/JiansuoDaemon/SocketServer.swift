@@ -60,19 +60,21 @@ struct SocketServer: Service {
         } catch {
             throw ConfigError(file: nil, key: "socket", message: "cannot listen on '\(path)': \(error)")
         }
+        // A socket systemd passed belongs to systemd: it stays.
+        defer { if activated == nil { unlink(path) } }
         if activated == nil, let group {
             // 0660 for the group's members; created 0600 (umask 077), so there is no window
             // in which others could connect.
-            guard let entry = getgrnam(group) else {
+            guard let gid = UInt32(group) ?? getgrnam(group).map({ $0.pointee.gr_gid }) else {
                 throw ConfigError(file: nil, key: "socket_group", message: "unknown group '\(group)'")
             }
-            chown(path, getuid(), entry.pointee.gr_gid)
-            chmod(path, 0o660)
+            guard chown(path, getuid(), gid) == 0, chmod(path, 0o660) == 0 else {
+                throw ConfigError(file: nil, key: "socket_group",
+                                  message: "cannot give the socket to group '\(group)': \(String(cString: strerror(errno))) (the daemon's user must be a member)")
+            }
         }
         logger.info("listening", metadata: ["socket.path": "\(path)", "socket.activated": "\(activated != nil)"])
         Systemd.notify("READY=1\nSTATUS=listening; indexing")
-        // A socket systemd passed belongs to systemd: it stays.
-        defer { if activated == nil { unlink(path) } }
         let listener = server.channel
         do {
             // Graceful shutdown: stop accepting, close idle connections, and let each request in
@@ -114,17 +116,16 @@ struct SocketServer: Service {
     }
 
     private func serve(_ connection: NIOAsyncChannel<LineFrame, ByteBuffer>) async {
-        // Who is on the other end: SO_PEERCRED, read once per connection.
-        let peer: PeerCredentials? = try? await (connection.channel as? SocketOptionProvider)?
-            .unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)).get()
-        let uid = peer?.uid ?? UInt32.max
+        // Who is on the other end: SO_PEERCRED and SO_PEERGROUPS, read once per connection.
+        let peer = await Peer.of(connection.channel as? SocketOptionProvider)
+        let uid = peer.uid
         let channel = connection.channel
         registry.register(channel)
         defer { registry.unregister(channel) }
         do {
             try await connection.executeThenClose { inbound, outbound in
-                guard access.mayRead(uid: uid) else {
-                    logger.notice("refused a client", metadata: ["peer.uid": "\(uid)", "peer.pid": "\(peer?.pid ?? -1)"])
+                guard access.mayRead(peer) else {
+                    logger.notice("refused a client", metadata: ["peer.uid": "\(uid)", "peer.pid": "\(peer.pid)"])
                     try await outbound.write(ByteBuffer(bytes: handler.forbidden("user \(uid) may not use this daemon (allowed_users)") + [UInt8(ascii: "\n")]))
                     return
                 }
@@ -138,8 +139,7 @@ struct SocketServer: Service {
                         // SQLite calls block: they run on the request pools (see RequestPools),
                         // not on the event loops that serve every connection.
                         let bytes = Array(line.readableBytesView)
-                        let mayWrite = access.mayWrite(uid: uid)
-                        response = try await pools.respond(handler, bytes, mayWrite: mayWrite)
+                        response = try await pools.respond(handler, bytes, caller: access.caller(peer))
                     case .tooLong: response = handler.tooLong()
                     }
                     response.append(UInt8(ascii: "\n"))
@@ -294,4 +294,38 @@ func makeDirectories(_ path: String) throws {
             throw ConfigError(file: nil, key: nil, message: "cannot create directory '\(current)': \(String(cString: strerror(errno)))")
         }
     }
+}
+
+extension Peer {
+    /// Reads the credentials of `channel`'s peer; ``unknown`` when they cannot be read.
+    static func of(_ provider: (any SocketOptionProvider)?) async -> Peer {
+        guard let provider,
+              let credentials: PeerCredentials = try? await provider.unsafeGetSocketOption(
+                  level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)).get()
+        else { return .unknown }
+        // SO_PEERGROUPS fills at most 1,024 gids (ERANGE beyond: then the groups stay unknown);
+        // the kernel lists them ascending and the buffer starts zeroed, so the list ends at
+        // the last non-zero entry (a lone group 0 is not seen).
+        let listed: PeerGroups? = try? await provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(59 /* SO_PEERGROUPS, Linux 4.13 */)).get()
+        let groups = listed.map { listed in
+            var all = (0..<PeerGroups.capacity).map { listed.gids[$0] }
+            while let last = all.last, last == 0 { all.removeLast() }
+            return all
+        }
+        return Peer(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid, groups: groups)
+    }
+}
+
+/// The buffer SO_PEERGROUPS fills.
+struct PeerGroups: Sendable {
+    static let capacity = 1024
+    var gids = InlineArray<1024, UInt32>(repeating: 0)
+}
+
+/// `struct ucred` (Glibc hides it behind _GNU_SOURCE).
+struct PeerCredentials: Sendable {
+    var pid: Int32
+    var uid: UInt32
+    var gid: UInt32
 }

@@ -99,6 +99,16 @@ enum IndexSchema {
                 UPDATE documents SET mtime_ns = -1, content_hash = 0 WHERE length(body) >= 16384;
                 """)
         }
+        migrator.registerMigration("v5") { db in
+            // Owner, group and mode of each file (FileAccess), for filtering results by who
+            // searches. NULL until the next reconcile records them (a stat, no re-extraction);
+            // meanwhile a filtered search examines the file itself.
+            try db.execute(sql: """
+                ALTER TABLE documents ADD COLUMN owner INTEGER;
+                ALTER TABLE documents ADD COLUMN grp INTEGER;
+                ALTER TABLE documents ADD COLUMN mode INTEGER;
+                """)
+        }
         return migrator
     }
 

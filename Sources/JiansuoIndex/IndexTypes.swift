@@ -24,7 +24,9 @@ public struct FileState: Sendable, Equatable {
 public enum IndexChange: Sendable {
     /// Insert or replace the document at `path`; `contentHash` is ``ContentHash`` of the file's
     /// bytes; `prepared` holds its tokens when ``SearchIndex/prepare(_:)`` analysed it ahead.
-    case upsert(path: String, state: FileState, document: Document, contentHash: UInt64 = 0, prepared: PreparedDocument? = nil)
+    /// `access`: its owner, group and mode, for filtering results by reader (nil: unknown).
+    case upsert(path: String, state: FileState, document: Document, contentHash: UInt64 = 0, prepared: PreparedDocument? = nil,
+                access: FileAccess? = nil)
     /// Remove the document at `path` (no-op when absent).
     case delete(path: String)
     /// Remove every document under the directory `path` (`path/…`).
@@ -40,22 +42,25 @@ public enum IndexChange: Sendable {
     /// read error: permissions may change without the file changing).
     case failure(path: String, message: String, state: FileState? = nil)
     /// The file at `path` was read again and is unchanged (same content hash): record `state`
-    /// and the time, so that its metadata proves it unchanged from now on.
-    case verified(path: String, state: FileState)
+    /// and the time, so that its metadata proves it unchanged from now on (and `access`, when given).
+    case verified(path: String, state: FileState, access: FileAccess? = nil)
+    /// Only the owner, group or mode of the file at `path` changed (chmod, chown, setfacl):
+    /// record them; nothing is read or extracted again.
+    case access(path: String, access: FileAccess)
 }
 
 extension IndexChange {
     /// UTF-8 bytes of text this change writes (title and body of an upsert), for bounding
     /// transactions and memory; 0 for the other changes.
     public var textBytes: Int {
-        if case .upsert(_, _, let document, _, _) = self { return document.title.utf8.count + document.body.utf8.count }
+        if case .upsert(_, _, let document, _, _, _) = self { return document.title.utf8.count + document.body.utf8.count }
         return 0
     }
 
     /// The path the change is about (the destination of a rename).
     public var path: String {
         switch self {
-        case .upsert(let p, _, _, _, _), .delete(let p), .deleteTree(let p), .failure(let p, _, _), .verified(let p, _): p
+        case .upsert(let p, _, _, _, _, _), .delete(let p), .deleteTree(let p), .failure(let p, _, _), .verified(let p, _, _), .access(let p, _): p
         case .rename(_, let to), .renameTree(_, let to): to
         }
     }
@@ -118,6 +123,8 @@ public struct StoredState: Sendable, Equatable {
     public var contentHash: UInt64
     /// When the file was indexed, in milliseconds since the Unix epoch.
     public var indexedAtMilliseconds: Int64
+    /// Owner, group and mode as last recorded; nil when unknown (indexed before they were kept).
+    public var access: FileAccess? = nil
 
     /// True when size, mtime and inode cannot prove the file unchanged: it was modified within
     /// the second before it was indexed, so a later write in the same timestamp tick would
@@ -167,11 +174,15 @@ public struct SearchRequest: Sendable {
     /// The longest the search may run, in milliseconds, or nil for no limit. Enforced on the
     /// search's own database connection; over it the search throws ``IndexError/timeout(milliseconds:)``.
     public var timeBudgetMilliseconds: Int?
+    /// The user searching: hits, `total` and pages count only the documents this user may read
+    /// (see ``ReadPermission``). Nil: every document (root, the daemon's own user).
+    public var reader: Reader?
 
     public init(match: String?, filters: [DocumentFilter] = [], limit: Int, offset: Int, titleKey: String? = nil,
                 snippets: Bool = true, order: ResultOrder = .relevance, rankLayout: String = "",
-                highlightTerms: [HighlightTerm] = [], timeBudgetMilliseconds: Int? = nil) {
+                highlightTerms: [HighlightTerm] = [], timeBudgetMilliseconds: Int? = nil, reader: Reader? = nil) {
         self.timeBudgetMilliseconds = timeBudgetMilliseconds
+        self.reader = reader
         self.rankLayout = rankLayout
         self.highlightTerms = highlightTerms
         self.snippets = snippets

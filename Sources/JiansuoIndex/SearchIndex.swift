@@ -23,6 +23,9 @@ public final class SearchIndex: Sendable {
     private let segmenters: SegmenterPool
     /// Tokens recorded by ``prepare(_:)``, replayed by this index's tokenizers (see ``TokenReplay``).
     private let replay: TokenReplay
+    /// Document counts per token for ``estimatedCost(of:)``: fts5vocab counts a token's
+    /// documents by reading its whole posting list, as much work as a search for it.
+    private let documentFrequencies = DocumentFrequencyCache()
 
     /// Opens (creating if needed) the index database at `path`, analysed with `options`. An
     /// index built with other options or another analyzer version is emptied (``wasReset``).
@@ -201,11 +204,12 @@ public final class SearchIndex: Sendable {
 
     private func apply(_ db: Database, _ change: IndexChange, now: Int64) throws {
         switch change {
-        case .upsert(let path, let state, let document, let hash, let prepared):
+        case .upsert(let path, let state, let document, let hash, let prepared, let access):
             try replay.with(prepared?.recordings ?? [], options: options) {
                 try upsert(db, path: path, state: state, document: document, contentHash: hash,
                            fields: prepared?.fields ?? DerivedFields(document, options: options), now: now)
             }
+            if let access { try record(db, access, path: path) }
         case .delete(let path):
             try removeFromFTS(db, "path = ?", [path])
             try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
@@ -236,10 +240,25 @@ public final class SearchIndex: Sendable {
             try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
             try db.execute(sql: "INSERT OR REPLACE INTO errors(path, message, at_ms, size, mtime_ns, inode) VALUES(?, ?, ?, ?, ?, ?)",
                            arguments: [path, message, now, state?.size, state?.mtimeNanoseconds, state.map { Int64(bitPattern: $0.inode) }])
-        case .verified(let path, let state):
+        case .verified(let path, let state, let access):
             try db.execute(sql: "UPDATE documents SET size = ?, mtime_ns = ?, inode = ?, indexed_at_ms = ? WHERE path = ?",
                            arguments: [state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), now, path])
+            if let access { try record(db, access, path: path) }
+        case .access(let path, let access):
+            try record(db, access, path: path)
         }
+    }
+
+    private func record(_ db: Database, _ access: FileAccess, path: String) throws {
+        try db.execute(sql: "UPDATE documents SET owner = ?, grp = ?, mode = ? WHERE path = ?",
+                       arguments: [Int64(access.owner), Int64(access.group), Int64(access.mode), path])
+    }
+
+    /// A stored ``FileAccess`` from its three columns (any NULL: unknown).
+    static func access(_ owner: Int64?, _ group: Int64?, _ mode: Int64?) -> FileAccess? {
+        guard let owner, let group, let mode,
+              let o = UInt32(exactly: owner), let g = UInt32(exactly: group), let m = UInt32(exactly: mode) else { return nil }
+        return FileAccess(owner: o, group: g, mode: m)
     }
 
     /// Analyses `document` for a later ``apply(_:)``: call it from any thread (indexing workers
@@ -332,11 +351,11 @@ public final class SearchIndex: Sendable {
     public func storedStates() throws -> [String: StoredState] {
         try reading { db in
             var states: [String: StoredState] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, inode, content_hash, indexed_at_ms FROM documents")
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, inode, content_hash, indexed_at_ms, owner, grp, mode FROM documents")
             while let row = try rows.next() {
                 states[row[0]] = StoredState(
                     state: FileState(size: row[1], mtimeNanoseconds: row[2], inode: UInt64(bitPattern: row[3])),
-                    contentHash: UInt64(bitPattern: row[4]), indexedAtMilliseconds: row[5])
+                    contentHash: UInt64(bitPattern: row[4]), indexedAtMilliseconds: row[5], access: Self.access(row[6], row[7], row[8]))
             }
             return states
         }
@@ -345,9 +364,10 @@ public final class SearchIndex: Sendable {
     /// What the index knows of one file, or nil when it is not indexed.
     public func storedState(path: String) throws -> StoredState? {
         try reading { db in
-            try Row.fetchOne(db, sql: "SELECT size, mtime_ns, inode, content_hash, indexed_at_ms FROM documents WHERE path = ?", arguments: [path])
+            try Row.fetchOne(db, sql: "SELECT size, mtime_ns, inode, content_hash, indexed_at_ms, owner, grp, mode FROM documents WHERE path = ?",
+                             arguments: [path])
                 .map { StoredState(state: FileState(size: $0[0], mtimeNanoseconds: $0[1], inode: UInt64(bitPattern: $0[2])),
-                                   contentHash: UInt64(bitPattern: $0[3]), indexedAtMilliseconds: $0[4]) }
+                                   contentHash: UInt64(bitPattern: $0[3]), indexedAtMilliseconds: $0[4], access: Self.access($0[5], $0[6], $0[7])) }
         }
     }
 
@@ -445,13 +465,14 @@ public final class SearchIndex: Sendable {
     }
 
     /// The stored document at `path`, or nil when it is not indexed.
-    public func document(path: String) throws -> StoredDocument? {
+    public func document(path: String, reader: Reader? = nil) throws -> StoredDocument? {
         try reading { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.path, d.size, d.mtime_ns, d.inode, d.title, d.format, d.encoding, d.date, d.author,
-                       d.categories, d.tags, d.indexed_at_ms, jiansuo_text(d.body), d.links
+                       d.categories, d.tags, d.indexed_at_ms, jiansuo_text(d.body), d.links, d.owner, d.grp, d.mode
                 FROM documents d WHERE d.path = ?
                 """, arguments: [path]) else { return nil }
+            if let reader, !ReadPermission(reader).mayRead(path: row[0], stored: Self.access(row[14], row[15], row[16])) { return nil }
             func list(_ json: String) -> [String] {
                 (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
             }
@@ -478,9 +499,18 @@ public final class SearchIndex: Sendable {
         guard result == ["ok"] else { throw IndexError.corrupt(result.prefix(5).joined(separator: "; ")) }
     }
 
-    /// Number of indexed documents.
-    public func documentCount() throws -> Int {
-        try reading { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0 }
+    /// Number of indexed documents; with `reader`, of those that user may read.
+    public func documentCount(reader: Reader? = nil) throws -> Int {
+        try reading { db in
+            guard let reader else { return try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0 }
+            let permission = ReadPermission(reader)
+            var count = 0
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, owner, grp, mode FROM documents")
+            while let row = try rows.next() {
+                if permission.mayRead(path: row[0], stored: Self.access(row[1], row[2], row[3])) { count += 1 }
+            }
+            return count
+        }
     }
 
     /// Runs `request`, best hits first.
@@ -513,8 +543,9 @@ public final class SearchIndex: Sendable {
                         throw IndexError.timeout(milliseconds: ms)
                     }
                 }
+                let permission = request.reader.map(ReadPermission.init)
                 guard let match = request.match else {
-                    return try listFiltered(db, filterSQL, filterArguments, request)
+                    return try listFiltered(db, filterSQL, filterArguments, request, permission)
                 }
                 let exact: Set<Int64> = try request.titleKey.map {
                     Set(try Int64.fetchAll(db, sql: "SELECT id FROM documents WHERE title_key = ?", arguments: [$0]))
@@ -522,7 +553,7 @@ public final class SearchIndex: Sendable {
                 let wanted = request.offset + request.limit
                 var top = TopHits(capacity: wanted, order: request.order)
                 var total = 0
-                if filterSQL.isEmpty && request.order == .relevance {
+                if filterSQL.isEmpty && request.order == .relevance && permission == nil {
                     let rows = try Row.fetchCursor(db, sql: "SELECT rowid, jiansuo_rank(fts, ?) FROM fts WHERE fts MATCH ?",
                                                    arguments: [request.rankLayout, match])
                     while let row = try rows.next() {
@@ -532,22 +563,32 @@ public final class SearchIndex: Sendable {
                         top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: ""))
                     }
                 } else {
+                    // With a reader, each matching document's path and access are read too:
+                    // only those the reader may read count.
                     let key = request.order == .date ? "d.date_key" : request.order == .path ? "d.path" : "''"
+                    let access = permission == nil ? "" : ", d.path, d.owner, d.grp, d.mode"
                     let rows = try Row.fetchCursor(db, sql: """
-                        SELECT fts.rowid, jiansuo_rank(fts, ?), \(key) FROM fts JOIN documents d ON d.id = fts.rowid
+                        SELECT fts.rowid, jiansuo_rank(fts, ?), \(key)\(access) FROM fts JOIN documents d ON d.id = fts.rowid
                         WHERE fts MATCH ?\(filterSQL)
                         """, arguments: [request.rankLayout, match] + filterArguments)
+                    var seen = 0
                     while let row = try rows.next() {
                         let id: Int64 = row[0]
+                        seen += 1
+                        try checkDeadline(seen)
+                        if let permission, !permission.mayRead(path: row[3], stored: Self.access(row[4], row[5], row[6])) { continue }
                         total += 1
-                        try checkDeadline(total)
                         top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: row[2]))
                     }
                 }
                 let page = top.sorted().dropFirst(request.offset)
+                // Large bodies (stored with positions) among the page's hits, in one lookup.
+                let large = request.snippets && !page.isEmpty
+                    ? Set(try Int64.fetchAll(db, sql: "SELECT id FROM document_positions WHERE id IN (\(page.map { String($0.id) }.joined(separator: ",")))"))
+                    : []
                 let hits = try page.enumerated().map { k, hit in
                     try checkDeadline(k << 8)
-                    return try self.hit(db, hit, match: match, layout: request.rankLayout, snippets: request.snippets,
+                    return try self.hit(db, hit, large: large.contains(hit.id), match: match, layout: request.rankLayout, snippets: request.snippets,
                                         terms: request.highlightTerms,
                                         expired: { deadline.map { cindex_deadline_expired($0) != 0 } ?? false })
                 }
@@ -570,41 +611,50 @@ public final class SearchIndex: Sendable {
     /// An estimate of what searching for `terms` costs, before running it: the number of
     /// (document, token) postings its phrases read, from each token's document count in
     /// `fts_vocab` (a phrase of the same frequent character repeated counts it each time; a
-    /// prefix counts the documents of at most 1,000 tokens it expands to). Milliseconds to
-    /// compute; the search itself is roughly linear in it.
-    public func estimatedCost(of terms: [HighlightTerm]) throws -> Int {
-        try reading { db in
-            var counts: [String: Int] = [:]
-            var cost = 0
-            for term in terms {
-                for (k, token) in term.tokens.enumerated() {
-                    let prefix = term.prefix && k == term.tokens.count - 1
-                    let key = prefix ? token + "*" : token
-                    if let known = counts[key] {
-                        cost = cost.addingReportingOverflow(known).partialValue
-                        continue
-                    }
-                    let n: Int
-                    if prefix {
-                        n = try Int.fetchOne(db, sql: """
+    /// prefix counts the documents of at most 1,000 tokens it expands to). Counting reads each
+    /// token's posting list, so counts are kept for a minute (``DocumentFrequencyCache``): an
+    /// estimate may lag recent writes. The search itself is roughly linear in the result.
+    ///
+    /// When the most the terms could cost (each token in every document; a prefix's 1,000
+    /// tokens each in every document) is at most `bound`, that upper bound is returned without
+    /// counting: most queries are short, and counting costs as much as searching.
+    public func estimatedCost(of terms: [HighlightTerm], uncountedUpTo bound: Int = 0) throws -> Int {
+        // A phrase of the same character repeated counts it each time: keys keep repeats.
+        let keys = terms.flatMap { term in
+            term.tokens.enumerated().map { k, token in term.prefix && k == term.tokens.count - 1 ? token + "*" : token }
+        }
+        if bound > 0 {
+            let documents = try documentFrequencies.documents { try self.reading { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0 } }
+            let most = keys.reduce(0) { $0.addingReportingOverflow(documents.multipliedReportingOverflow(by: $1.hasSuffix("*") ? 1000 : 1).partialValue).partialValue }
+            if most <= bound { return most }
+        }
+        var counts = documentFrequencies.lookup(keys)
+        let missing = Set(keys).subtracting(counts.keys)
+        if !missing.isEmpty {
+            let counted = try reading { db in
+                try missing.reduce(into: [String: Int]()) { counted, key in
+                    if key.hasSuffix("*") {
+                        let token = String(key.dropLast())
+                        counted[key] = try Int.fetchOne(db, sql: """
                             SELECT coalesce(sum(doc), 0) FROM (SELECT doc FROM fts_vocab WHERE term >= ? AND term < ? LIMIT 1000)
                             """, arguments: [token, token + "\u{10FFFF}"]) ?? 0
                     } else {
-                        n = try Int.fetchOne(db, sql: "SELECT doc FROM fts_vocab WHERE term = ?", arguments: [token]) ?? 0
+                        counted[key] = try Int.fetchOne(db, sql: "SELECT doc FROM fts_vocab WHERE term = ?", arguments: [key]) ?? 0
                     }
-                    counts[key] = n
-                    cost = cost.addingReportingOverflow(n).partialValue
                 }
             }
-            return cost
+            documentFrequencies.store(counted)
+            counts.merge(counted) { $1 }
         }
+        return keys.reduce(0) { $0.addingReportingOverflow(counts[$1] ?? 0).partialValue }
     }
 
     /// Path, title and (when asked) snippet of one ranked hit.
-    private func hit(_ db: Database, _ hit: RankedHit, match: String, layout: String, snippets: Bool, terms: [HighlightTerm],
+    /// `large`: the body is stored in blocks with positions (see `document_positions`).
+    private func hit(_ db: Database, _ hit: RankedHit, large: Bool, match: String, layout: String, snippets: Bool, terms: [HighlightTerm],
                      expired: () -> Bool) throws -> SearchHit {
         let score = hit.rank >= Self.titleGroup ? hit.rank - Self.titleGroup : hit.rank
-        if snippets, !terms.isEmpty,
+        if snippets, !terms.isEmpty, large,
            let positions = try Data.fetchOne(db, sql: "SELECT positions FROM document_positions WHERE id = ?", arguments: [hit.id]),
            let first = try Int64.fetchOne(db, sql: "SELECT jiansuo_first(fts, ?) FROM fts WHERE fts MATCH ? AND rowid = ?",
                                           arguments: [layout, match, hit.id]),
@@ -630,7 +680,7 @@ public final class SearchIndex: Sendable {
         if snippets, !terms.isEmpty {
             // Our highlighter: no FTS5 query per hit, one pass over the body's positions.
             // Only the part of the body a snippet may come from is inflated.
-            if let row = try Row.fetchOne(db, sql: "SELECT path, title, jiansuo_text(body, ?) FROM documents WHERE id = ?",
+            if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT path, title, jiansuo_text(body, ?) FROM documents WHERE id = ?"),
                                           arguments: [Self.snippetScanBytes + Self.snippetChunkBytes + 1024, hit.id]) {
                 let body: String = row[2] ?? ""
                 let (snippet, highlights) = Self.parseSnippet(try snippet(of: body, terms: terms, expired: expired))
@@ -751,13 +801,35 @@ public final class SearchIndex: Sendable {
     static let titleGroup = Double(CRANK_TITLE_GROUP)
 
     /// Documents passing the filters alone, newest first, with the start of the body as snippet.
-    private func listFiltered(_ db: Database, _ filterSQL: String, _ arguments: StatementArguments, _ request: SearchRequest) throws -> SearchResults {
+    private func listFiltered(_ db: Database, _ filterSQL: String, _ arguments: StatementArguments, _ request: SearchRequest,
+                              _ permission: ReadPermission?) throws -> SearchResults {
+        let order = request.order == .path ? "d.path" : "d.date_key DESC, d.path"
+        if let permission {
+            // Every document passing the filters is checked, in order; the page is cut after.
+            var total = 0
+            var ids: [Int64] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT d.id, d.path, d.owner, d.grp, d.mode FROM documents d WHERE 1\(filterSQL) ORDER BY \(order)
+                """, arguments: arguments)
+            while let row = try rows.next() {
+                guard permission.mayRead(path: row[1], stored: Self.access(row[2], row[3], row[4])) else { continue }
+                if total >= request.offset && ids.count < request.limit { ids.append(row[0]) }
+                total += 1
+            }
+            let hits = try ids.map { id in
+                let row = try Row.fetchOne(db, sql: "SELECT d.path, d.title, substr(jiansuo_text(d.body), 1, 160) FROM documents d WHERE d.id = ?",
+                                           arguments: [id])
+                let (snippet, _) = Self.parseSnippet((row?[2] as String? ?? "") + "…")
+                return SearchHit(path: row?[0] ?? "", title: row?[1] ?? "", score: 0, snippet: snippet, highlights: [])
+            }
+            return SearchResults(total: total, hits: hits)
+        }
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM documents d WHERE 1\(filterSQL)", arguments: arguments) ?? 0
         let rows = try Row.fetchAll(db, sql: """
             SELECT d.path, d.title, substr(jiansuo_text(d.body), 1, 160)
             FROM documents d
             WHERE 1\(filterSQL)
-            ORDER BY \(request.order == .path ? "d.path" : "d.date_key DESC, d.path")
+            ORDER BY \(order)
             LIMIT ? OFFSET ?
             """, arguments: arguments + [request.limit, request.offset])
         return SearchResults(total: total, hits: rows.map { row in

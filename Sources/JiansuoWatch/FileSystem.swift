@@ -12,6 +12,10 @@ public struct FileInfo: Sendable, Equatable {
     public var mtimeNanoseconds: Int64
     public var inode: UInt64
     public var device: UInt64
+    /// Owner and group ids, and the permission bits (`st_mode & 0o7777`).
+    public var owner: UInt32
+    public var group: UInt32
+    public var permissions: UInt32
 
     /// `lstat(2)`s `path` (`stat(2)` with `followingSymlinks`); nil when it does not exist,
     /// cannot be examined, or is a dangling link.
@@ -29,6 +33,9 @@ public struct FileInfo: Sendable, Equatable {
         mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
         inode = UInt64(st.st_ino)
         device = UInt64(st.st_dev)
+        owner = st.st_uid
+        group = st.st_gid
+        permissions = UInt32(st.st_mode) & 0o7777
     }
 }
 

@@ -250,8 +250,14 @@ public final class InotifyWatcher: Sendable {
         }
         if isDirectory {
             guard rules.includesDirectory(named: name) else { return }
-            // IN_ATTRIB: a directory made readable again (chmod) is watched and listed now.
-            if mask & UInt32(IN_CREATE | IN_MOVED_TO | IN_ATTRIB) != 0 {
+            // IN_ATTRIB: a directory made readable again (chmod) is watched and listed now;
+            // one the daemon may no longer list or enter takes its documents out of the index.
+            if mask & UInt32(IN_ATTRIB) != 0, RawPath.withCString(path, { faccessat(AT_FDCWD, $0, R_OK | X_OK, AT_EACCESS) }) != 0 {
+                let reason = String(cString: strerror(errno))
+                unreadable.withLock { $0[path] = reason }
+                logger.warning("cannot read directory; its files leave the index", metadata: ["dir.path": "\(path)", "error": "\(reason)"])
+                handler(.removed(path))
+            } else if mask & UInt32(IN_CREATE | IN_MOVED_TO | IN_ATTRIB) != 0 {
                 for file in watchTree(path) { handler(.fileChanged(file)) }
             } else if mask & UInt32(IN_MOVED_FROM | IN_DELETE) != 0 {
                 unwatchTree(path)

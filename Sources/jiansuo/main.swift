@@ -35,7 +35,8 @@ struct Jiansuo: ParsableCommand {
         discussion: """
             Exit codes: 0 success (hits found), 1 no hits, 2 usage or query error, 3 daemon unreachable,
             4 the daemon could not answer (search timed out, index damaged and being rebuilt).
-            The socket is --socket, else $JIANSUO_SOCKET, else index/jiansuod.sock in the current directory.
+            The socket is --socket, else $JIANSUO_SOCKET, else index/jiansuod.sock in the current directory
+            if it exists, else the system service's /run/jiansuo/jiansuod.sock.
 
             Examples / 示例:
               jiansuo search 知识产权                 search / 搜索
@@ -44,6 +45,7 @@ struct Jiansuo: ParsableCommand {
               jiansuo segment 北京市知識產權           how text is tokenized / 查看分词
               jiansuo rebuild --wait                  after a bulk import / 批量导入后重建索引
             """,
+        version: JiansuoVersion.current,
         subcommands: [Search.self, Status.self, Show.self, Errors.self, Segment.self, Reconcile.self, Rebuild.self, Optimize.self, Check.self])
 
     // Declared here too so that `jiansuo --socket PATH search …` parses; subcommands read it
@@ -52,12 +54,18 @@ struct Jiansuo: ParsableCommand {
 }
 
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .long, help: "The daemon's socket (default: $JIANSUO_SOCKET, else index/jiansuod.sock).")
+    @Option(name: .long, help: "The daemon's socket (default: $JIANSUO_SOCKET, else index/jiansuod.sock if it exists, else /run/jiansuo/jiansuod.sock).")
     var socket: String?
 
+    /// The checkout's daemon (`./run-demo`) first, then the system service's.
+    static let defaultSockets = ["index/jiansuod.sock", "/run/jiansuo/jiansuod.sock"]
+
     var client: Client {
-        let path = socket ?? ProcessInfo.processInfo.environment["JIANSUO_SOCKET"] ?? "index/jiansuod.sock"
-        return Client(socketPath: path)
+        if let path = socket ?? ProcessInfo.processInfo.environment["JIANSUO_SOCKET"], !path.isEmpty {
+            return Client(socketPath: path)
+        }
+        let found = Self.defaultSockets.first { access($0, F_OK) == 0 } ?? Self.defaultSockets[0]
+        return Client(socketPath: found)
     }
 }
 

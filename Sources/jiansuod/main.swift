@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JiansuoDaemon
+import JiansuoProtocol
 import Logging
 
 @main
@@ -16,7 +17,8 @@ struct Jiansuod: AsyncParsableCommand {
             Examples / 示例:
               jiansuod --root ~/文档 --index ~/.local/share/jiansuo --socket ~/.local/share/jiansuo/jiansuod.sock
               jiansuod --config /etc/jiansuo/jiansuod.yaml
-            """)
+            """,
+        version: JiansuoVersion.current)
 
     @Option(name: .long, help: "A YAML config file (see etc/jiansuod.yaml).")
     var config: String?

@@ -1,0 +1,48 @@
+import Foundation
+import Synchronization
+
+/// Recently counted document frequencies (documents containing a token, or a prefix's first
+/// 1,000 tokens), for estimating a search's cost without reading the posting lists again.
+/// Thread-safe. An entry lives ``lifetime`` (counts drift as documents change; an estimate
+/// may lag); at ``capacity`` entries the cache starts over.
+final class DocumentFrequencyCache: Sendable {
+    static let lifetime: UInt64 = 60_000_000_000  // nanoseconds
+    static let capacity = 65_536
+
+    private struct Entry {
+        var count: Int
+        var countedAt: UInt64  // DispatchTime uptime, ns
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    private let documentCount = Mutex<Entry?>(nil)
+
+    /// The number of documents, counted by `count` at most every 10 seconds.
+    func documents(_ count: () throws -> Int) rethrows -> Int {
+        let now = DispatchTime.now().uptimeNanoseconds
+        if let entry = documentCount.withLock({ $0 }), now &- entry.countedAt < 10_000_000_000 { return entry.count }
+        let n = try count()
+        documentCount.withLock { $0 = Entry(count: n, countedAt: now) }
+        return n
+    }
+
+    /// The fresh counts among `keys`.
+    func lookup(_ keys: [String]) -> [String: Int] {
+        let now = DispatchTime.now().uptimeNanoseconds
+        return entries.withLock { entries in
+            var found: [String: Int] = [:]
+            for key in keys {
+                if let entry = entries[key], now &- entry.countedAt < Self.lifetime { found[key] = entry.count }
+            }
+            return found
+        }
+    }
+
+    func store(_ counts: [String: Int]) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        entries.withLock { entries in
+            if entries.count + counts.count > Self.capacity { entries.removeAll(keepingCapacity: true) }
+            for (key, count) in counts { entries[key] = Entry(count: count, countedAt: now) }
+        }
+    }
+}

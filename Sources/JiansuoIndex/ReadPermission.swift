@@ -1,0 +1,114 @@
+import CAccess
+import Glibc
+import JiansuoPath
+
+/// Owner, group and permission bits of an indexed file, stored with its document (columns
+/// `owner`, `grp`, `mode`) so that results can be filtered by who asks without a `stat(2)` per
+/// hit. Kept current by the watcher's IN_ATTRIB events and by each reconcile.
+public struct FileAccess: Sendable, Equatable {
+    public var owner: UInt32
+    public var group: UInt32
+    /// `st_mode & 0o7777`, plus ``extendedACL`` when the file has an extended POSIX ACL.
+    public var mode: UInt32
+
+    /// Set in ``mode`` when the file has an extended ACL (see acl(5)): its mode bits alone do
+    /// not decide, and the ACL is read when a search needs it.
+    public static let extendedACL: UInt32 = 1 << 16
+
+    public init(owner: UInt32, group: UInt32, mode: UInt32) {
+        self.owner = owner
+        self.group = group
+        self.mode = mode
+    }
+
+    /// The permission bits, without ``extendedACL``.
+    public var permissions: UInt32 { mode & 0o7777 }
+
+    /// `stat(2)` (or `lstat(2)`) of `path` and whether it has an extended ACL; nil when it
+    /// cannot be examined.
+    public static func of(path: String, followingSymlinks: Bool = true) -> FileAccess? {
+        var st = stat()
+        let rc = RawPath.withCString(path) { followingSymlinks ? stat($0, &st) : lstat($0, &st) }
+        guard rc == 0 else { return nil }
+        let extended = RawPath.withCString(path) { caccess_has_extended_acl($0) } == 1
+        return FileAccess(owner: st.st_uid, group: st.st_gid, mode: UInt32(st.st_mode) & 0o7777 | (extended ? extendedACL : 0))
+    }
+}
+
+/// Who is searching: the credentials a client connected with (SO_PEERCRED, SO_PEERGROUPS).
+/// A search made for a reader returns, counts and shows only the documents that user could
+/// read (see ``ReadPermission``).
+public struct Reader: Sendable, Equatable {
+    public var uid: UInt32
+    public var gid: UInt32
+    /// Supplementary groups.
+    public var groups: [UInt32]
+
+    public init(uid: UInt32, gid: UInt32, groups: [UInt32]) {
+        self.uid = uid
+        self.gid = gid
+        self.groups = groups
+    }
+}
+
+/// Decides, for one request, whether a reader may read indexed files, as the kernel would
+/// decide an `open(2)` for reading by that user: read permission on the file and search (x)
+/// permission on every directory above it, up to `/`, from the owner, group or other bits, or
+/// from the POSIX ACL where there is one (acl(5)'s access check algorithm, through libacl).
+///
+/// The file's bits come from the index (``FileAccess``, or a live `stat(2)` when unknown); the
+/// directories are examined live, once per directory per request, so a directory made
+/// private, even above a root, hides everything under it at once. Not thread-safe: one per
+/// request.
+public final class ReadPermission {
+    public let reader: Reader
+    private var directories: [String: Bool] = [:]
+
+    public init(_ reader: Reader) { self.reader = reader }
+
+    /// Whether the reader may read the file at `path` (absolute), whose stored access is
+    /// `stored` (nil: unknown, examined now).
+    public func mayRead(path: String, stored: FileAccess?) -> Bool {
+        guard let access = stored ?? FileAccess.of(path: path) else { return false }
+        guard grants(access, path: path, permission: CACCESS_READ) else { return false }
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return false }
+        return maySearch(directory: String(path[..<slash]))
+    }
+
+    /// Whether the reader may list and enter `directory` (read and search permission on it,
+    /// search permission above it).
+    public func mayEnter(directory: String) -> Bool {
+        guard maySearch(directory: directory), let access = FileAccess.of(path: directory) else { return false }
+        return grants(access, path: directory, permission: CACCESS_READ)
+    }
+
+    /// Search permission on `directory` and every directory above it.
+    private func maySearch(directory: String) -> Bool {
+        if directory.isEmpty { return true }  // above "/"
+        if let known = directories[directory] { return known }
+        let parent = directory.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(directory[..<$0]) } ?? ""
+        let allowed = maySearch(directory: parent)
+            && FileAccess.of(path: directory).map { grants($0, path: directory, permission: CACCESS_EXECUTE) } == true
+        directories[directory] = allowed
+        return allowed
+    }
+
+    /// `permission` (CACCESS_READ or CACCESS_EXECUTE) by the ACL when the file has one, else
+    /// by the class of bits that applies to the reader (owner, else group, else other: a
+    /// class that applies decides, as in the kernel).
+    private func grants(_ access: FileAccess, path: String, permission: Int32) -> Bool {
+        if access.mode & FileAccess.extendedACL != 0 {
+            let verdict = reader.groups.withUnsafeBufferPointer { groups in
+                RawPath.withCString(path) {
+                    caccess_acl_grants($0, reader.uid, reader.gid, groups.baseAddress, Int32(groups.count),
+                                       access.owner, access.group, permission)
+                }
+            }
+            if verdict >= 0 { return verdict == 1 }
+        }
+        let bits = UInt32(permission)
+        if reader.uid == access.owner { return access.mode & (bits << 6) != 0 }
+        if reader.gid == access.group || reader.groups.contains(access.group) { return access.mode & (bits << 3) != 0 }
+        return access.mode & bits != 0
+    }
+}
