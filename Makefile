@@ -1,9 +1,10 @@
-# Builds release binaries and installs Jiansuo.
+# Builds release binaries and installs Jiansuo, or packages it for Debian.
 #   make                      release build
 #   make install              into PREFIX (default /usr/local); config into /etc/jiansuo
 #   make install DESTDIR=/tmp/stage PREFIX=/usr
-#   make install BIN=/some/dir   the prebuilt jiansuod and jiansuo in /some/dir, without
-#                             running Swift (BIN= works for man too)
+#   make deb                  a .deb built with dpkg-deb; prints its path as its last line
+#   make deb BIN=/some/dir    the same from the prebuilt jiansuod and jiansuo in /some/dir,
+#                             without running Swift (BIN= works for install and man too)
 # Installs: bin/jiansuod, bin/jiansuo; /etc/jiansuo/jiansuod.yaml (kept if present);
 # systemd units into $(UNITDIR); bash, zsh and fish completions; man pages (made from the
 # binaries' --help by scripts/make-man); the README.
@@ -24,7 +25,7 @@ else
 BINARIES = build
 endif
 
-.PHONY: all build man install uninstall
+.PHONY: all build man install uninstall deb
 
 all: build
 
@@ -58,3 +59,7 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_jiansuo $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/jiansuo.fish
 	rm -rf $(DOCDIR)
 
+# The package: scripts/make-deb stages the tree and runs dpkg-deb; its last line is the path.
+deb: $(BINARIES)
+	scripts/install-deps help2man dpkg-dev binutils chrpath
+	@scripts/make-deb $(BIN) .build
