@@ -30,11 +30,10 @@ let package = Package(
         .target(name: "CIndex", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("z")]),
         // POSIX ACLs (libacl), evaluated for the user who searches.
         .target(name: "CAccess", linkerSettings: [.linkedLibrary("acl")]),
-        .target(
-            name: "CLibXML",
-            cSettings: [.unsafeFlags(["-I/usr/include/libxml2"])],
-            linkerSettings: [.linkedLibrary("xml2")]
-        ),
+        // libxml2's include path and library from pkg-config (no unsafe flags: the package
+        // stays usable as a dependency).
+        .systemLibrary(name: "LibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .target(name: "CLibXML", dependencies: ["LibXML2"]),
 
         // The core: no socket, no daemon, no CLI.
         .target(name: "JiansuoAnalysis", dependencies: ["CICU"]),

@@ -127,6 +127,14 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Reads `JIANSUOD_*` variables over these values (after the file, before the flags).
     /// - Throws: ``ConfigError`` naming the variable.
     public mutating func load(environment: [String: String]) throws {
+        // A misspelt variable would otherwise be ignored without a word.
+        let known = Set(Self.keys.map(Self.environmentName) + ["JIANSUOD_TEST_FAULT"])
+        if let unknown = environment.keys.sorted().first(where: { $0.hasPrefix("JIANSUOD_") && !known.contains($0) }) {
+            let near = Self.keys.map(Self.environmentName).min { Self.distance($0, unknown) < Self.distance($1, unknown) }
+            throw ConfigError(file: nil, key: unknown, message: "unknown environment variable"
+                              + (near.map { Self.distance($0, unknown) <= 3 ? "; did you mean \($0)?" : "" } ?? "")
+                              + " (known: \(Self.keys.map(Self.environmentName).joined(separator: ", ")))")
+        }
         var yaml = ""
         for key in Self.keys {
             guard let value = environment[Self.environmentName(key)] else { continue }
@@ -145,7 +153,7 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         guard !yaml.isEmpty else { return }
         do {
-            try load(yaml: yaml, source: "the environment")
+            try load(yaml: yaml, source: nil)
         } catch var error as ConfigError {
             error.key = error.key.map(Self.environmentName)
             throw error
@@ -155,6 +163,20 @@ public struct DaemonConfig: Sendable, Equatable {
     private static func isInteger(_ s: String) -> Bool {
         let digits = s.hasPrefix("-") ? s.utf8.dropFirst() : s.utf8[...]
         return !digits.isEmpty && digits.count <= 30 && digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    /// Levenshtein distance between two names (for "did you mean").
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     private static func yamlString(_ s: String) -> String {
@@ -172,7 +194,8 @@ public struct DaemonConfig: Sendable, Equatable {
         return out + "\""
     }
 
-    mutating func load(yaml text: String, source path: String) throws {
+    /// `source`: the file's path, or nil for the environment (whose values have no lines).
+    mutating func load(yaml text: String, source path: String?) throws {
         // Yams builds its node tree recursively: a hostile file must not exhaust the stack.
         guard text.utf8.count <= 1 << 20 else {
             throw ConfigError(file: path, key: nil, message: "larger than 1 MiB; a configuration is a few lines")
@@ -192,7 +215,7 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         for (keyNode, value) in map {
             guard let key = keyNode.string else { continue }
-            let line = keyNode.mark.map { " (line \($0.line))" } ?? ""
+            let line = path == nil ? "" : keyNode.mark.map { " (line \($0.line))" } ?? ""
             func fail(_ message: String) -> ConfigError {
                 ConfigError(file: path, key: key, message: message + line)
             }

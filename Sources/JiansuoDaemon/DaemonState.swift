@@ -1,6 +1,7 @@
 import Foundation
 import JiansuoExtract
 import JiansuoIndex
+import JiansuoProtocol
 import JiansuoWatch
 import Logging
 import Synchronization
@@ -178,6 +179,7 @@ struct RebuildProgress: Sendable {
     var total: Int
     var done: Int
     var startedAt: Date
+    var phase: RebuildStatus.Phase = .indexing
 }
 
 /// The one thread that crawls the roots: the start-up crawl, then reconciles on request

@@ -25,7 +25,11 @@ extension DaemonState {
     }
 
     private func runRebuild() {
-        defer { rebuild.withLock { $0 = nil } }
+        // Progress is this rebuild's until it is cleared: after the swap, or when it ends
+        // otherwise. A rebuild requested meanwhile has progress of its own, left alone.
+        let startedAt = rebuild.withLock { $0?.startedAt }
+        func finished() { rebuild.withLock { if $0?.startedAt == startedAt { $0 = nil } } }
+        defer { finished() }
         let path = files.newDatabase()
         logger.notice("rebuild started", metadata: ["index.path": "\(path)"])
         do {
@@ -58,6 +62,7 @@ extension DaemonState {
                 if phase == .idle { break }
             }
             builder.stop()
+            rebuild.withLock { $0?.phase = .finishing }
             try fresh.optimize()
             let old = files.currentDatabase
             try indexer.batchLock.withLock { _ in
@@ -67,6 +72,7 @@ extension DaemonState {
             }
             let seconds = Int(Date().timeIntervalSince(rebuild.withLock { $0?.startedAt } ?? Date()))
             lastRebuild.withLock { $0 = "finished \(ISO8601DateFormatter().string(from: Date())): \(list.count) files in \(seconds) s" }
+            finished()  // status says so at once, not after the old index is removed
             logger.notice("rebuild finished; the new index is in use", metadata: ["files.count": "\(list.count)", "index.path": "\(path)"])
             reconcileAll(reason: "changes made during the rebuild")
             // Searches still running on the old index keep their open files; then it goes.

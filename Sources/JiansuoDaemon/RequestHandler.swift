@@ -176,7 +176,7 @@ struct RequestHandler: Sendable {
         if phase == .idle, unwatched > 0 { phaseName = "polling" }
         if phase == .idle, !missing.isEmpty { phaseName = "missing-root" }
         let rebuild = state.rebuild.withLock { $0 }.map {
-            RebuildStatus(done: $0.done, total: $0.total, elapsedSeconds: Date().timeIntervalSince($0.startedAt))
+            RebuildStatus(done: $0.done, total: $0.total, elapsedSeconds: Date().timeIntervalSince($0.startedAt), phase: $0.phase)
         }
         if rebuild != nil { phaseName = "rebuilding" }
         let damage = state.damage.withLock { $0 }
@@ -207,8 +207,10 @@ struct RequestHandler: Sendable {
             throw ProtocolError(.invalidParams, "query is longer than \(SearchParams.maxQueryCharacters) characters")
         }
         let compiled = QueryCompiler(segmenter: try Segmenter(options: index.options)).compile(QueryParser.parse(params.query))
+        // Nothing left to search for (only operators, punctuation, excluded words or ignored
+        // filters): a usage error, like an empty query, with the reasons.
         guard compiled.isSearchable else {
-            return SearchResult(total: 0, hits: [], hints: compiled.hints)
+            throw ProtocolError(.invalidParams, "nothing to search for: " + compiled.hints.joined(separator: "; "))
         }
         // The time left of the request's budget, counted from when it arrived (waiting in a
         // lane counts too).
@@ -245,7 +247,7 @@ struct RequestHandler: Sendable {
             total: results.total,
             hits: results.hits.map {
                 SearchHitMessage(path: $0.path, title: $0.title, score: $0.score, snippet: $0.snippet,
-                                 highlights: $0.highlights.map { [$0.lowerBound, $0.upperBound] })
+                                 highlights: $0.highlights.map { [$0.lowerBound, $0.upperBound] }, date: $0.date)
             },
             hints: compiled.hints)
     }

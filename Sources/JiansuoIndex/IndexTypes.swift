@@ -215,6 +215,9 @@ public struct SearchHit: Sendable, Equatable {
     public var snippet: String
     /// Matched ranges in `snippet`, as UTF-8 byte offsets `[start, end)`.
     public var highlights: [Range<Int>]
+    /// The document's day, `YYYY-MM-DD` (its front-matter date, else the file's modification
+    /// day): what `sort: date` orders by.
+    public var date: String? = nil
 }
 
 /// Hits of a page plus the total number of matching documents.

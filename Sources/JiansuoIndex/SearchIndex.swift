@@ -658,7 +658,7 @@ public final class SearchIndex: Sendable {
            let positions = try Data.fetchOne(db, sql: "SELECT positions FROM document_positions WHERE id = ?", arguments: [hit.id]),
            let first = try Int64.fetchOne(db, sql: "SELECT jiansuo_first(fts, ?) FROM fts WHERE fts MATCH ? AND rowid = ?",
                                           arguments: [layout, match, hit.id]),
-           let row = try Row.fetchOne(db, sql: "SELECT path, title FROM documents WHERE id = ?", arguments: [hit.id]) {
+           let row = try Row.fetchOne(db, sql: "SELECT path, title, date_key FROM documents WHERE id = ?", arguments: [hit.id]) {
             // A large body (stored in blocks, with positions): the snippet comes from the few
             // kilobytes around its first match (jiansuo_first on this row alone), the only part
             // read, inflated and highlighted, wherever it is; with no match in the body (the
@@ -666,7 +666,7 @@ public final class SearchIndex: Sendable {
             guard first >= 0 else {
                 let opening = try Self.textRange(db, id: hit.id, from: 0, limit: Self.snippetChunkBytes)
                 let (snippet, highlights) = Self.parseSnippet(SnippetWindow.crop(opening))
-                return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights)
+                return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights, date: row[2])
             }
             let stride = Self.stride(of: first, in: positions)
             let from = max(0, stride * Int(CINDEX_POSITION_STRIDE) - Self.snippetLeadBytes)
@@ -675,28 +675,28 @@ public final class SearchIndex: Sendable {
             let ranges = (try? segmenters.with { try $0.highlights(in: text, terms: terms) }) ?? []
             let cropped = SnippetWindow.crop(Self.mark(text, ranges))
             let (snippet, highlights) = Self.parseSnippet(from > 0 && !cropped.hasPrefix("…") ? "…" + cropped : cropped)
-            return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights)
+            return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights, date: row[2])
         }
         if snippets, !terms.isEmpty {
             // Our highlighter: no FTS5 query per hit, one pass over the body's positions.
             // Only the part of the body a snippet may come from is inflated.
-            if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT path, title, jiansuo_text(body, ?) FROM documents WHERE id = ?"),
+            if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT path, title, jiansuo_text(body, ?), date_key FROM documents WHERE id = ?"),
                                           arguments: [Self.snippetScanBytes + Self.snippetChunkBytes + 1024, hit.id]) {
                 let body: String = row[2] ?? ""
                 let (snippet, highlights) = Self.parseSnippet(try snippet(of: body, terms: terms, expired: expired))
-                return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights)
+                return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights, date: row[3])
             }
         } else if snippets {
             // No terms to highlight: the opening of the body. (FTS5's highlight() would mark
             // only part of each Han phrase: a phrase of bigrams matches at its second character.)
-            if let row = try Row.fetchOne(db, sql: "SELECT path, title, jiansuo_text(body, ?) FROM documents WHERE id = ?",
+            if let row = try Row.fetchOne(db, sql: "SELECT path, title, jiansuo_text(body, ?), date_key FROM documents WHERE id = ?",
                                           arguments: [Self.snippetChunkBytes, hit.id]) {
                 let (snippet, highlights) = Self.parseSnippet(SnippetWindow.crop(row[2] ?? ""))
-                return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights)
+                return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights, date: row[3])
             }
         }
-        let row = try Row.fetchOne(db, sql: "SELECT path, title FROM documents WHERE id = ?", arguments: [hit.id])
-        return SearchHit(path: row?[0] ?? "", title: row?[1] ?? "", score: score, snippet: "", highlights: [])
+        let row = try Row.fetchOne(db, sql: "SELECT path, title, date_key FROM documents WHERE id = ?", arguments: [hit.id])
+        return SearchHit(path: row?[0] ?? "", title: row?[1] ?? "", score: score, snippet: "", highlights: [], date: row?[2])
     }
 
     /// The stride (of `CINDEX_POSITION_STRIDE` bytes) of a body in which token `position`
@@ -817,16 +817,16 @@ public final class SearchIndex: Sendable {
                 total += 1
             }
             let hits = try ids.map { id in
-                let row = try Row.fetchOne(db, sql: "SELECT d.path, d.title, substr(jiansuo_text(d.body), 1, 160) FROM documents d WHERE d.id = ?",
+                let row = try Row.fetchOne(db, sql: "SELECT d.path, d.title, substr(jiansuo_text(d.body), 1, 160), d.date_key FROM documents d WHERE d.id = ?",
                                            arguments: [id])
                 let (snippet, _) = Self.parseSnippet((row?[2] as String? ?? "") + "…")
-                return SearchHit(path: row?[0] ?? "", title: row?[1] ?? "", score: 0, snippet: snippet, highlights: [])
+                return SearchHit(path: row?[0] ?? "", title: row?[1] ?? "", score: 0, snippet: snippet, highlights: [], date: row?[3])
             }
             return SearchResults(total: total, hits: hits)
         }
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM documents d WHERE 1\(filterSQL)", arguments: arguments) ?? 0
         let rows = try Row.fetchAll(db, sql: """
-            SELECT d.path, d.title, substr(jiansuo_text(d.body), 1, 160)
+            SELECT d.path, d.title, substr(jiansuo_text(d.body), 1, 160), d.date_key
             FROM documents d
             WHERE 1\(filterSQL)
             ORDER BY \(order)
@@ -834,7 +834,7 @@ public final class SearchIndex: Sendable {
             """, arguments: arguments + [request.limit, request.offset])
         return SearchResults(total: total, hits: rows.map { row in
             let (snippet, _) = Self.parseSnippet((row[2] as String? ?? "") + "…")
-            return SearchHit(path: row[0], title: row[1], score: 0, snippet: snippet, highlights: [])
+            return SearchHit(path: row[0], title: row[1], score: 0, snippet: snippet, highlights: [], date: row[3])
         })
     }
 

@@ -61,8 +61,12 @@ public struct SearchHitMessage: Codable, Sendable, Equatable {
     public var snippet: String
     /// Matched ranges of `snippet` as `[start, end]` pairs of UTF-8 byte offsets (end exclusive).
     public var highlights: [[Int]]
+    /// The document's day, `YYYY-MM-DD`: its front-matter date, else the file's modification
+    /// day (what `sort: "date"` orders by). Absent from older daemons.
+    public var date: String?
 
-    public init(path: String, title: String, score: Double, snippet: String, highlights: [[Int]]) {
+    public init(path: String, title: String, score: Double, snippet: String, highlights: [[Int]], date: String? = nil) {
+        self.date = date
         self.path = path
         self.pathBytes = RawPath.isEscaped(path) ? Data(RawPath.bytes(of: path)).base64EncodedString() : nil
         self.title = title
@@ -185,16 +189,27 @@ public struct ErrorsResult: Codable, Sendable, Equatable {
 
 /// Progress of a rebuild.
 public struct RebuildStatus: Codable, Sendable, Equatable {
+    /// What a rebuild is doing.
+    public enum Phase: String, Codable, Sendable {
+        /// Reading and indexing the files (`done` of `total`).
+        case indexing
+        /// Every file is indexed; merging the new index's segments and swapping it in.
+        case finishing
+    }
+
     /// Files done and to do.
     public var done: Int
     public var total: Int
     /// Seconds since the rebuild started.
     public var elapsedSeconds: Double
+    /// Absent from older daemons (then: indexing).
+    public var phase: Phase?
 
-    public init(done: Int, total: Int, elapsedSeconds: Double) {
+    public init(done: Int, total: Int, elapsedSeconds: Double, phase: Phase? = nil) {
         self.done = done
         self.total = total
         self.elapsedSeconds = elapsedSeconds
+        self.phase = phase
     }
 }
 

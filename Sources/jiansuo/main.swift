@@ -33,17 +33,20 @@ struct Jiansuo: ParsableCommand {
         commandName: "jiansuo",
         abstract: "Search your Chinese documents through the jiansuod daemon.",
         discussion: """
-            Exit codes: 0 success (hits found), 1 no hits, 2 usage or query error, 3 daemon unreachable,
-            4 the daemon could not answer (search timed out, index damaged and being rebuilt).
-            The socket is --socket, else $JIANSUO_SOCKET, else index/jiansuod.sock in the current directory
-            if it exists, else the system service's /run/jiansuo/jiansuod.sock.
+            Exit codes: 0 hits found, 1 no hits, 2 usage or query error, 3 daemon
+            unreachable, 4 the daemon could not answer (a search timed out; the index
+            is damaged and being rebuilt).
+            The socket: --socket, else $JIANSUO_SOCKET, else index/jiansuod.sock in
+            the current directory if it exists, else /run/jiansuo/jiansuod.sock.
 
             Examples / 示例:
-              jiansuo search 知识产权                 search / 搜索
-              jiansuo search '"知识产权 质押"' -l       a phrase, paths only / 短语，只列路径
-              jiansuo status                          what the daemon is doing / 守护进程状态
-              jiansuo segment 北京市知識產權           how text is tokenized / 查看分词
-              jiansuo rebuild --wait                  after a bulk import / 批量导入后重建索引
+              jiansuo search 知识产权           search / 搜索
+              jiansuo search '"知识产权 质押"' -l
+                                                a phrase, paths only / 短语，只列路径
+              jiansuo status                    the daemon's state / 守护进程状态
+              jiansuo segment 北京市知識產權    how text is tokenized / 查看分词
+              jiansuo rebuild --wait            after a bulk import
+                                                批量导入后重建索引
             """,
         version: JiansuoVersion.current,
         subcommands: [Search.self, Status.self, Show.self, Errors.self, Segment.self, Reconcile.self, Rebuild.self, Optimize.self, Check.self])
@@ -95,21 +98,26 @@ struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Search the index.",
         discussion: """
-            Syntax: words are ANDed; "a phrase"; a OR b; -excluded (quote the query or put -- first); \
-            prefix*; title: body: path: ext: after: before: category: tag: author:.
+            Syntax: words are ANDed; "a phrase"; a OR b; -excluded; prefix*;
+            title: body: path: ext: after: before: category: tag: author:.
 
             Examples / 示例:
-              jiansuo search 北京                        finds 北京市 too / 也能找到"北京市"
-              jiansuo search 知識產權                    traditional finds simplified / 繁简互通
-              jiansuo search '专利 -银行' --limit 5       exclude a word / 排除词语
-              jiansuo search 'title:专利 after:2021'      title and date filters / 标题与日期过滤
-              jiansuo search swif* --json                prefix, JSON for scripts / 前缀，JSON 输出
+              jiansuo search 北京               finds 北京市 too / 也能找到"北京市"
+              jiansuo search 知識產權           finds 知识产权 / 繁简互通
+              jiansuo search 专利 -银行 --limit 5
+                                                exclude a word / 排除词语
+              jiansuo search 'title:专利 after:2021'
+                                                title and date filters / 标题与日期过滤
+              jiansuo search swif* --json       prefix; JSON for scripts
+                                                前缀；脚本用 JSON 输出
             """)
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Argument(help: "The query; several arguments are joined with spaces.")
-    var query: [String]
+    // Anything not recognized as an option is part of the query, so that `jiansuo search
+    // 北京 -上海` excludes 上海 without quoting; a misspelt long option is refused in validate().
+    @Argument(parsing: .allUnrecognized, help: "The query; several arguments are joined with spaces. -word excludes a word.")
+    var query: [String] = []
 
     @Option(help: "Number of hits to show (1–1000).")
     var limit: Int = SearchParams.defaultLimit
@@ -134,8 +142,11 @@ struct Search: ParsableCommand {
             throw ValidationError("--limit must be between 1 and \(SearchParams.maxLimit)")
         }
         guard offset >= 0 else { throw ValidationError("--offset must not be negative") }
+        if let option = query.first(where: { $0.hasPrefix("--") && $0.count > 2 }) {
+            throw ValidationError("unknown option '\(option)' (see jiansuo search --help); to search for text that starts with '--', quote it inside the query: '\"\(option)\"'")
+        }
         guard query.joined().contains(where: { !$0.isWhitespace }) else {
-            throw ValidationError("the query is empty")
+            throw ValidationError("the query is empty: nothing to search for")
         }
     }
 
@@ -155,7 +166,9 @@ struct Search: ParsableCommand {
             }
             for (n, hit) in result.hits.enumerated() {
                 let rank = offset + n + 1
-                print(color ? "\u{1B}[1m\(rank). \(safe(hit.title))\u{1B}[0m" : "\(rank). \(safe(hit.title))")
+                // Sorted by date, each hit says its date (the order would look arbitrary otherwise).
+                let date = sort == .date ? hit.date.map { "  " + safe($0) } ?? "" : ""
+                print(color ? "\u{1B}[1m\(rank). \(safe(hit.title))\u{1B}[0m\(date)" : "\(rank). \(safe(hit.title))\(date)")
                 print("   " + (color ? "\u{1B}[32m\(safe(hit.path))\u{1B}[0m" : safe(hit.path)))
                 print("   " + highlighted(hit, color: color))
             }
@@ -202,6 +215,9 @@ struct Status: ParsableCommand {
         print("pending:   \(status.pending)")
         print("roots:     \(safe(status.roots.joined(separator: ", ")))")
         print("index:     \(safe(status.index))")
+        print("watches:   \(status.watchedDirectories) directories watched"
+              + (status.unwatchedDirectories > 0 ? ", \(status.unwatchedDirectories) polled (over the inotify limit)" : "")
+              + (status.overflows > 0 ? ", \(status.overflows) inotify overflows" : ""))
         print("errors:    \(status.errors)\(status.quarantined > 0 ? ", \(status.quarantined) quarantined" : "")\(status.errors > status.recentErrors.count ? " (jiansuo errors lists them all)" : "")")
         for e in status.recentErrors { print("  \(safe(e.path)): \(safe(e.message))") }
         if status.unreadableDirectoryCount > 0 {
@@ -325,7 +341,15 @@ func waitUntilIdle(_ connection: ConnectionOptions, what: String) throws {
     var sawWork = false
     while true {
         let status = try call(connection, .status, StatusResult.self)
-        if let r = status.rebuild {
+        if let r = status.rebuild, r.phase == .finishing {
+            sawWork = true
+            if tty {
+                writeStandardError(("\r\(what): all \(r.total) files indexed; merging and swapping in the new index…\u{1B}[K").utf8)
+            } else if Date().timeIntervalSince(lastLine) >= 1 {
+                writeStandardError(("\(what): all \(r.total) files indexed; merging and swapping in the new index\n").utf8)
+                lastLine = Date()
+            }
+        } else if let r = status.rebuild {
             sawWork = true
             let rate = r.elapsedSeconds > 0 ? Double(r.done) / r.elapsedSeconds : 0
             let eta = rate > 0 ? Double(r.total - r.done) / rate : 0

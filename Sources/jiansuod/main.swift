@@ -10,12 +10,15 @@ struct Jiansuod: AsyncParsableCommand {
         commandName: "jiansuod",
         abstract: "Index folders of Chinese documents and answer searches on a Unix socket.",
         discussion: """
-            Settings come from the built-in defaults, then the --config file, then JIANSUOD_*
-            environment variables (JIANSUOD_ROOTS=dir1:dir2, JIANSUOD_LOG_LEVEL=debug …), then
-            these flags. See etc/jiansuod.yaml for every key.
+            Settings come from the built-in defaults, then the --config file, then
+            JIANSUOD_* environment variables (JIANSUOD_ROOTS=dir1:dir2,
+            JIANSUOD_LOG_LEVEL=debug …), then these flags. See etc/jiansuod.yaml,
+            installed as /etc/jiansuo/jiansuod.yaml, for every key.
 
             Examples / 示例:
-              jiansuod --root ~/文档 --index ~/.local/share/jiansuo --socket ~/.local/share/jiansuo/jiansuod.sock
+              jiansuod --root ~/文档 --index ~/.local/share/jiansuo
+                                    index ~/文档; socket in the index folder
+                                    索引 ~/文档，套接字在索引目录中
               jiansuod --config /etc/jiansuo/jiansuod.yaml
             """,
         version: JiansuoVersion.current)

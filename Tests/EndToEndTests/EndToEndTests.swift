@@ -149,11 +149,27 @@ import Testing
         // An over-long line is answered with an error, not buffered without bound.
         let long = [UInt8](repeating: UInt8(ascii: "a"), count: WireProtocol.maxRequestBytes + 4096) + [0x0A]
         #expect(errorCode(try response(long)) == "request_too_large")
-        // Hostile queries get results or hints, never an FTS5 error.
-        for query in ["\"", "*", "AND", "OR", "NEAR(知识 产权)", "title:", "中文:", "-", "{title}:x", "知识产权\" OR \"x", String(repeating: "(", count: 500)] {
+        // Hostile queries get results, or a usage error that says why there is nothing to
+        // search for (exit 2, like an empty query), never an FTS5 error.
+        for query in ["\"", "*", "AND", "OR", "NEAR(知识 产权)", "title:", "中文:", "-", "{title}:x", "知识产权\" OR \"x", String(repeating: "(", count: 500), "-上海", " "] {
             let r = try d.cli(["search", query, "--json"])
-            #expect(r.status == 0 || r.status == 1, "query \(query): \(r.stderr)")
+            #expect(r.status == 0 || r.status == 1 || (r.status == 2 && r.stderr.contains("nothing to search for")), "query \(query): \(r.status) \(r.stderr)")
+            #expect(!r.stderr.contains("fts5") && !r.stderr.contains("syntax error"), "query \(query): \(r.stderr)")
         }
+        for empty in ["*", "AND", "", "-上海"] {
+            let r = try d.cli(["search", empty])
+            #expect(r.status == 2 && r.stderr.contains("nothing to search for"), "query \(empty): \(r.status) \(r.stderr)")
+        }
+        // -word excludes a word without quoting; a misspelt option is named.
+        let excluded = try d.cli(["search", "知识产权", "-质押", "-l"])
+        #expect(excluded.status == 0 && !excluded.stdout.isEmpty, "\(excluded.stderr)")
+        #expect(try d.cli(["search", "知识产权", "-l"]).stdout.split(separator: "\n").count > excluded.stdout.split(separator: "\n").count)
+        let misspelt = try d.cli(["search", "--limt", "5", "知识产权"])
+        #expect(misspelt.status == 2 && misspelt.stderr.contains("unknown option '--limt'"), "\(misspelt.stderr)")
+        // Sorted by date, each hit shows its date.
+        let byDate = try d.cli(["search", "知识产权", "--sort", "date"])
+        let titles = byDate.stdout.split(separator: "\n").filter { $0.first?.isNumber == true && $0.contains(". ") }
+        #expect(titles.count == 4 && titles.allSatisfy { $0.range(of: #"  \d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil }, "\(byDate.stdout)")
 
         // Clients that vanish mid-request or connect and say nothing.
         for partial in ["{\"method\":\"sea", ""] {

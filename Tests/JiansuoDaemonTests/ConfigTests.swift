@@ -29,6 +29,31 @@ import Testing
         #expect(config.socketPath == "/tmp/a\"\nroots: [/etc]\n\u{1B}x")
     }
 
+    @Test func aMisspeltVariableIsRefusedWithTheNearestName() throws {
+        for (name, near) in [("JIANSUOD_BATCHSIZE", "JIANSUOD_BATCH_SIZE"), ("JIANSUOD_ROOT", "JIANSUOD_ROOTS"),
+                             ("JIANSUOD_LOGLEVEL", "JIANSUOD_LOG_LEVEL")] {
+            var config = DaemonConfig()
+            let error = #expect(throws: ConfigError.self) { try config.load(environment: [name: "1"]) }
+            #expect(error?.description.contains("'\(name)'") == true && error?.description.contains("did you mean \(near)?") == true,
+                    "\(String(describing: error))")
+        }
+        var config = DaemonConfig()
+        let unrelated = #expect(throws: ConfigError.self) { try config.load(environment: ["JIANSUOD_XYZZY_PLUGH": "1"]) }
+        #expect(unrelated?.description.contains("did you mean") == false)
+        // Other programs' variables are none of the daemon's business.
+        try config.load(environment: ["JIANSUO_SOCKET": "/tmp/s", "HOME": "/root"])
+    }
+
+    @Test func aBadEnvironmentValueNamesTheVariableAndNoLine() throws {
+        var config = DaemonConfig()
+        let error = #expect(throws: ConfigError.self) { try config.load(environment: ["JIANSUOD_DEBOUNCE_MS": "soon"]) }
+        let text = error?.description ?? ""
+        #expect(text.contains("JIANSUOD_DEBOUNCE_MS") && !text.contains("line"), "\(text)")
+        // From a file, the line is given.
+        let fromFile = #expect(throws: ConfigError.self) { try config.load(yaml: "log_level: info\ndebounce_ms: soon", source: "test.yaml") }
+        #expect(fromFile?.description.contains("(line 2)") == true, "\(String(describing: fromFile))")
+    }
+
     @Test func deeplyNestedConfigIsRefusedNotFollowed() throws {
         var config = DaemonConfig()
         #expect(throws: ConfigError.self) {

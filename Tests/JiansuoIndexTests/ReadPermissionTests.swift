@@ -1,0 +1,126 @@
+import Foundation
+import Glibc
+import JiansuoIndex
+import Testing
+
+/// `ReadPermission` against real files, modes and ACLs (setfacl), decided for other users as
+/// the kernel would decide their `open(2)`. Needs root (chown) and setfacl.
+@Suite struct ReadPermissionTests {
+    static let canChown = getuid() == 0
+    static let canSetACL = canChown && FileManager.default.isExecutableFile(atPath: "/usr/bin/setfacl")
+
+    static let owner: UInt32 = 62_001, member: UInt32 = 62_002, stranger: UInt32 = 62_003
+    static let group: UInt32 = 62_100, otherGroup: UInt32 = 62_101
+
+    /// A fresh folder (0755) under /tmp, removed by `cleanup`.
+    final class Folder {
+        let path: String
+        init() throws {
+            var template = Array("/tmp/jrp-XXXXXX".utf8CString)
+            guard mkdtemp(&template) != nil else { throw POSIXError(.EIO) }
+            path = String(cString: template)
+            chmod(path, 0o755)
+        }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+
+        @discardableResult
+        func file(_ name: String, owner: UInt32, group: UInt32, mode: mode_t) -> String {
+            let full = path + "/" + name
+            FileManager.default.createFile(atPath: full, contents: Data("内容".utf8))
+            chown(full, owner, group)
+            chmod(full, mode)
+            return full
+        }
+
+        @discardableResult
+        func directory(_ name: String, owner: UInt32, group: UInt32, mode: mode_t) throws -> String {
+            let full = path + "/" + name
+            try FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)
+            chown(full, owner, group)
+            chmod(full, mode)
+            return full
+        }
+    }
+
+    static func may(_ uid: UInt32, groups: [UInt32] = [], _ path: String) -> Bool {
+        ReadPermission(Reader(uid: uid, gid: uid, groups: groups)).mayRead(path: path, stored: FileAccess.of(path: path))
+    }
+
+    @Test(.enabled(if: canChown))
+    func theClassThatAppliesDecidesAsInTheKernel() throws {
+        let f = try Folder()
+        // Owner class: the owner is refused even though group and other may read.
+        let ownerDenied = f.file("a.txt", owner: Self.owner, group: Self.group, mode: 0o044)
+        #expect(!Self.may(Self.owner, ownerDenied))
+        #expect(Self.may(Self.member, groups: [Self.group], ownerDenied))
+        #expect(Self.may(Self.stranger, ownerDenied))
+        // Group class: a member is refused even though others may read.
+        let groupDenied = f.file("b.txt", owner: Self.owner, group: Self.group, mode: 0o604)
+        #expect(Self.may(Self.owner, groupDenied))
+        #expect(!Self.may(Self.member, groups: [Self.group], groupDenied))
+        #expect(Self.may(Self.stranger, groupDenied))
+        // A supplementary group counts like the primary one.
+        let groupOnly = f.file("c.txt", owner: Self.owner, group: Self.group, mode: 0o640)
+        #expect(Self.may(Self.member, groups: [Self.otherGroup, Self.group], groupOnly))
+        #expect(!Self.may(Self.member, groups: [Self.otherGroup], groupOnly))
+        #expect(ReadPermission(Reader(uid: Self.member, gid: Self.group, groups: [])).mayRead(path: groupOnly, stored: nil))
+        // Write or execute bits alone do not let anyone read.
+        let writeOnly = f.file("d.txt", owner: Self.owner, group: Self.group, mode: 0o333)
+        #expect(!Self.may(Self.owner, writeOnly) && !Self.may(Self.stranger, writeOnly))
+    }
+
+    @Test(.enabled(if: canChown))
+    func everyDirectoryAboveNeedsSearchPermission() throws {
+        let f = try Folder()
+        try f.directory("外", owner: Self.owner, group: Self.group, mode: 0o750)
+        try f.directory("外/内", owner: Self.stranger, group: Self.stranger, mode: 0o755)
+        let deep = f.file("外/内/文件.txt", owner: Self.stranger, group: Self.stranger, mode: 0o644)
+        #expect(!Self.may(Self.stranger, deep))  // owns the file and its folder, not the one above
+        #expect(Self.may(Self.member, groups: [Self.group], deep))
+        // Read without search (r--) on a directory is not enough; search without read (--x) is.
+        chmod(f.path + "/外", 0o741)
+        #expect(Self.may(Self.stranger, deep))
+        chmod(f.path + "/外", 0o744)
+        #expect(!Self.may(Self.stranger, deep))
+        // A stored access that says "readable" does not override a private directory.
+        let stored = FileAccess(owner: Self.stranger, group: Self.stranger, mode: 0o644)
+        #expect(!ReadPermission(Reader(uid: Self.stranger, gid: Self.stranger, groups: [])).mayRead(path: deep, stored: stored))
+        // A file that is gone (unknown access, nothing to examine) is not shown.
+        #expect(!ReadPermission(Reader(uid: Self.owner, gid: Self.owner, groups: [])).mayRead(path: f.path + "/无.txt", stored: nil))
+    }
+
+    @Test(.enabled(if: canSetACL))
+    func posixACLsGrantAndTheMaskLimits() throws {
+        let f = try Folder()
+        let shared = f.file("acl.txt", owner: Self.owner, group: Self.group, mode: 0o600)
+        #expect(FileAccess.of(path: shared)?.mode == 0o600)  // no extended ACL yet
+        #expect(!Self.may(Self.stranger, shared))
+        try Self.setfacl(["-m", "u:\(Self.stranger):r", shared])
+        #expect((FileAccess.of(path: shared)?.mode ?? 0) & FileAccess.extendedACL != 0)
+        #expect(Self.may(Self.stranger, shared))  // a named user entry
+        #expect(!Self.may(Self.member, groups: [Self.group], shared))  // the owning group: ---
+        try Self.setfacl(["-m", "g:\(Self.otherGroup):r", shared])
+        #expect(Self.may(Self.member, groups: [Self.otherGroup], shared))  // a named group entry
+        // The mask limits named entries and the group class.
+        try Self.setfacl(["-m", "m::---", shared])
+        #expect(!Self.may(Self.stranger, shared))
+        #expect(!Self.may(Self.member, groups: [Self.otherGroup], shared))
+        #expect(Self.may(Self.owner, shared))  // the owner is not masked
+        // A directory's ACL grants search permission too.
+        let dir = try f.directory("私", owner: Self.owner, group: Self.group, mode: 0o700)
+        let inside = f.file("私/文件.txt", owner: Self.owner, group: Self.group, mode: 0o644)
+        #expect(!Self.may(Self.stranger, inside))
+        try Self.setfacl(["-m", "u:\(Self.stranger):x", dir])
+        #expect(Self.may(Self.stranger, inside))
+        #expect(!ReadPermission(Reader(uid: Self.stranger, gid: Self.stranger, groups: [])).mayEnter(directory: dir))  // x without r
+    }
+
+    static func setfacl(_ arguments: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/setfacl")
+        p.arguments = arguments
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "setfacl \(arguments)")
+    }
+}
