@@ -61,7 +61,12 @@ class Daemon:
         if fresh:
             shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir, exist_ok=True)
-        self.socket = os.path.join(self.dir, "s.sock")
+        # The socket lives beside the index, not in it: the daemon keeps its index directory
+        # 0700, and bench/run connects as another user too.
+        run_dir = os.path.join(work, "run-" + (name or mode))
+        os.makedirs(run_dir, mode=0o755, exist_ok=True)
+        os.chmod(run_dir, 0o755)
+        self.socket = os.path.join(run_dir, "s.sock")
         config = os.path.join(self.dir, "jiansuod.yaml")
         with open(config, "w") as f:
             roots = ", ".join(json.dumps(r) for r in [root, *extra_roots])
