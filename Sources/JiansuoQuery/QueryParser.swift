@@ -26,8 +26,9 @@ public enum QueryParser {
         let cleaned = String(String.UnicodeScalarView(input.unicodeScalars.map {
             $0.properties.generalCategory == .control ? " " : $0
         }))
-        var lexer = Lexer(cleaned)
-        var hints: [String] = []
+        let (folded, syntaxHints) = foldSyntax(cleaned)
+        var lexer = Lexer(folded)
+        var hints: [String] = syntaxHints
         var groups: [[QueryNode]] = []   // AND of ORs
         var pendingOr = false
         var pendingNot = false
@@ -93,6 +94,89 @@ public enum QueryParser {
         default: .and(nodes)
         }
         return ParsedQuery(root: root, hints: hints)
+    }
+}
+
+extension QueryParser {
+    /// Quote pairs a Chinese input method types, read as the ASCII phrase quote `"`.
+    static let phraseQuotes: Set<Character> = ["“", "”", "‘", "’", "「", "」", "『", "』", "＂"]
+
+    /// The query's syntax as a Chinese input method types it, folded to ASCII before parsing:
+    /// “” ‘’ 「」 『』 ＂ are phrase quotes; － (at the start of a word) excludes; ： after a
+    /// field or filter name is its colon; ＊ at the end of a word is a prefix; ＯＲ ＡＮＤ ＮＯＴ as
+    /// whole words are the operators; （ ） are parentheses. Each character taken as syntax gets
+    /// one hint. Elsewhere these characters are text (the analyzer folds them with NFKC), and
+    /// ‘ ’ between two letters is an apostrophe (`don’t`).
+    /// - Returns: the folded query and the hints.
+    static func foldSyntax(_ query: String) -> (String, [String]) {
+        var chars = Array(query)
+        var hints: [String] = []
+        func taken(_ c: Character, as ascii: String, _ meaning: String) { taken(String(c), as: ascii, meaning) }
+        func taken(_ c: String, as ascii: String, _ meaning: String) {
+            let hint = "read '\(c)' as '\(ascii)' (\(meaning))"
+            if !hints.contains(hint) { hints.append(hint) }
+        }
+        func isSpace(_ k: Int) -> Bool { k < 0 || k >= chars.count || chars[k].isWhitespace }
+        let names = Set(Field.allCases.map(\.rawValue) + Filter.names)
+        var k = 0
+        while k < chars.count {
+            let c = chars[k]
+            switch c {
+            case _ where phraseQuotes.contains(c):
+                let apostrophe = (c == "‘" || c == "’") && k > 0 && k + 1 < chars.count && chars[k - 1].isLetter && chars[k + 1].isLetter
+                    && chars[k - 1].isASCII && chars[k + 1].isASCII
+                if !apostrophe {
+                    chars[k] = "\""
+                    taken(c, as: "\"", "a phrase quote")
+                }
+            case "－" where isSpace(k - 1) && !isSpace(k + 1):
+                chars[k] = "-"
+                taken(c, as: "-", "exclude the word after it")
+            case "＋" where isSpace(k - 1) && !isSpace(k + 1):
+                chars[k] = "+"
+            case "：":
+                // A field or filter name right before it, from the start of the word.
+                var start = k
+                while start > 0, !chars[start - 1].isWhitespace { start -= 1 }
+                if start < k, chars[start] == "-" || chars[start] == "－" { start += 1 }
+                let name = String(chars[start..<k]).lowercased()
+                if names.contains(name) {
+                    chars[k] = ":"
+                    taken(c, as: ":", "after \(name)")
+                }
+            case "＊" where isSpace(k + 1) && !isSpace(k - 1):
+                chars[k] = "*"
+                taken(c, as: "*", "a prefix")
+            case "（": chars[k] = "("
+            case "）": chars[k] = ")"
+            default:
+                break
+            }
+            k += 1
+        }
+        // Full-width operators typed as whole words.
+        var out: [Character] = []
+        var word: [Character] = []
+        func flush() {
+            let text = String(word)
+            if let ascii = ["ＯＲ": "OR", "ＡＮＤ": "AND", "ＮＯＴ": "NOT"][text] {
+                out.append(contentsOf: ascii)
+                taken(text, as: ascii, "the operator")
+            } else {
+                out.append(contentsOf: word)
+            }
+            word.removeAll()
+        }
+        for c in chars {
+            if c.isWhitespace {
+                flush()
+                out.append(c)
+            } else {
+                word.append(c)
+            }
+        }
+        flush()
+        return (String(out), hints)
     }
 }
 

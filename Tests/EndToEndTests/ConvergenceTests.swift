@@ -174,6 +174,25 @@ import Testing
         try d.waitUntilIndexed(documents: 7)
         #expect(d.stop() == 0)
     }
+
+    @Test func statusStopsSayingRebuildingWhenTheNewIndexIsSwappedIn() throws {
+        let d = try DaemonFixture(copying: Self.samples)
+        try d.start()
+        try d.waitUntilIndexed(documents: 6)
+        let before = try d.status()["index"] as? String
+        #expect(try d.cli(["rebuild"]).status == 0)
+        // Poll until the swap (the index path changes); from then on, at most the poll that
+        // raced the swap itself may still say "rebuilding" (it said so for 5 s more).
+        var rebuildingAfterSwap = 0
+        try d.waitFor("the swap and the end of the rebuild", timeout: 30) {
+            let status = try d.status()
+            guard status["index"] as? String != before else { return false }
+            if status["state"] as? String == "rebuilding" { rebuildingAfterSwap += 1 }
+            return status["state"] as? String == "idle"
+        }
+        #expect(rebuildingAfterSwap <= 1, "status said rebuilding \(rebuildingAfterSwap) times after the swap")
+        #expect(d.stop() == 0)
+    }
 }
 
 @Suite(.serialized) struct WatchingEdgeTests {

@@ -166,6 +166,15 @@ import Testing
         #expect(try d.cli(["search", "知识产权", "-l"]).stdout.split(separator: "\n").count > excluded.stdout.split(separator: "\n").count)
         let misspelt = try d.cli(["search", "--limt", "5", "知识产权"])
         #expect(misspelt.status == 2 && misspelt.stderr.contains("unknown option '--limt'"), "\(misspelt.stderr)")
+        // Syntax typed with a Chinese input method: the same hits as its ASCII form, and a note.
+        let ascii = try d.searchPaths(#""知识产权 质押""#)
+        #expect(!ascii.isEmpty)
+        for query in ["“知识产权 质押”", "「知识产权 质押」", "＂知识产权 质押＂"] {
+            #expect(try d.searchPaths(query) == ascii, "\(query)")
+        }
+        #expect(try d.searchPaths("知识产权 －质押") == d.searchPaths("知识产权 -质押"))
+        let noted = try d.cli(["search", "「知识产权 质押」"])
+        #expect(noted.stderr.contains("note: read '「' as '\"' (a phrase quote)"), "\(noted.stderr)")
         // Sorted by date, each hit shows its date.
         let byDate = try d.cli(["search", "知识产权", "--sort", "date"])
         let titles = byDate.stdout.split(separator: "\n").filter { $0.first?.isNumber == true && $0.contains(". ") }

@@ -111,3 +111,49 @@ import Testing
         #expect(result.hints.contains { $0.contains("，。") })
     }
 }
+
+/// Query syntax as a Chinese input method types it (full-width and CJK punctuation) means what
+/// its ASCII form means, and a hint says so.
+@Suite struct InputMethodSyntaxTests {
+    static let phrase = QueryNode.phrase("知识产权 质押", field: nil)
+
+    @Test(arguments: ["“知识产权 质押”", "「知识产权 质押」", "＂知识产权 质押＂", "『知识产权 质押』", "‘知识产权 质押’", "“知识产权 质押\""])
+    func cjkQuotesMakeAPhrase(_ query: String) {
+        let parsed = QueryParser.parse(query)
+        #expect(parsed.root == Self.phrase, "\(query)")
+        #expect(parsed.hints.contains { $0.contains("a phrase quote") }, "\(parsed.hints)")
+    }
+
+    @Test func fullWidthMinusExcludes() {
+        let parsed = QueryParser.parse("专利 －银行")
+        #expect(parsed.root == .and([.term("专利", field: nil, prefix: false), .not(.term("银行", field: nil, prefix: false))]))
+        #expect(parsed.hints == ["read '－' as '-' (exclude the word after it)"])
+        // Inside a word it is text: 2019－2020 is a range, not an exclusion.
+        #expect(QueryParser.parse("2019－2020").root == .term("2019－2020", field: nil, prefix: false))
+    }
+
+    @Test func fullWidthColonAfterAFieldOrFilterName() {
+        #expect(QueryParser.parse("title：专利").root == .term("专利", field: .title, prefix: false))
+        #expect(QueryParser.parse("after：2021 专利").root == .and([.filter(.after("2021")), .term("专利", field: nil, prefix: false)]))
+        #expect(QueryParser.parse("－title：广告 专利").root == .and([.not(.term("广告", field: .title, prefix: false)), .term("专利", field: nil, prefix: false)]))
+        // After other words it is text, and no hint claims otherwise.
+        let text = QueryParser.parse("比分：3比1")
+        #expect(text.root == .term("比分：3比1", field: nil, prefix: false))
+        #expect(text.hints.isEmpty)
+    }
+
+    @Test func fullWidthOperatorsAndPrefix() {
+        #expect(QueryParser.parse("转让 ＯＲ 审批").root == .or([.term("转让", field: nil, prefix: false), .term("审批", field: nil, prefix: false)]))
+        #expect(QueryParser.parse("专利 ＮＯＴ 银行").root == .and([.term("专利", field: nil, prefix: false), .not(.term("银行", field: nil, prefix: false))]))
+        #expect(QueryParser.parse("专利 ＡＮＤ 银行").root == .and([.term("专利", field: nil, prefix: false), .term("银行", field: nil, prefix: false)]))
+        #expect(QueryParser.parse("swif＊").root == .term("swif", field: nil, prefix: true))
+        // Part of a longer word, ＯＲ is text.
+        #expect(QueryParser.parse("ＯＲＡＣＬＥ").root == .term("ＯＲＡＣＬＥ", field: nil, prefix: false))
+    }
+
+    @Test func anApostropheBetweenLettersStaysText() {
+        let parsed = QueryParser.parse("don’t panic")
+        #expect(parsed.root == .and([.term("don’t", field: nil, prefix: false), .term("panic", field: nil, prefix: false)]))
+        #expect(parsed.hints.isEmpty)
+    }
+}
