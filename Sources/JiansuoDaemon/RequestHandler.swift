@@ -70,7 +70,7 @@ struct RequestHandler: Sendable {
                 return encode(ResponseEnvelope(id: id, result: VersionResult(
                     daemon: JiansuoVersion.current, protocol: WireProtocol.version,
                     icu: AnalysisVersion.icu, analysis: AnalysisVersion.current(index.options))))
-            case .status: return encode(ResponseEnvelope(id: id, result: try status(caller.reader)))
+            case .status: return encode(ResponseEnvelope(id: id, result: try status(caller)))
             case .search(let params):
                 return encode(ResponseEnvelope(id: id, result: try search(params, reader: caller.reader, lane: lane, receivedAt: receivedAt)))
             case .segment(let params): return encode(ResponseEnvelope(id: id, result: try segment(params)))
@@ -156,7 +156,12 @@ struct RequestHandler: Sendable {
     /// The most failures examined for a reader's `status` and `errors`.
     static let maxFailuresShownToReaders = 10_000
 
-    private func status(_ reader: Reader?) throws -> StatusResult {
+    /// The daemon's state. A caller whose results are filtered and who may not write gets no
+    /// count of files it might not be allowed to know of: `lastReconcile`, `extractions` and a
+    /// rebuild's file counts are left out (its `documents` and `errors` count what it may read).
+    private func status(_ caller: Caller) throws -> StatusResult {
+        let reader = caller.reader
+        let counts = reader == nil || caller.mayWrite
         let (phase, pending) = state.indexer.progress
         let failures = try self.failures(limit: 10, reader: reader)
         let watcher = state.watcher.withLock { $0 }
@@ -176,7 +181,8 @@ struct RequestHandler: Sendable {
         if phase == .idle, unwatched > 0 { phaseName = "polling" }
         if phase == .idle, !missing.isEmpty { phaseName = "missing-root" }
         let rebuild = state.rebuild.withLock { $0 }.map {
-            RebuildStatus(done: $0.done, total: $0.total, elapsedSeconds: Date().timeIntervalSince($0.startedAt), phase: $0.phase)
+            RebuildStatus(done: counts ? $0.done : 0, total: counts ? $0.total : 0,
+                          elapsedSeconds: Date().timeIntervalSince($0.startedAt), phase: $0.phase)
         }
         if rebuild != nil { phaseName = "rebuilding" }
         let damage = state.damage.withLock { $0 }
@@ -187,11 +193,11 @@ struct RequestHandler: Sendable {
             recentErrors: failures.recent.map { FileErrorMessage(path: $0.path, message: $0.message) },
             version: JiansuoVersion.current, watchedDirectories: watcher?.watchCount ?? 0,
             unwatchedDirectories: unwatched, overflows: watcher?.overflowCount ?? 0, missingRoots: missing,
-            rebuild: rebuild, lastRebuild: state.lastRebuild.withLock { $0 }, extractions: state.indexer.extractionCount,
+            rebuild: rebuild, lastRebuild: counts ? state.lastRebuild.withLock { $0 } : nil, extractions: counts ? state.indexer.extractionCount : 0,
             damage: damage, quarantined: quarantined,
             unreadableDirectories: unreadable.sorted { $0.key < $1.key }.prefix(10).map { FileErrorMessage(path: $0.key, message: $0.value) },
             unreadableDirectoryCount: unreadable.count,
-            lastReconcile: state.reconciler.last.map {
+            lastReconcile: !counts ? nil : state.reconciler.last.map {
                 ReconcileStatus(reason: $0.reason, files: $0.report.files, changes: $0.report.changes, verified: $0.report.verified,
                                 seconds: $0.seconds, finishedAtMilliseconds: Int64($0.finishedAt.timeIntervalSince1970 * 1000))
             })

@@ -98,7 +98,8 @@ public struct QueryCompiler {
         var highlights: [HighlightTerm] = []
         if let rest {
             if !filters.isEmpty, case .not = rest {
-                // `-word ext:md`: with a filter to start from, an exclusion alone is fine.
+                // `-word ext:md`: FTS5 cannot match "not this word" on its own, so the exclusion
+                // is dropped with a hint and the filters alone are listed.
                 match = nil
                 hints.append("a query needs at least one term that is not excluded")
             } else if let compiled = expression(rest, hints: &hints, topLevel: true) {

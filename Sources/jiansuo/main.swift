@@ -33,9 +33,9 @@ struct Jiansuo: ParsableCommand {
         commandName: "jiansuo",
         abstract: "Search your Chinese documents through the jiansuod daemon.",
         discussion: """
-            Exit codes: 0 hits found, 1 no hits, 2 usage or query error, 3 daemon
-            unreachable, 4 the daemon could not answer (a search timed out; the index
-            is damaged and being rebuilt).
+            Exit codes: 0 hits found, 1 no hits, 2 usage or query error or not
+            permitted, 3 daemon unreachable, 4 the daemon could not answer (a search
+            timed out; the index is damaged and being rebuilt).
             The socket: --socket, else $JIANSUO_SOCKET, else index/jiansuod.sock in
             the current directory if it exists, else /run/jiansuo/jiansuod.sock.
 
@@ -128,7 +128,7 @@ struct Search: ParsableCommand {
     @Option(help: "Order of hits: relevance (default), date (newest first) or path.")
     var sort: HitOrder = .relevance
 
-    @Flag(help: "Print one JSON object: {total, hits: [{path, title, score, snippet, highlights}], hints}.")
+    @Flag(help: "Print one JSON object: {total, hits: [{path, title, score, snippet, highlights, date}], hints}.")
     var json = false
 
     @Flag(name: [.customShort("l"), .long], help: "Print only the paths of the hits, one per line (no snippets: faster).")
@@ -200,7 +200,7 @@ struct Status: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Flag(help: "Print one JSON object: {state, documents, pending, roots, index, errors, recentErrors, version}.")
+    @Flag(help: "Print the whole status as one JSON object (its fields: docs/protocol.md).")
     var json = false
 
     func run() throws {

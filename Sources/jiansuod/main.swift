@@ -12,8 +12,8 @@ struct Jiansuod: AsyncParsableCommand {
         discussion: """
             Settings come from the built-in defaults, then the --config file, then
             JIANSUOD_* environment variables (JIANSUOD_ROOTS=dir1:dir2,
-            JIANSUOD_LOG_LEVEL=debug …), then these flags. See etc/jiansuod.yaml,
-            installed as /etc/jiansuo/jiansuod.yaml, for every key.
+            JIANSUOD_LOG_LEVEL=debug …), then these flags. The keys are described in
+            etc/jiansuod.yaml (installed as /etc/jiansuo/jiansuod.yaml) and the README.
 
             Examples / 示例:
               jiansuod --root ~/文档 --index ~/.local/share/jiansuo

@@ -210,6 +210,9 @@ import Testing
         // status counts only what the user may read.
         let status = try Self.jiansuo(as: Self.bob, groups: bobGroups, socket: socket, ["status", "--json"]).json()
         #expect(status["documents"] as? Int == 4)
+        // No other count of files for a user who may not write (they could count hidden ones).
+        #expect(status["lastReconcile"] == nil && status["extractions"] as? Int == 0, "\(status)")
+        #expect(try d.cli(["status", "--json"], socket: socket).json()["lastReconcile"] != nil)
 
         // chmod takes effect at once, without reading the file again.
         let extractions = try d.cli(["status", "--json"], socket: socket).json()["extractions"] as? Int
