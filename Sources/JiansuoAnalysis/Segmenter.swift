@@ -93,6 +93,26 @@ public final class Segmenter {
 
     deinit { cicu_segmenter_close(handle) }
 
+    /// `text` cut into words as a reader would: at each token position the longest dictionary
+    /// word that starts there (ICU's CJK dictionary), else the token itself (one Han character,
+    /// a run of letters or of digits). Each word is a slice of `text` as written; punctuation
+    /// and spaces between words are left out. `[text]` when nothing can be cut.
+    public func words(of text: String) -> [String] {
+        guard let tokens = try? tokens(of: text, for: .document) else { return [text] }
+        let utf8 = Array(text.utf8)
+        var out: [String] = []
+        var coveredTo = -1  // UTF-8 end of the last word taken
+        for (k, token) in tokens.enumerated() where token.kind != .hanWord && token.utf8Start >= coveredTo {
+            let word = tokens[k...].prefix { $0.position == token.position }
+                .filter { $0.kind == .hanWord }.max { $0.utf8End < $1.utf8End }
+            let end = word?.utf8End ?? token.utf8End
+            guard token.utf8Start < end, end <= utf8.count else { continue }
+            out.append(String(decoding: utf8[token.utf8Start..<end], as: UTF8.self))
+            coveredTo = end
+        }
+        return out.isEmpty ? [text] : out
+    }
+
     /// Tokenizes `text` and returns its tokens in order.
     /// - Throws: ``AnalysisError/tokenizationFailed(status:)`` when ICU fails.
     public func tokens(of text: String, for purpose: TokenPurpose = .document) throws -> [Token] {

@@ -212,7 +212,10 @@ struct RequestHandler: Sendable {
         guard params.query.count <= SearchParams.maxQueryCharacters else {
             throw ProtocolError(.invalidParams, "query is longer than \(SearchParams.maxQueryCharacters) characters")
         }
-        let compiled = QueryCompiler(segmenter: try Segmenter(options: index.options)).compile(QueryParser.parse(params.query))
+        let segmenter = try Segmenter(options: index.options)
+        let compiler = QueryCompiler(segmenter: segmenter)
+        let parsed = QueryParser.parse(params.query)
+        let compiled = compiler.compile(parsed)
         // Nothing left to search for (only operators, punctuation, excluded words or ignored
         // filters): a usage error, like an empty query, with the reasons.
         guard compiled.isSearchable else {
@@ -236,18 +239,34 @@ struct RequestHandler: Sendable {
             }
             budget = min(left, RequestPools.fastBudgetMilliseconds)
         }
-        let results: SearchResults
-        do {
-            results = try index.search(SearchRequest(
-                match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
-                titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true,
-                order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance, rankLayout: compiled.rankLayout,
-                highlightTerms: compiled.highlightTerms, timeBudgetMilliseconds: budget, reader: reader))
-        } catch IndexError.timeout where budget < left {
-            expensive.insert(key)
-            throw Demote()
-        } catch IndexError.timeout {
-            throw IndexError.timeout(milliseconds: total)
+        func run(_ compiled: CompiledQuery) throws -> SearchResults {
+            do {
+                return try index.search(SearchRequest(
+                    match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
+                    titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true,
+                    order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance, rankLayout: compiled.rankLayout,
+                    highlightTerms: compiled.highlightTerms, timeBudgetMilliseconds: budget, reader: reader))
+            } catch IndexError.timeout where budget < left {
+                expensive.insert(key)
+                throw Demote()
+            } catch IndexError.timeout {
+                throw IndexError.timeout(milliseconds: total)
+            }
+        }
+        var results = try run(compiled)
+        var hints = compiled.hints
+        // Nothing as typed: a term is matched as a phrase, so words typed without spaces
+        // (告诉我如何写周报) must stand together. Try the AND of its words, and say so. Exact
+        // matches, when there are any, are all that is shown.
+        if results.total == 0, let fallback = QueryCompiler.wordsFallback(parsed, words: segmenter.words(of:)) {
+            let loose = compiler.compile(fallback.query)
+            if loose.isSearchable {
+                let found = try run(loose)
+                if found.total > 0 {
+                    results = found
+                    hints.append("no exact match; showing documents with all of these words: \(fallback.words.joined(separator: " "))")
+                }
+            }
         }
         return SearchResult(
             total: results.total,
@@ -255,7 +274,7 @@ struct RequestHandler: Sendable {
                 SearchHitMessage(path: $0.path, title: $0.title, score: $0.score, snippet: $0.snippet,
                                  highlights: $0.highlights.map { [$0.lowerBound, $0.upperBound] }, date: $0.date)
             },
-            hints: compiled.hints)
+            hints: hints)
     }
 
     private func segment(_ params: SegmentParams) throws -> SegmentResult {

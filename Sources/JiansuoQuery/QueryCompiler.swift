@@ -40,6 +40,36 @@ public struct QueryCompiler {
         self.queryTokens = queryTokens
     }
 
+    /// The query again with each unquoted term of several words (`告诉我如何写周报`) replaced by
+    /// the AND of its words (`告诉 我 如何 写 周报`): what to run when the query as typed found
+    /// nothing, because a term is matched as a phrase. Quoted phrases, excluded terms, prefixes
+    /// and filters stay as they are. Returns the new query and the words of the terms that
+    /// split; nil when no term splits.
+    /// `words` cuts a term into words (``JiansuoAnalysis/Segmenter/words(of:)``).
+    public static func wordsFallback(_ parsed: ParsedQuery, words: (String) -> [String]) -> (query: ParsedQuery, words: [String])? {
+        guard let root = parsed.root else { return nil }
+        var splitWords: [String] = []
+        func split(_ node: QueryNode) -> [QueryNode] {
+            guard case .term(let text, let field, false) = node else { return [node] }
+            let parts = words(text).filter { !$0.isEmpty }
+            guard parts.count > 1 else { return [node] }
+            splitWords += parts
+            return parts.map { QueryNode.term($0, field: field, prefix: false) }
+        }
+        let rewritten: QueryNode
+        switch root {
+        case .and(let children):
+            rewritten = .and(children.flatMap(split))
+        case .term:
+            let parts = split(root)
+            rewritten = parts.count == 1 ? parts[0] : .and(parts)
+        default:
+            return nil
+        }
+        guard !splitWords.isEmpty else { return nil }
+        return (ParsedQuery(root: rewritten, hints: parsed.hints), splitWords)
+    }
+
     /// A compiler that analyzes terms with `segmenter` (the same analysis as the index).
     public init(segmenter: Segmenter) {
         self.init(

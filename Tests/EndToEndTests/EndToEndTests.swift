@@ -202,6 +202,31 @@ import Testing
         #expect(d.stop() == 0)
     }
 
+    @Test func wordsTypedWithoutSpacesFallBackToTheirAND() throws {
+        let d = try DaemonFixture()
+        try d.write("周报.txt", "周报\n\n如何写周报？请告诉我。")
+        try d.write("天气.txt", "天气\n\n怎么样才能查到北京明天的天气？")
+        try d.write("精确.txt", "精确\n\n告诉我如何写周报的那本书。")
+        try d.start()
+        try d.waitUntilIndexed(documents: 3)
+        // Exact matches exist: only they are shown, with no note.
+        let exact = try d.cli(["search", "告诉我如何写周报"])
+        #expect(exact.stdout.contains("精确") && !exact.stdout.contains("周报.txt") && !exact.stderr.contains("no exact match"), "\(exact.stdout)\(exact.stderr)")
+        try FileManager.default.removeItem(atPath: d.path("精确.txt"))
+        try d.waitUntilIndexed(documents: 2)
+        // None as typed: the AND of its words, and a note that says so.
+        for (query, file) in [("告诉我如何写周报", "周报.txt"), ("北京天气怎么样", "天气.txt")] {
+            let loose = try d.cli(["search", query, "--json"])
+            let json = try loose.json()
+            let paths = (json["hits"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
+            #expect(paths == [d.path(file)], "\(query): \(paths)")
+            #expect((json["hints"] as? [String] ?? []).contains { $0.hasPrefix("no exact match; showing documents with all of these words:") }, "\(json)")
+        }
+        // A quoted phrase is taken as typed.
+        #expect(try d.cli(["search", "\"告诉我如何写周报\""]).status == 1)
+        #expect(d.stop() == 0)
+    }
+
     @Test func cliSaysHowToStartTheDaemonWhenItIsNotRunning() throws {
         let d = try DaemonFixture()
         let result = try d.cli(["search", "知识产权"])

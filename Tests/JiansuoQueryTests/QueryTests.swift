@@ -157,3 +157,31 @@ import Testing
         #expect(parsed.hints.isEmpty)
     }
 }
+
+/// A term of several words typed without spaces is matched as a phrase; when that finds
+/// nothing, the daemon runs `wordsFallback`: the AND of its words.
+@Suite struct WordsFallbackTests {
+    let segmenter = try! Segmenter()
+
+    func fallback(_ query: String) -> (query: ParsedQuery, words: [String])? {
+        QueryCompiler.wordsFallback(QueryParser.parse(query), words: segmenter.words(of:))
+    }
+
+    @Test(arguments: ["告诉我如何写周报", "北京天气怎么样", "如何申请专利保护"])
+    func aTermOfSeveralWordsBecomesTheirAND(_ query: String) throws {
+        let result = try #require(fallback(query))
+        #expect(result.words.count > 1)
+        #expect(result.words.joined() == query)
+        #expect(result.query.root == .and(result.words.map { .term($0, field: nil, prefix: false) }))
+    }
+
+    @Test func phrasesPrefixesExclusionsAndFiltersStay() throws {
+        #expect(fallback(#""告诉我如何写周报""#) == nil)
+        #expect(fallback("周报") == nil)  // one word
+        let mixed = try #require(fallback("告诉我如何写周报 -草稿 ext:md"))
+        guard case .and(let children) = mixed.query.root else { Issue.record("not an AND: \(String(describing: mixed.query.root))"); return }
+        #expect(children.contains(.not(.term("草稿", field: nil, prefix: false))))
+        #expect(children.contains(.filter(.ext("md"))))
+        #expect(children.count == mixed.words.count + 2)
+    }
+}
