@@ -119,8 +119,10 @@ extension QueryParser {
         func isSpace(_ k: Int) -> Bool { k < 0 || k >= chars.count || chars[k].isWhitespace }
         let names = Set(Field.allCases.map(\.rawValue) + Filter.names)
         var k = 0
+        var wordStart = 0  // where the word holding chars[k] starts (one pass: linear)
         while k < chars.count {
             let c = chars[k]
+            if c.isWhitespace { wordStart = k + 1 }
             switch c {
             case _ where phraseQuotes.contains(c):
                 let apostrophe = (c == "‘" || c == "’") && k > 0 && k + 1 < chars.count && chars[k - 1].isLetter && chars[k + 1].isLetter
@@ -136,11 +138,11 @@ extension QueryParser {
                 chars[k] = "+"
             case "：":
                 // A field or filter name right before it, from the start of the word.
-                var start = k
-                while start > 0, !chars[start - 1].isWhitespace { start -= 1 }
+                var start = wordStart
                 if start < k, chars[start] == "-" || chars[start] == "－" { start += 1 }
-                let name = String(chars[start..<k]).lowercased()
-                if names.contains(name) {
+                // Names are short: a long word before it is never one (and is not copied).
+                if k - start <= 16, names.contains(String(chars[start..<k]).lowercased()) {
+                    let name = String(chars[start..<k]).lowercased()
                     chars[k] = ":"
                     taken(c, as: ":", "after \(name)")
                 }
