@@ -161,7 +161,7 @@ final class ConnectionRegistry: Sendable {
     private struct Entry {
         var channel: any Channel
         var busy: Bool
-        var since: UInt64  // monotonic ns of the last change
+        var since: UInt64  // monotonic ns it connected, or its last request arrived
         var served = false  // it has sent a request
     }
 
@@ -199,8 +199,13 @@ final class ConnectionRegistry: Sendable {
     func setBusy(_ channel: any Channel, _ busy: Bool) {
         entries.withLock { map in
             map[ObjectIdentifier(channel)]?.busy = busy
-            map[ObjectIdentifier(channel)]?.since = Indexer.now()
-            if busy { map[ObjectIdentifier(channel)]?.served = true }
+            // Idle the longest = whose last request arrived the longest ago. Stamped when a
+            // request arrives, not when its answer is done: the end of an answer races the
+            // client's next request on another connection, and would reorder them.
+            if busy {
+                map[ObjectIdentifier(channel)]?.since = Indexer.now()
+                map[ObjectIdentifier(channel)]?.served = true
+            }
         }
     }
 
