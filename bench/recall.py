@@ -8,6 +8,11 @@ plain ICU tokenizer does), runs every query through the socket, and compares the
 expected documents. A third engine, SQLite FTS5's trigram tokenizer, indexes the same extracted
 text (fetched from the daemon with `show`) through Python's sqlite3 module.
 
+Besides make-queries' kinds, three kinds of queries for letters and digits inside longer runs
+(alnum-part, digit-prefix, alnum-whole: see bench/alnum_truth.py) are generated here from the
+extracted text of every document (fetched with `show` from the hybrid daemon before any query
+runs), with ground truth by brute force over all of it.
+
 Recall per query kind = expected documents found / expected documents. Also printed: the share
 of queries with every expected document found, index build time and index size on disk.
 
@@ -23,6 +28,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+
+import alnum_truth
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(REPO), "shared", "corpus")
@@ -160,6 +167,29 @@ class Daemon:
                 return found
 
 
+def fetch_bodies(daemon, manifest, real_root):
+    """(path, title, body) of every document in the manifest, as the daemon extracted them."""
+    bodies = []
+    with open(manifest, encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            path = os.path.join(real_root, line.split("\t")[0])
+            doc = daemon.call("show", {"path": path})
+            bodies.append((path, doc["title"], doc["body"]))
+    return bodies
+
+
+def alnum_queries(size, bodies):
+    """The generated alnum-* queries with their ground truth, and a line saying how many there are."""
+    start = time.time()
+    corpus = alnum_truth.Corpus(bodies)
+    queries, stats = alnum_truth.generate(corpus, alnum_truth.COUNTS.get(size, 100))
+    seconds = time.time() - start
+    counts = ", ".join(f"{kind} {taken} of {candidates} candidates ({skipped} too frequent)"
+                       for kind, (taken, candidates, skipped) in stats.items())
+    return queries, f"Generated from the extracted text (bench/alnum_truth.py, {seconds:.1f} s with ground truth): {counts}."
+
+
 def trigram_index(db_path, bodies):
     """A new SQLite FTS5 trigram index of (path, title, body) rows at db_path: (connection, seconds)."""
     for suffix in ("", "-wal", "-shm"):
@@ -209,21 +239,20 @@ def main():
             documents = sum(1 for _ in f) - 1
         corpus_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(root) for f in fs)
         results, builds = {}, {}
-        bodies = []
         for mode in ("hybrid", "words"):
             log(f"[{size}] indexing with segmentation: {mode}")
             daemon = Daemon(binary, root, args.work, mode)
             seconds, status = daemon.wait_indexed(documents)
             builds[mode] = (seconds, daemon.size_bytes(), status["documents"])
+            if mode == "hybrid":
+                # The extracted text first: the alnum-* queries and their ground truth come from it.
+                bodies = fetch_bodies(daemon, manifest, real_root)
+                log(f"[{size}] generating alnum queries from {len(bodies)} documents' text")
+                generated, generated_line = alnum_queries(size, bodies)
+                log(f"[{size}] {generated_line}")
+                queries = queries + generated
             log(f"[{size}] {mode}: {status['documents']} documents in {seconds:.1f} s; running {len(queries)} queries")
             results[mode] = score(queries, lambda q, kind: daemon.search_all(q))
-            if mode == "hybrid":
-                with open(manifest, encoding="utf-8") as f:
-                    next(f)
-                    for line in f:
-                        path = os.path.join(real_root, line.split("\t")[0])
-                        doc = daemon.call("show", {"path": path})
-                        bodies.append((path, doc["title"], doc["body"]))
             daemon.stop()
 
         log(f"[{size}] indexing the same text with FTS5 trigram")
@@ -243,9 +272,11 @@ def main():
 
         engines = ["hybrid", "words", "trigram"]
         print(f"## {size}: {documents} documents, {corpus_bytes / 1e6:.1f} MB, {len(queries)} queries\n")
+        print(generated_line + "\n")
         print("| query kind | queries | expected docs | " + " | ".join(f"recall {e}" for e in engines) + " |")
         print("|---|---:|---:|" + "---:|" * len(engines))
-        kinds = sorted(results["hybrid"], key=lambda k: ["substring", "word", "title", "mixed"].index(k) if k in ["substring", "word", "title", "mixed"] else 9)
+        order = ["substring", "word", "title", "mixed", *alnum_truth.KINDS]
+        kinds = sorted(results["hybrid"], key=lambda k: order.index(k) if k in order else len(order))
         for kind in kinds + ["all"]:
             def cell(engine):
                 rows = results[engine].values() if kind == "all" else [results[engine][kind]]

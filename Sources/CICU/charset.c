@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
 #include <unicode/ucnv.h>
+#include <unicode/uscript.h>
 #include <unicode/ucsdet.h>
 #include <unicode/ustring.h>
 
@@ -65,3 +67,15 @@ char *cicu_convert_to_utf8(const char *charset, const char *bytes, int32_t len,
 }
 
 void cicu_free(void *ptr) { free(ptr); }
+
+static int east_asian_wide(int32_t c) {
+    int32_t w = u_getIntPropertyValue(c, UCHAR_EAST_ASIAN_WIDTH);
+    if (w != U_EA_FULLWIDTH && w != U_EA_WIDE && w != U_EA_HALFWIDTH) return 0;
+    UErrorCode e = U_ZERO_ERROR;
+    return uscript_getScript(c, &e) != USCRIPT_HANGUL;
+}
+
+int cicu_segment_break_removable(int32_t before, int32_t after) {
+    if (before == 0x200B || after == 0x200B) return 1;
+    return east_asian_wide(before) && east_asian_wide(after);
+}

@@ -4,61 +4,91 @@
 #include <stdlib.h>
 #include <string.h>
 
-// The last tokens seen, for comparing multi-token terms.
-#define RING 64
+// The last token positions seen, as many as the longest term has tokens (a term may be as long
+// as the query), and the tokens kept at each: the token and its colocated alternatives (the
+// case pieces of a letter part; segmenter.c emits at most 20 of them), their texts in `bytes`.
+#define ALTERNATIVES 24
 
 typedef struct {
-    char text[CICU_MAX_TOKEN_BYTES * 4 + 8];
-    int len, start, end;
+    int32_t off, len, start, end;
 } seen_token;
 
 typedef struct {
-    const char *terms;           // NUL-separated tokens, an empty string ending each term
+    seen_token alt[ALTERNATIVES];
+    int32_t count, used;
+    char bytes[1024];
+} seen_position;
+
+typedef struct {
+    const char *terms;           // every term's tokens, NUL-terminated, one term after another
     int32_t terms_len;
     const int32_t *term_tokens;  // tokens per term
-    const int32_t *term_prefix;  // 1: the term's last token is a prefix
+    const int32_t *term_prefix;  // CICU_HIGHLIGHT_* for the term's last token
     int32_t term_count;
-    seen_token *ring;
-    long count;                  // tokens seen
+    seen_position *ring;
+    long ring_size;
+    long count;                  // positions seen
     void *ctx;
     cicu_range_fn fn;
-    int rc;
 } matcher;
 
-static int token_equals(const seen_token *t, const char *want, int want_len, int prefix) {
-    if (prefix) return t->len >= want_len && memcmp(t->text, want, (size_t)want_len) == 0;
-    return t->len == want_len && memcmp(t->text, want, (size_t)want_len) == 0;
+static int token_equals(const seen_position *p, const seen_token *t, const char *want, int want_len, int prefix) {
+    if (prefix) return t->len >= want_len && memcmp(p->bytes + t->off, want, (size_t)want_len) == 0;
+    return t->len == want_len && memcmp(p->bytes + t->off, want, (size_t)want_len) == 0;
+}
+
+// The token at `position` that equals `want`, or NULL.
+static const seen_token *find(const matcher *m, long position, const char *want, int want_len) {
+    const seen_position *p = &m->ring[position % m->ring_size];
+    for (int a = 0; a < p->count; a++) {
+        if (token_equals(p, &p->alt[a], want, want_len, 0)) return &p->alt[a];
+    }
+    return NULL;
 }
 
 static int on_token(void *ctx, int flags, const char *token, int token_len, int start, int end) {
-    (void)flags;
     matcher *m = ctx;
-    seen_token *slot = &m->ring[m->count % RING];
-    if (token_len > (int)sizeof(slot->text)) token_len = (int)sizeof(slot->text);
-    memcpy(slot->text, token, (size_t)token_len);
+    if (!(flags & CICU_FLAG_COLOCATED) || m->count == 0) {
+        m->count++;
+        m->ring[(m->count - 1) % m->ring_size].count = 0;
+        m->ring[(m->count - 1) % m->ring_size].used = 0;
+    }
+    seen_position *here = &m->ring[(m->count - 1) % m->ring_size];
+    if (token_len > CICU_MAX_TOKEN_BYTES) token_len = CICU_MAX_TOKEN_BYTES;
+    // Alternatives beyond the room are dropped (only a pathological run has that many).
+    if (here->count == ALTERNATIVES || here->used + token_len > (int32_t)sizeof here->bytes) return 0;
+    seen_token *slot = &here->alt[here->count++];
+    memcpy(here->bytes + here->used, token, (size_t)token_len);
+    slot->off = here->used;
+    here->used += token_len;
     slot->len = token_len;
     slot->start = start;
     slot->end = end;
-    m->count++;
-    // Does some term end at this token?
+    // Does some term end with this token? Earlier positions may match with any of their tokens.
     const char *p = m->terms;
     for (int32_t t = 0; t < m->term_count; t++) {
         int32_t n = m->term_tokens[t];
-        const char *first = p;
-        // Skip to the next term while checking this one.
-        int match = n > 0 && n <= RING && m->count >= n;
-        const char *q = first;
+        int mode = m->term_prefix[t];
+        int match = n > 0 && n <= m->ring_size && m->count >= n;
+        const seen_token *first = NULL;
+        int last_end = slot->end;
+        const char *q = p;
         for (int32_t k = 0; k < n; k++) {
             int len = (int)strlen(q);
-            if (match) {
-                const seen_token *s = &m->ring[(m->count - n + k) % RING];
-                match = token_equals(s, q, len, m->term_prefix[t] && k == n - 1);
+            if (match && k < n - 1) {
+                const seen_token *s = find(m, m->count - n + k, q, len);
+                match = s != NULL;
+                if (k == 0) first = s;
+            } else if (match) {
+                match = token_equals(here, slot, q, len, mode != CICU_HIGHLIGHT_EXACT);
+                if (n == 1) first = slot;
+                // A digit prefix marks the digits it covers when they map one to one.
+                if (match && mode == CICU_HIGHLIGHT_DIGITS && slot->end - slot->start == slot->len) last_end = slot->start + len;
             }
             q += len + 1;
         }
         if (match) {
-            const seen_token *s0 = &m->ring[(m->count - n) % RING];
-            int rc = m->fn(m->ctx, s0->start, end);
+            int rc = m->fn(m->ctx, first->start, last_end);
             if (rc != 0) return rc;
         }
         p = q;
@@ -69,9 +99,12 @@ static int on_token(void *ctx, int flags, const char *token, int token_len, int 
 int cicu_highlight(cicu_segmenter *seg, const char *text, int32_t len, const char *terms, int32_t terms_len,
                    const int32_t *term_tokens, const int32_t *term_prefix, int32_t term_count, void *ctx,
                    cicu_range_fn fn) {
-    (void)terms_len;
-    matcher m = {terms, terms_len, term_tokens, term_prefix, term_count, NULL, 0, ctx, fn, 0};
-    m.ring = malloc(sizeof(seen_token) * RING);
+    long longest = 1;
+    for (int32_t t = 0; t < term_count; t++) {
+        if (term_tokens[t] > longest) longest = term_tokens[t];
+    }
+    matcher m = {terms, terms_len, term_tokens, term_prefix, term_count, NULL, longest, 0, ctx, fn};
+    m.ring = malloc(sizeof(seen_position) * (size_t)longest);
     if (m.ring == NULL) return -1;
     int rc = cicu_segmenter_tokenize(seg, text, len, CICU_PURPOSE_POSITIONS, &m, on_token);
     free(m.ring);

@@ -4,8 +4,11 @@
 // tokens. For Han text every character is a token at its own position, and each
 // multi-character ICU word is also emitted, colocated with its first character and marked with
 // CICU_WORD_PREFIX: any substring is found as a phrase of characters, and whole words still
-// exist in the index for ranking. Letters and digits are split into alphanumeric runs
-// ("91.7" → 91, 7; "snake_case" → snake, case).
+// exist in the index for ranking. Letters and digits form runs, cut at anything else ("91.7" →
+// 91, 7; "snake_case" → snake, case); a run is cut into parts where letters and digits meet
+// (see emit_run: "ABC123" → abc, 123; "iPhone15Pro" → iphone, 15, pro), and in documents the
+// pieces of a letter part at case changes ("iPhone" → i, phone) and the whole run are colocated
+// with its parts, so that a reader's view of a run, any of its parts, is found.
 //
 // Large texts (CICU_LARGE_TEXT_BYTES and more: novels, dumps) are indexed in the large form:
 // each Han character is the token CICU_LARGE_PREFIX + the character instead, and each one that
@@ -37,6 +40,10 @@ struct cicu_segmenter {
     char token8[CICU_MAX_TOKEN_BYTES * 4 + 8];
     // State of one tokenization (see begin()).
     int32_t purpose;
+    const char *src;      // the chunk being tokenized (for the letter case of the original text)
+    int32_t src_len;
+    int subwords;         // emit the case pieces of letter parts, colocated (documents, positions)
+    int run_words;        // emit each run of several parts whole, colocated (documents)
     int large;            // the large form (see above): a large document, or a query's large literal
     int at_text_start;    // no token delivered yet
     char prev8[8];        // the last non-colocated token, when it was one Han character
@@ -193,7 +200,7 @@ static uint8_t compute_class(UChar32 c);
 
 // Character classes, looked up once per BMP code point: tokenizing asks several ICU property
 // questions per character, and the answers never change within a process.
-enum { CLASS_HAN = 1, CLASS_ALNUM = 2, CLASS_EXTEND = 4, CLASS_MARK = 8, CLASS_NEEDS_BREAK = 16 };
+enum { CLASS_HAN = 1, CLASS_ALNUM = 2, CLASS_EXTEND = 4, CLASS_MARK = 8, CLASS_NEEDS_BREAK = 16, CLASS_DIGIT = 32 };
 static uint8_t bmp_classes[0x10000];
 static pthread_once_t bmp_classes_once = PTHREAD_ONCE_INIT;
 
@@ -231,8 +238,132 @@ static int emit_han(cicu_segmenter *seg, sink out, int32_t s, int32_t e, int32_t
     return 0;
 }
 
-// A letter or number segment: maximal runs of letters, digits and combining marks.
-static int emit_alnum_runs(cicu_segmenter *seg, sink out, int32_t s, int32_t e, int kind) {
+enum { CASE_OTHER = 0, CASE_LOWER = 1, CASE_UPPER = 2 };
+
+// The letter case of the character that produced normalized unit `u`, read from the original
+// text: normalization folds case away, but case changes are where a reader sees a word's pieces.
+static int original_case(const cicu_segmenter *seg, int32_t u) {
+    int32_t i = seg->text.start8[u];
+    if (seg->src == NULL || i < 0 || i >= seg->src_len) return CASE_OTHER;
+    UChar32 c;
+    U8_NEXT(seg->src, i, seg->src_len, c);
+    if (c < 0) return CASE_OTHER;
+    if (c < 0x80) return c >= 'A' && c <= 'Z' ? CASE_UPPER : c >= 'a' && c <= 'z' ? CASE_LOWER : CASE_OTHER;
+    if (u_isUUppercase(c) || u_istitle(c)) return CASE_UPPER;
+    return u_isULowercase(c) ? CASE_LOWER : CASE_OTHER;
+}
+
+// A letter part of more than this many pieces gets its first CICU_MAX_PIECES pieces alone; one
+// of at most CICU_MAX_JOINED_PIECES pieces gets every join of consecutive pieces too.
+#define CICU_MAX_PIECES 16
+#define CICU_MAX_JOINED_PIECES 6
+
+// Where the letter part [s, e) splits into pieces at case changes: before an upper-case letter
+// that follows a lower-case one (iPhone → i|Phone), and before the last of several upper-case
+// letters when a lower-case one follows it (HTMLParser → HTML|Parser). Combining marks stay
+// with the letter before them. Writes the pieces' starts into `starts` (starts[0] = s; at most
+// CICU_MAX_PIECES + 1 of them, the last one then only ending the CICU_MAX_PIECES-th piece) and
+// returns how many it wrote.
+static int32_t piece_starts(const cicu_segmenter *seg, int32_t s, int32_t e, int32_t *starts) {
+    const UChar *t = seg->text.text;
+    int32_t n = 0;
+    starts[n++] = s;
+    int before = CASE_OTHER, last = CASE_OTHER;  // the cases of the two letters before this one
+    int32_t last_at = s;                          // where the last letter starts
+    for (int32_t k = s; k < e && n <= CICU_MAX_PIECES;) {
+        int32_t k0 = k;
+        UChar32 c;
+        U16_NEXT(t, k, e, c);
+        // Marks, and the later units of one original character (Ǆ → dž), go with the letter before.
+        if ((char_class(c) & CLASS_MARK) || (k0 > s && seg->text.start8[k0] == seg->text.start8[k0 - 1])) continue;
+        int now = original_case(seg, k0);
+        if (last == CASE_LOWER && now == CASE_UPPER) {
+            starts[n++] = k0;
+        } else if (before == CASE_UPPER && last == CASE_UPPER && now == CASE_LOWER && last_at > starts[n - 1]) {
+            starts[n++] = last_at;
+        }
+        before = last;
+        last = now;
+        last_at = k0;
+    }
+    return n;
+}
+
+// The case pieces of the letter part [s, e), colocated with it: each piece, and, for a part of
+// at most CICU_MAX_JOINED_PIECES pieces, each join of consecutive pieces but the whole part
+// (XMLHttpRequest → xml, xmlhttp, http, httprequest, request). Nothing for a part of one piece.
+static int emit_pieces(cicu_segmenter *seg, sink out, int32_t s, int32_t e) {
+    int32_t starts[CICU_MAX_PIECES + 1];
+    int32_t n = piece_starts(seg, s, e, starts);
+    if (n < 2) return 0;
+    int truncated = n > CICU_MAX_PIECES;
+    int32_t pieces = truncated ? CICU_MAX_PIECES : n;
+    int joins = !truncated && pieces <= CICU_MAX_JOINED_PIECES;
+    for (int32_t a = 0; a < pieces; a++) {
+        for (int32_t b = a; b < (joins ? pieces : a + 1); b++) {
+            if (a == 0 && b == pieces - 1 && !truncated) continue;  // the part itself
+            int32_t end = b + 1 < n ? starts[b + 1] : e;
+            int rc = emit(seg, out, starts[a], end, CICU_KIND_SUBWORD, CICU_FLAG_COLOCATED, 0, 0);
+            if (rc != 0) return rc;
+        }
+    }
+    return 0;
+}
+
+// One run of letters, digits and combining marks, [s, e) (no Han character in it): cut into
+// parts where letters and digits meet, each part a token at its own position (a query's run
+// gives the same parts, so a phrase of parts matches). In documents the whole run, when it has
+// several parts, is colocated with the first one (CICU_WORD_PREFIX + the run: a query for the
+// whole run ranks it first), and with documents and positions each letter part's case pieces
+// (emit_pieces). Combining marks stay with the character before them. A digit part is NUMBER,
+// any other LETTER. Linear in the run.
+static int emit_run(cicu_segmenter *seg, sink out, int32_t s, int32_t e) {
+    const UChar *t = seg->text.text;
+    int whole = 0;
+    if (seg->run_words) {
+        int first = -1;
+        for (int32_t k = s; k < e && !whole;) {
+            UChar32 c;
+            U16_NEXT(t, k, e, c);
+            uint8_t cls = char_class(c);
+            if (cls & CLASS_MARK) continue;
+            int digit = (cls & CLASS_DIGIT) != 0;
+            if (first < 0) first = digit;
+            whole = digit != first;
+        }
+    }
+    int32_t part = s;
+    int part_digit = -1;  // the part's kind, from its first character that is not a mark
+    int32_t parts = 0;
+    for (int32_t k = s;;) {
+        int32_t k0 = k;
+        int digit = -1;
+        if (k < e) {
+            UChar32 c;
+            U16_NEXT(t, k, e, c);
+            uint8_t cls = char_class(c);
+            if (cls & CLASS_MARK) continue;
+            digit = (cls & CLASS_DIGIT) != 0;
+            if (part_digit < 0) part_digit = digit;
+            if (digit == part_digit) continue;
+        }
+        if (k0 > part) {
+            int rc = emit(seg, out, part, k0, part_digit == 1 ? CICU_KIND_NUMBER : CICU_KIND_LETTER, 0, 0, 0);
+            if (rc == 0 && parts == 0 && whole) {
+                rc = emit(seg, out, s, e, CICU_KIND_RUN_WORD, CICU_FLAG_COLOCATED, CICU_WORD_PREFIX, 0);
+            }
+            if (rc == 0 && seg->subwords && part_digit != 1) rc = emit_pieces(seg, out, part, k0);
+            if (rc != 0) return rc;
+            parts++;
+        }
+        if (k0 >= e) return 0;
+        part = k0;
+        part_digit = digit;
+    }
+}
+
+// A letter or number segment: maximal runs of letters, digits and combining marks (emit_run).
+static int emit_alnum_runs(cicu_segmenter *seg, sink out, int32_t s, int32_t e) {
     const UChar *t = seg->text.text;
     int32_t run = -1;
     for (int32_t k = s; k <= e;) {
@@ -247,7 +378,7 @@ static int emit_alnum_runs(cicu_segmenter *seg, sink out, int32_t s, int32_t e, 
         }
         if (inside && run < 0) run = k0;
         if (!inside && run >= 0) {
-            int rc = emit(seg, out, run, k0, kind, 0, 0, 0);
+            int rc = emit_run(seg, out, run, k0);
             if (rc != 0) return rc;
             run = -1;
         }
@@ -280,6 +411,7 @@ static uint8_t compute_class(UChar32 c) {
     uint8_t k = 0;
     if (compute_is_han(c)) k |= CLASS_HAN;
     if (u_isalnum(c)) k |= CLASS_ALNUM;
+    if (u_charType(c) == U_DECIMAL_DIGIT_NUMBER) k |= CLASS_DIGIT;
     if (u_hasBinaryProperty(c, UCHAR_GRAPHEME_EXTEND)) k |= CLASS_EXTEND;
     if ((k & CLASS_EXTEND) || (U_GET_GC_MASK(c) & U_GC_M_MASK)) k |= CLASS_MARK;
     if (compute_needs_word_break(c)) k |= CLASS_NEEDS_BREAK;
@@ -328,7 +460,7 @@ static int run_positions(cicu_segmenter *seg, sink out) {
             k++;
         }
         if (!inside && run >= 0) {
-            int rc = emit(seg, out, run, k0, CICU_KIND_LETTER, 0, 0, 0);
+            int rc = emit_run(seg, out, run, k0);
             if (rc != 0) return rc;
             run = -1;
         }
@@ -354,6 +486,10 @@ static int run(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpo
     }
     if (mapped_text_load(&seg->text, seg->nfkc_cf, seg->fold, text, len) != 0) return -1;
     if (seg->text.len == 0) return 0;
+    seg->src = text;
+    seg->src_len = len;
+    seg->subwords = !words_only && (purpose == CICU_PURPOSE_DOCUMENT || purpose == CICU_PURPOSE_POSITIONS);
+    seg->run_words = !words_only && purpose == CICU_PURPOSE_DOCUMENT;
     if (purpose == CICU_PURPOSE_POSITIONS) {
         if (!words_only && positions_are_simple(seg)) return run_positions(seg, out);
         purpose = words_only ? CICU_PURPOSE_DOCUMENT : CICU_PURPOSE_QUERY;  // the ICU path, no colocated words
@@ -377,7 +513,7 @@ static int run(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpo
             rc = emit(seg, out, start, end, CICU_KIND_KANA, 0, 0, 0);
         } else {
             int kind = rule >= UBRK_WORD_LETTER ? CICU_KIND_LETTER : CICU_KIND_NUMBER;
-            rc = words_only ? emit(seg, out, start, end, kind, 0, 0, 0) : emit_alnum_runs(seg, out, start, end, kind);
+            rc = words_only ? emit(seg, out, start, end, kind, 0, 0, 0) : emit_alnum_runs(seg, out, start, end);
         }
         if (rc != 0) return rc;
     }

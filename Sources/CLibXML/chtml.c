@@ -34,13 +34,24 @@ static void buf_put(buf *b, const char *s, size_t n) {
 
 static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
-// Appends text with HTML whitespace collapsed: a run of ASCII whitespace becomes one space, and
-// no space is put at the start of a line.
+// Where collapsed whitespace held a line break (a CSS segment break): CHTML_SEGMENT_BREAK, which
+// the caller turns into a space or into nothing between two East Asian wide characters (the
+// input never holds it: the extractor removes C0 controls first).
+static int is_collapsed(char c) { return c == ' ' || c == CHTML_SEGMENT_BREAK; }
+
+// Appends text with HTML whitespace collapsed: a run of ASCII whitespace becomes one space (or
+// CHTML_SEGMENT_BREAK when it holds a line break), and none is put at the start of a line.
 static void put_collapsed(buf *b, const char *s) {
     for (const char *p = s; *p; ) {
         if (is_space((unsigned char)*p)) {
-            while (*p && is_space((unsigned char)*p)) p++;
-            if (b->len > 0 && b->data[b->len - 1] != ' ' && b->data[b->len - 1] != '\n') buf_put(b, " ", 1);
+            int segment_break = 0;
+            while (*p && is_space((unsigned char)*p)) {
+                if (*p == '\n' || *p == '\r') segment_break = 1;
+                p++;
+            }
+            char c = segment_break ? CHTML_SEGMENT_BREAK : ' ';
+            if (b->len > 0 && b->data[b->len - 1] == ' ' && segment_break) b->data[b->len - 1] = c;
+            else if (b->len > 0 && !is_collapsed(b->data[b->len - 1]) && b->data[b->len - 1] != '\n') buf_put(b, &c, 1);
         } else {
             const char *q = p;
             while (*q && !is_space((unsigned char)*q)) q++;
@@ -52,7 +63,7 @@ static void put_collapsed(buf *b, const char *s) {
 
 // Ends the current paragraph: trailing spaces are dropped and exactly one blank line follows.
 static void put_break(buf *b, int blank_line) {
-    while (b->len > 0 && b->data[b->len - 1] == ' ') b->data[--b->len] = 0;
+    while (b->len > 0 && is_collapsed(b->data[b->len - 1])) b->data[--b->len] = 0;
     if (b->len == 0) return;
     if (b->data[b->len - 1] != '\n') buf_put(b, "\n", 1);
     if (blank_line && !(b->len >= 2 && b->data[b->len - 2] == '\n')) buf_put(b, "\n", 1);
@@ -170,7 +181,7 @@ static xmlNodePtr find_element(xmlNodePtr top, const char *name) {
 }
 
 static void trim(buf *b) {
-    while (b->len > 0 && (is_space((unsigned char)b->data[b->len - 1]))) b->data[--b->len] = 0;
+    while (b->len > 0 && (is_space((unsigned char)b->data[b->len - 1]) || b->data[b->len - 1] == CHTML_SEGMENT_BREAK)) b->data[--b->len] = 0;
 }
 
 static char *take(buf *b, int32_t *len) {

@@ -8,8 +8,10 @@ public enum AnalysisVersion {
     /// 1: ICU words. 2: normalization before segmentation, traditional→simplified fold, Han
     /// characters plus colocated words, alphanumeric runs. 3: texts over 256 KB tokenized in
     /// chunks (`CICU_CHUNK_BYTES`). 4: texts of 256 KiB or more in the large form (Han
-    /// characters marked, plus colocated bigrams; `CICU_LARGE_TEXT_BYTES`).
-    public static let rules = 4
+    /// characters marked, plus colocated bigrams; `CICU_LARGE_TEXT_BYTES`). 5: runs of letters
+    /// and digits cut into parts where letters and digits meet, with colocated case pieces and
+    /// the whole run.
+    public static let rules = 5
     /// The ICU library version, e.g. "72.1".
     public static var icu: String { String(cString: cicu_icu_version()) }
     /// The Unicode version ICU implements, e.g. "15.0".

@@ -1,20 +1,26 @@
 import CICU
 
 /// A query term to highlight: its normalized query tokens (``TokenPurpose/query``), which must
-/// appear at consecutive positions; with `prefix`, the last token only has to start a token.
+/// appear at consecutive positions; with `prefix`, the last token only has to start a token
+/// (the whole token is marked); with `digitPrefix` too, it is a digit prefix (`2020` of
+/// `20200101`) and only the digits it covers are marked.
 public struct HighlightTerm: Sendable, Equatable {
     public var tokens: [String]
     public var prefix: Bool
+    public var digitPrefix: Bool
 
-    public init(tokens: [String], prefix: Bool = false) {
+    public init(tokens: [String], prefix: Bool = false, digitPrefix: Bool = false) {
         self.tokens = tokens
-        self.prefix = prefix
+        self.prefix = prefix || digitPrefix
+        self.digitPrefix = digitPrefix
     }
 }
 
 extension Segmenter {
-    /// Terms longer than this many tokens are not highlighted (the matcher keeps a window of 64).
-    public static let maxHighlightTokens = 64
+    /// Terms longer than this many tokens are not highlighted. A query is at most 1,000
+    /// characters, so every term a query can hold is (the matcher keeps as many positions as
+    /// the longest term has tokens).
+    public static let maxHighlightTokens = 4096
 
     /// Where `terms` occur in `text`: merged UTF-8 byte ranges into `text`, in order. Matching
     /// follows the positions FTS5 phrases match on (``TokenPurpose/positions``), so the ranges are
@@ -28,7 +34,9 @@ extension Segmenter {
             for token in term.tokens { flat.append(contentsOf: token.utf8CString) }
         }
         let counts = usable.map { Int32($0.tokens.count) }
-        let prefixes = usable.map { Int32($0.prefix ? 1 : 0) }
+        let prefixes = usable.map {
+            Int32($0.digitPrefix ? CICU_HIGHLIGHT_DIGITS : $0.prefix ? CICU_HIGHLIGHT_PREFIX : CICU_HIGHLIGHT_EXACT)
+        }
         final class Collector { var ranges: [Range<Int>] = [] }
         let collector = Collector()
         var text = text

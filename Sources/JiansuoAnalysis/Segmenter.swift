@@ -60,9 +60,12 @@ public struct AnalysisOptions: Sendable, Equatable, Codable {
 ///    back to the original bytes.
 /// 2. ICU's word break iterator (dictionary-based for CJK) finds the words.
 /// 3. Every Han character becomes a token; each multi-character Han word is also emitted at its
-///    first character's position (FTS5_TOKEN_COLOCATED). Letters and digits become alphanumeric
-///    runs. Spaces, punctuation, symbols and emoji are dropped. Tokens are capped at
-///    ``maxTokenBytes``.
+///    first character's position (FTS5_TOKEN_COLOCATED). A run of letters and digits is cut
+///    into parts where letters and digits meet (`iPhone15Pro` → `iphone`, `15`, `pro`), each at
+///    its own position; a document also places the pieces of a letter part at case changes
+///    (`i`, `phone`: ``Token/Kind/subword``) and the whole run (``Token/Kind/runWord``) at the
+///    first part's position. Spaces, punctuation, symbols and emoji are dropped. Tokens are
+///    capped at ``maxTokenBytes``.
 ///
 /// Every token keeps the UTF-8 byte range of its original text. Not thread-safe (an ICU break
 /// iterator has state): give each thread or SQLite connection its own instance.
@@ -102,9 +105,9 @@ public final class Segmenter {
         let utf8 = Array(text.utf8)
         var out: [String] = []
         var coveredTo = -1  // UTF-8 end of the last word taken
-        for (k, token) in tokens.enumerated() where token.kind != .hanWord && token.utf8Start >= coveredTo {
+        for (k, token) in tokens.enumerated() where !token.isColocated && token.utf8Start >= coveredTo {
             let word = tokens[k...].prefix { $0.position == token.position }
-                .filter { $0.kind == .hanWord }.max { $0.utf8End < $1.utf8End }
+                .filter { $0.kind.isWord }.max { $0.utf8End < $1.utf8End }
             let end = word?.utf8End ?? token.utf8End
             guard token.utf8Start < end, end <= utf8.count else { continue }
             out.append(String(decoding: utf8[token.utf8Start..<end], as: UTF8.self))
@@ -132,7 +135,8 @@ public final class Segmenter {
                 ) { ctx, kind, ptr, len, start, end in
                     let c = Unmanaged<Collector>.fromOpaque(ctx!).takeUnretainedValue()
                     let kind = Token.Kind(cicuKind: kind)
-                    let colocated = kind == .hanWord || (kind == .hanBigram && c.document)
+                    // In a query's large form a bigram stands at its own position.
+                    let colocated = kind == .hanBigram ? c.document : kind.isColocated
                     if !colocated || c.position < 0 { c.position += 1 }
                     c.tokens.append(Token(
                         text: String(decoding: UnsafeRawBufferPointer(start: ptr, count: Int(len)), as: UTF8.self),
@@ -180,6 +184,8 @@ extension Token.Kind {
         case CICU_KIND_IDEO: self = .ideographic
         case CICU_KIND_KANA: self = .kana
         case CICU_KIND_LETTER: self = .letter
+        case CICU_KIND_SUBWORD: self = .subword
+        case CICU_KIND_RUN_WORD: self = .runWord
         default: self = .number
         }
     }

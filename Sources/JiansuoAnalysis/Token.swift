@@ -6,9 +6,11 @@
 public struct Token: Sendable, Hashable, Codable {
     /// What the token is.
     public enum Kind: String, Sendable, Codable {
-        /// A run of digits (`3366`; `91.7` gives `91` and `7`).
+        /// The digits of a run of letters and digits (`3366`; `91.7` gives `91` and `7`;
+        /// `ABC123` gives the letters `abc` and the number `123`).
         case number
-        /// A run of letters of an alphabetic script: Latin, Cyrillic, Hangul …
+        /// The letters of a run of letters and digits, of an alphabetic script: Latin, Cyrillic,
+        /// Hangul …
         case letter
         /// Japanese kana.
         case kana
@@ -23,6 +25,15 @@ public struct Token: Sendable, Hashable, Codable {
         /// same position as the second (FTS5_TOKEN_COLOCATED); its `text` starts with
         /// ``Token/bigramPrefix``. Hybrid analysis only (see `CICU_LARGE_TEXT_BYTES`).
         case hanBigram
+        /// A piece of a ``letter`` token at a case change, or a join of consecutive pieces
+        /// (`iPhone` → `i`, `phone`; `XMLHttpRequest` → `xml`, `xmlhttp`, `http`, `httprequest`,
+        /// `request`): at the same position as the letters (FTS5_TOKEN_COLOCATED). Documents
+        /// and ``TokenPurpose/positions`` only.
+        case subword
+        /// A whole run of letters and digits of several parts (`iPhone15Pro`), at the same
+        /// position as its first part (FTS5_TOKEN_COLOCATED); its `text` starts with
+        /// ``Token/wordPrefix``. Documents only: it ranks a match of the whole run first.
+        case runWord
     }
 
     /// The first character of every ``Kind/hanWord`` token's text, so that a word never equals
@@ -53,12 +64,20 @@ public struct Token: Sendable, Hashable, Codable {
     }
 
     /// True for tokens of a document at the same position as the one before (``Kind/hanWord``,
-    /// ``Kind/hanBigram``).
-    public var isColocated: Bool { kind == .hanWord || kind == .hanBigram }
+    /// ``Kind/hanBigram``, ``Kind/subword``, ``Kind/runWord``).
+    public var isColocated: Bool { kind.isColocated }
 
     /// The text without the ``wordPrefix``, ``bigramPrefix`` or ``largePrefix`` marker.
     public var displayText: String {
         text.first == Self.wordPrefix || text.first == Self.bigramPrefix || text.first == Self.largePrefix
             ? String(text.dropFirst()) : text
     }
+}
+
+extension Token.Kind {
+    /// True for the kinds a document places at the position of the token before them.
+    public var isColocated: Bool { self == .hanWord || self == .hanBigram || self == .subword || self == .runWord }
+
+    /// True for a whole word colocated with its first token (``hanWord``, ``runWord``).
+    public var isWord: Bool { self == .hanWord || self == .runWord }
 }

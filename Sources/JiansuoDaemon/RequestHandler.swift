@@ -200,7 +200,8 @@ struct RequestHandler: Sendable {
             lastReconcile: !counts ? nil : state.reconciler.last.map {
                 ReconcileStatus(reason: $0.reason, files: $0.report.files, changes: $0.report.changes, verified: $0.report.verified,
                                 seconds: $0.seconds, finishedAtMilliseconds: Int64($0.finishedAt.timeIntervalSince1970 * 1000))
-            })
+            },
+            uncertainEncodings: try index.documentCount(reader: reader, uncertainEncodingOnly: true))
     }
 
     private func search(_ params: SearchParams, reader: Reader?, lane: RequestPools.Lane, receivedAt: UInt64) throws -> SearchResult {
@@ -303,7 +304,8 @@ struct RequestHandler: Sendable {
         return ShowResult(
             path: d.path, title: d.title, format: d.format, encoding: d.encoding, size: d.state.size,
             mtimeNanoseconds: d.state.mtimeNanoseconds, indexedAtMilliseconds: d.indexedAtMilliseconds,
-            date: d.date, author: d.author, categories: d.categories, tags: d.tags, links: d.links, body: d.body)
+            date: d.date, author: d.author, categories: d.categories, tags: d.tags, links: d.links, body: d.body,
+            encodingUncertainty: d.encodingUncertainty)
     }
 
     private func encode(_ value: some Encodable) -> [UInt8] {

@@ -8,32 +8,120 @@ public enum CharsetDecoder {
     public static let minimumConfidence: Int32 = 10
     /// The largest share of U+FFFD substitutions accepted after conversion.
     public static let maximumSubstitutionRatio = 0.01
+    /// A detected charset chosen with a ucsdet confidence below this is recorded as uncertain.
+    public static let certainConfidence: Int32 = 50
 
-    /// Decodes `bytes`, returning the text and the charset name.
+    /// Decoded text: the text, the charset it was decoded from, and why that choice is
+    /// uncertain (nil when it is not: a byte order mark, valid UTF-8, or a confident detection).
+    public struct Decoded: Sendable, Equatable {
+        public var text: String
+        public var encoding: String
+        public var uncertainty: String?
+    }
+
+    /// Decodes `bytes`: the text, the charset name, and a note when the charset was a guess.
+    ///
+    /// Short files with little non-ASCII text give ucsdet too little to go on, and it often
+    /// proposes a single-byte charset (ISO-8859-1, windows-1252 …) for GBK or Big5 Chinese. So
+    /// when it proposes one but the bytes decode cleanly, with no substitution, as GB18030 or
+    /// Big5 into Han text (``chineseReading(of:)``), the Chinese charset is chosen, and the
+    /// choice is recorded as uncertain, like any detection with confidence below
+    /// ``certainConfidence``.
     /// - Throws: ``ExtractionError/binary`` for NUL bytes outside UTF-16 text,
     ///   ``ExtractionError/undecodable(reason:)`` when no charset fits.
-    public static func decode(_ bytes: [UInt8]) throws(ExtractionError) -> (text: String, encoding: String) {
+    public static func decode(_ bytes: [UInt8]) throws(ExtractionError) -> Decoded {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-            return (String(decoding: bytes.dropFirst(3), as: UTF8.self), "UTF-8")
+            return Decoded(text: String(decoding: bytes.dropFirst(3), as: UTF8.self), encoding: "UTF-8")
         }
         if bytes.starts(with: [0xFF, 0xFE]) { return try convert(bytes, from: "UTF-16LE") }
         if bytes.starts(with: [0xFE, 0xFF]) { return try convert(bytes, from: "UTF-16BE") }
         if bytes.contains(0) { throw .binary }
-        if let text = String(validating: bytes, as: UTF8.self) { return (text, "UTF-8") }
-        if let text = mostlyUTF8(bytes) { return (text, "UTF-8") }
+        if let text = String(validating: bytes, as: UTF8.self) { return Decoded(text: text, encoding: "UTF-8") }
+        if let text = mostlyUTF8(bytes) { return Decoded(text: text, encoding: "UTF-8") }
 
         // Candidates from ucsdet, best first. UTF-16/32 without a byte order mark is not
         // trusted: short CJK texts in legacy encodings are often mistaken for it.
         var failures: [String] = []
         for (charset, confidence) in candidates(bytes) where confidence >= minimumConfidence {
             if charset.hasPrefix("UTF-16") || charset.hasPrefix("UTF-32") || charset == "UTF-8" { continue }
+            if isSingleByte(charset), let chinese = chineseReading(of: bytes) {
+                return Decoded(text: chinese.text, encoding: chinese.encoding, uncertainty: """
+                    detected as \(charset) (confidence \(confidence) of 100), but the bytes read cleanly as \(chinese.encoding) \
+                    Chinese, which was chosen
+                    """)
+            }
             do {
-                return try convert(bytes, from: charset)
+                var decoded = try convert(bytes, from: charset)
+                if confidence < certainConfidence {
+                    decoded.uncertainty = "detected as \(charset) with low confidence (\(confidence) of 100)"
+                }
+                return decoded
             } catch {
                 failures.append("\(charset): \(error)")
             }
         }
+        if let chinese = chineseReading(of: bytes) {
+            return Decoded(text: chinese.text, encoding: chinese.encoding,
+                           uncertainty: "no charset detected with confidence; the bytes read cleanly as \(chinese.encoding) Chinese")
+        }
         throw .undecodable(reason: failures.isEmpty ? "no charset detected with confidence" : failures.joined(separator: "; "))
+    }
+
+    /// True for the charsets ucsdet names that have one byte per character (ISO-8859-*,
+    /// windows-125*, KOI8-R, IBM42x); false for UTF-*, GB18030, Big5, EUC-*, Shift_JIS, ISO-2022-*.
+    static func isSingleByte(_ charset: String) -> Bool {
+        !(charset.hasPrefix("UTF") || charset.hasPrefix("ISO-2022") || charset.hasPrefix("EUC")
+            || ["GB18030", "Big5", "Shift_JIS"].contains(charset))
+    }
+
+    /// The bytes as Chinese text, when they read cleanly as GB18030 or Big5 into Han text: no
+    /// substitution, no private-use or control character, and every character that is not
+    /// ASCII a Han character or CJK punctuation, with at least one Han character. When both
+    /// charsets read so, the one whose two-byte characters fall more often in its common Han
+    /// area (GB2312's Hanzi, lead bytes B0–F7; Big5's, A4–C6 and C9–F9) wins; GB18030 on a tie.
+    static func chineseReading(of bytes: [UInt8]) -> (text: String, encoding: String)? {
+        guard bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        func clean(_ charset: String) -> String? {
+            guard let decoded = try? convert(bytes, from: charset, strict: true) else { return nil }
+            var han = 0
+            for s in decoded.text.unicodeScalars where !s.isASCII {
+                if s.properties.isIdeographic {
+                    han += 1
+                } else if !(0x3000...0x303F).contains(s.value) && !(0xFF00...0xFFEF).contains(s.value)
+                            && !(0x2010...0x2027).contains(s.value) && s.value != 0xB7 {
+                    return nil
+                }
+            }
+            return han > 0 ? decoded.text : nil
+        }
+        let gb = clean("GB18030"), big5 = clean("Big5")
+        switch (gb, big5) {
+        case (let gb?, let big5?):
+            return commonShare(bytes, big5: true) > commonShare(bytes, big5: false) ? (big5, "Big5") : (gb, "GB18030")
+        case (let gb?, nil): return (gb, "GB18030")
+        case (nil, let big5?): return (big5, "Big5")
+        case (nil, nil): return nil
+        }
+    }
+
+    /// The share of two-byte characters in the common Han area of GB2312 or Big5 (see
+    /// ``chineseReading(of:)``), reading `bytes` by that charset's lead and trail bytes.
+    private static func commonShare(_ bytes: [UInt8], big5: Bool) -> Double {
+        var pairs = 0, common = 0, k = 0
+        while k < bytes.count {
+            let lead = bytes[k]
+            guard lead >= 0x81, k + 1 < bytes.count else { k += 1; continue }
+            let trail = bytes[k + 1]
+            if !big5, (0x30...0x39).contains(trail) { k += 4; pairs += 1; continue }  // a GB18030 four-byte character
+            pairs += 1
+            if big5 {
+                if ((0xA4...0xC6).contains(lead) || (0xC9...0xF9).contains(lead)) && ((0x40...0x7E).contains(trail) || (0xA1...0xFE).contains(trail)) { common += 1 }
+            } else if (0xB0...0xF7).contains(lead) && (0xA1...0xFE).contains(trail) {
+                common += 1
+            }
+            k += 2
+        }
+        return pairs == 0 ? 0 : Double(common) / Double(pairs)
     }
 
     /// UTF-8 with a few damaged bytes (a truncated last character, one stray byte): the valid
@@ -79,7 +167,8 @@ public enum CharsetDecoder {
         }
     }
 
-    private static func convert(_ bytes: [UInt8], from charset: String) throws(ExtractionError) -> (text: String, encoding: String) {
+    /// `strict`: any substitution fails the conversion (else up to ``maximumSubstitutionRatio``).
+    private static func convert(_ bytes: [UInt8], from charset: String, strict: Bool = false) throws(ExtractionError) -> Decoded {
         var err: Int32 = 0
         var length: Int32 = 0
         var substitutions: Int32 = 0
@@ -95,9 +184,9 @@ public enum CharsetDecoder {
         var text = String(decoding: UnsafeRawBufferPointer(start: out, count: Int(length)), as: UTF8.self)
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let characters = max(1, text.unicodeScalars.count)
-        if Double(substitutions) / Double(characters) > maximumSubstitutionRatio {
+        if Double(substitutions) / Double(characters) > (strict ? 0 : maximumSubstitutionRatio) {
             throw .undecodable(reason: "\(substitutions) of \(characters) characters are not valid \(charset)")
         }
-        return (text, charset)
+        return Decoded(text: text, encoding: charset)
     }
 }

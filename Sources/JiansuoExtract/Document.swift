@@ -14,6 +14,9 @@ public struct Document: Sendable, Equatable {
     public var format: Format
     /// The charset the bytes were decoded from, as ICU names it ("UTF-8", "GB18030", "UTF-16LE" …).
     public var encoding: String
+    /// Why `encoding` is a guess (a detection with low confidence, or a Chinese charset chosen
+    /// over the detector's single-byte one); nil when it is not. See ``CharsetDecoder``.
+    public var encodingUncertainty: String?
     /// Fields from the YAML front matter.
     public var metadata: Metadata
     /// Things that went wrong without stopping extraction (e.g. "front matter: …").

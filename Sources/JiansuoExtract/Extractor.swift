@@ -26,8 +26,9 @@ public struct Extractor: Sendable {
     /// - Throws: ``ExtractionError`` for binary, undecodable or over-large input.
     public func extract(_ bytes: [UInt8], fileName: String) throws(ExtractionError) -> Document {
         guard bytes.count <= maxFileBytes else { throw .tooLarge(size: bytes.count, limit: maxFileBytes) }
-        let (raw, encoding) = try CharsetDecoder.decode(bytes)
-        let text = Self.cleanLines(raw)
+        let decoded = try CharsetDecoder.decode(bytes)
+        let encoding = decoded.encoding
+        let text = Self.cleanLines(decoded.text)
         let ext = fileName.split(separator: ".").last.map { $0.lowercased() } ?? ""
         let stem = Self.stem(of: fileName)
 
@@ -60,7 +61,8 @@ public struct Extractor: Sendable {
             fallbackTitle = markdown.firstHeading.isEmpty ? Self.firstLine(body) : markdown.firstHeading
         } else {
             format = .text
-            bodyText = String(body)
+            // A text hard-wrapped at a fixed width reads as its paragraphs (see SegmentBreak).
+            bodyText = SegmentBreak.unwrapHardWrapped(String(body))
             fallbackTitle = Self.firstLine(body)
         }
         if let block = unparsedBlock {
@@ -69,8 +71,10 @@ public struct Extractor: Sendable {
         }
         bodyText = bodyText.trimmingBlankLines()
         let title = Self.oneLine(metadata.title ?? fallbackTitle ?? stem)
-        return Document(title: title.isEmpty ? stem : title, body: bodyText, format: format,
-                        encoding: encoding, metadata: metadata, warnings: warnings, links: links)
+        var document = Document(title: title.isEmpty ? stem : title, body: bodyText, format: format,
+                                encoding: encoding, metadata: metadata, warnings: warnings, links: links)
+        document.encodingUncertainty = decoded.uncertainty
+        return document
     }
 
     /// `\r\n` and `\r` become `\n`; C0 controls other than tab and newline, DEL and the
@@ -109,8 +113,14 @@ public struct Extractor: Sendable {
         return String(fileName[..<dot])
     }
 
-    /// The first non-blank line, trimmed (ideographic spaces included), if it is short enough to
-    /// be a title (at most 120 characters).
+    /// Titles taken from a document's first line are at most this many user-perceived
+    /// characters (grapheme clusters), plus `…` when the line is longer.
+    public static let maxFirstLineTitleCharacters = 120
+
+    /// The first non-blank line, trimmed (ideographic spaces included): the title of a text
+    /// without one. A line longer than ``maxFirstLineTitleCharacters`` is cut at a grapheme
+    /// cluster boundary near that length (after a space or punctuation within the last 20
+    /// characters, when there is one), and `…` is added. Only the start of a long line is read.
     static func firstLine(_ text: Substring) -> String? {
         // Line by line, lazily: a text of millions of blank lines must not become an array.
         var rest = text
@@ -118,18 +128,30 @@ public struct Extractor: Sendable {
             let end = rest.firstIndex(of: "\n") ?? rest.endIndex
             let line = rest[..<end]
             rest = end < rest.endIndex ? rest[rest.index(after: end)...] : rest[end...]
-            // A line over 480 bytes cannot be a title of at most 120 characters: not trimmed.
-            if line.utf8.count > 480, line.utf8.contains(where: { $0 > 0x20 }) { return nil }
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndIdeographicSpace)
-            if trimmed.isEmpty { continue }
-            return trimmed.count <= 120 ? trimmed : nil
+            guard let start = line.firstIndex(where: { !isTitleSpace($0) }) else { continue }
+            var count = 0
+            var cut: (index: String.Index, count: Int)?  // after the last space or punctuation
+            var i = start
+            while i < line.endIndex, count < maxFirstLineTitleCharacters {
+                let c = line[i]
+                i = line.index(after: i)
+                count += 1
+                if isTitleSpace(c) || c.isPunctuation { cut = (i, count) }
+            }
+            let whole = i == line.endIndex || line[i...].allSatisfy(isTitleSpace)
+            let stop = whole ? i : cut.flatMap { $0.count > maxFirstLineTitleCharacters - 20 ? $0.index : nil } ?? i
+            let title = line[start..<stop].trimmingCharacters(in: .whitespacesAndIdeographicSpace)
+            return whole ? title : title + "…"
         }
         return nil
     }
 
+    private static func isTitleSpace(_ c: Character) -> Bool { c.isWhitespace || c == "\u{3000}" }
+
+    /// The lines of `text` as one line: joined with a space, or with nothing where two East
+    /// Asian wide characters meet (see ``SegmentBreak``).
     static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespacesAndIdeographicSpace) }
-            .filter { !$0.isEmpty }.joined(separator: " ")
+        SegmentBreak.joinLines(text.split(whereSeparator: \.isNewline))
     }
 }
 

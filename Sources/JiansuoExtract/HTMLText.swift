@@ -25,9 +25,10 @@ public struct HTMLText: Sendable, Equatable {
             guard let p else { return "" }
             return String(decoding: UnsafeRawBufferPointer(start: p, count: Int(n)), as: UTF8.self)
         }
-        title = string(result.title, result.title_len)
-        firstHeading = string(result.heading, result.heading_len)
-        body = string(result.body, result.body_len)
+        // Whitespace that held a line break: nothing between East Asian wide characters.
+        title = SegmentBreak.resolve(string(result.title, result.title_len))
+        firstHeading = SegmentBreak.resolve(string(result.heading, result.heading_len))
+        body = SegmentBreak.resolve(string(result.body, result.body_len))
         links = string(result.links, result.links_len).split(separator: "\n").map(String.init)
     }
 

@@ -18,11 +18,16 @@ public struct MarkdownText: Sendable, Equatable {
         var links: [String] = []
         var heading = ""
         var fence: String?
+        // The last line in `lines` is paragraph text that a soft line break may continue (and
+        // whether it was in a block quote: a quote's lines continue only each other).
+        var continuable: Bool?
         // Lines as scalar slices: Character (grapheme) iteration costs several times more, and
         // every marker here is ASCII.
         let source = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
         for (n, raw) in source.enumerated() {
             let trimmed = raw.drop(while: { $0 == " " || $0 == "\t" })
+            let wasContinuable = continuable
+            continuable = nil
             if let open = fence {
                 if trimmed.starts(with: open.unicodeScalars) { fence = nil } else { lines.append(String(String.UnicodeScalarView(raw))) }
                 continue
@@ -53,13 +58,26 @@ public struct MarkdownText: Sendable, Equatable {
                     continue
                 }
             }
-            if let c = line.first, c == "-" || c == "*" || c == "+", line.dropFirst().first == " " { line = line.dropFirst(2) }
+            let quoted = line.startIndex != trimmed.startIndex
+            var item = false
+            if let c = line.first, c == "-" || c == "*" || c == "+", line.dropFirst().first == " " { line = line.dropFirst(2); item = true }
             let digits = line.prefix(while: { $0.isASCII && $0.properties.numericType == .decimal }).count
             if digits > 0, digits <= 9 {
                 let after = line.dropFirst(digits)
-                if after.first == "." || after.first == ")", after.dropFirst().first == " " { line = after.dropFirst(2) }
+                if after.first == "." || after.first == ")", after.dropFirst().first == " " { line = after.dropFirst(2); item = true }
             }
-            lines.append(Self.inline(line, links: &links))
+            let text = Self.inline(line, links: &links)
+            // A soft line break inside a paragraph (not a hard break: two spaces or a backslash at
+            // the end) between East Asian wide characters is removed (CSS Text 3, see SegmentBreak).
+            let hardBreak = (n > 0 && (source[n - 1].reversed().prefix(2).allSatisfy { $0 == " " } && source[n - 1].count >= 2))
+                || (n > 0 && source[n - 1].last == "\\")
+            if wasContinuable == quoted, !item, !hardBreak, !text.isEmpty, let previous = lines.last,
+               let last = previous.unicodeScalars.last, let first = text.unicodeScalars.first, SegmentBreak.isRemovable(last, first) {
+                lines[lines.count - 1] = previous + text
+            } else {
+                lines.append(text)
+            }
+            continuable = text.isEmpty ? nil : quoted
         }
         body = lines.joined(separator: "\n")
         firstHeading = heading

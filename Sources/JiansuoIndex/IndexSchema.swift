@@ -109,6 +109,10 @@ enum IndexSchema {
                 ALTER TABLE documents ADD COLUMN mode INTEGER;
                 """)
         }
+        migrator.registerMigration("v6") { db in
+            // Why a document's charset is a guess (CharsetDecoder), for `show` and `status`.
+            try db.execute(sql: "ALTER TABLE documents ADD COLUMN encoding_uncertainty TEXT")
+        }
         return migrator
     }
 

@@ -287,4 +287,6 @@ public struct StoredDocument: Sendable, Equatable {
     /// When it was indexed, in milliseconds since the Unix epoch.
     public var indexedAtMilliseconds: Int64
     public var body: String
+    /// Why `encoding` is a guess, or nil (see ``JiansuoExtract/Document/encodingUncertainty``).
+    public var encodingUncertainty: String? = nil
 }

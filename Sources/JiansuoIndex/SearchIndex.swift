@@ -291,19 +291,21 @@ public final class SearchIndex: Sendable {
         try removeFromFTS(db, "path = ?", [path])
         let id = try Int64.fetchOne(db, sql: """
             INSERT INTO documents(path, size, mtime_ns, inode, content_hash, title, title_key, format, encoding, date, date_key,
-                                  author, categories, tags, links, indexed_at_ms, body)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  author, categories, tags, links, indexed_at_ms, body, encoding_uncertainty)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
                 inode = excluded.inode, content_hash = excluded.content_hash, title = excluded.title, title_key = excluded.title_key, format = excluded.format,
                 encoding = excluded.encoding, date = excluded.date, date_key = excluded.date_key,
                 author = excluded.author,
                 categories = excluded.categories, tags = excluded.tags, links = excluded.links,
-                indexed_at_ms = excluded.indexed_at_ms, body = excluded.body
+                indexed_at_ms = excluded.indexed_at_ms, body = excluded.body,
+                encoding_uncertainty = excluded.encoding_uncertainty
             RETURNING id
             """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), Int64(bitPattern: contentHash),
                              document.title, fields.titleKey, document.format.rawValue, document.encoding, m.date,
                              fields.day ?? DocumentDate.dayString(Date(timeIntervalSince1970: Double(state.mtimeNanoseconds) / 1e9)),
-                             m.author, fields.categories, fields.tags, fields.links, now, fields.storedBody])!
+                             m.author, fields.categories, fields.tags, fields.links, now, fields.storedBody,
+                             document.encodingUncertainty])!
         _ = replay.takeBlockPositions()
         try db.execute(sql: "DELETE FROM document_positions WHERE id = ?", arguments: [id])
         try db.execute(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)",
@@ -469,7 +471,8 @@ public final class SearchIndex: Sendable {
         try reading { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.path, d.size, d.mtime_ns, d.inode, d.title, d.format, d.encoding, d.date, d.author,
-                       d.categories, d.tags, d.indexed_at_ms, jiansuo_text(d.body), d.links, d.owner, d.grp, d.mode
+                       d.categories, d.tags, d.indexed_at_ms, jiansuo_text(d.body), d.links, d.owner, d.grp, d.mode,
+                       d.encoding_uncertainty
                 FROM documents d WHERE d.path = ?
                 """, arguments: [path]) else { return nil }
             if let reader, !ReadPermission(reader).mayRead(path: row[0], stored: Self.access(row[14], row[15], row[16])) { return nil }
@@ -479,7 +482,8 @@ public final class SearchIndex: Sendable {
             return StoredDocument(
                 path: row[0], state: FileState(size: row[1], mtimeNanoseconds: row[2], inode: UInt64(bitPattern: row[3])),
                 title: row[4], format: row[5], encoding: row[6], date: row[7], author: row[8],
-                categories: list(row[9]), tags: list(row[10]), links: list(row[13]), indexedAtMilliseconds: row[11], body: row[12])
+                categories: list(row[9]), tags: list(row[10]), links: list(row[13]), indexedAtMilliseconds: row[11], body: row[12],
+                encodingUncertainty: row[17])
         }
     }
 
@@ -500,12 +504,13 @@ public final class SearchIndex: Sendable {
     }
 
     /// Number of indexed documents; with `reader`, of those that user may read.
-    public func documentCount(reader: Reader? = nil) throws -> Int {
-        try reading { db in
-            guard let reader else { return try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0 }
+    public func documentCount(reader: Reader? = nil, uncertainEncodingOnly: Bool = false) throws -> Int {
+        let condition = uncertainEncodingOnly ? " WHERE encoding_uncertainty IS NOT NULL" : ""
+        return try reading { db in
+            guard let reader else { return try Int.fetchOne(db, sql: "SELECT count(*) FROM documents\(condition)") ?? 0 }
             let permission = ReadPermission(reader)
             var count = 0
-            let rows = try Row.fetchCursor(db, sql: "SELECT path, owner, grp, mode FROM documents")
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, owner, grp, mode FROM documents\(condition)")
             while let row = try rows.next() {
                 if permission.mayRead(path: row[0], stored: Self.access(row[1], row[2], row[3])) { count += 1 }
             }
@@ -665,16 +670,16 @@ public final class SearchIndex: Sendable {
             // title matched), the opening, with nothing to scan for.
             guard first >= 0 else {
                 let opening = try Self.textRange(db, id: hit.id, from: 0, limit: Self.snippetChunkBytes)
-                let (snippet, highlights) = Self.parseSnippet(SnippetWindow.crop(opening))
+                let (snippet, highlights) = Self.parseSnippet(SnippetWindow.crop(opening, cutAfter: true))
                 return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights, date: row[2])
             }
             let stride = Self.stride(of: first, in: positions)
             let from = max(0, stride * Int(CINDEX_POSITION_STRIDE) - Self.snippetLeadBytes)
-            let text = try Self.textRange(db, id: hit.id, from: from,
-                                          limit: Int(CINDEX_POSITION_STRIDE) + Self.snippetLeadBytes + Self.snippetTailBytes)
+            let limit = Int(CINDEX_POSITION_STRIDE) + Self.snippetLeadBytes + Self.snippetTailBytes
+            let text = try Self.textRange(db, id: hit.id, from: from, limit: limit)
             let ranges = (try? segmenters.with { try $0.highlights(in: text, terms: terms) }) ?? []
-            let cropped = SnippetWindow.crop(Self.mark(text, ranges))
-            let (snippet, highlights) = Self.parseSnippet(from > 0 && !cropped.hasPrefix("…") ? "…" + cropped : cropped)
+            let cropped = SnippetWindow.crop(Self.mark(text, ranges), cutBefore: from > 0, cutAfter: text.utf8.count >= limit - 4)
+            let (snippet, highlights) = Self.parseSnippet(cropped)
             return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights, date: row[2])
         }
         if snippets, !terms.isEmpty {
@@ -683,16 +688,17 @@ public final class SearchIndex: Sendable {
             if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT path, title, jiansuo_text(body, ?), date_key FROM documents WHERE id = ?"),
                                           arguments: [Self.snippetScanBytes + Self.snippetChunkBytes + 1024, hit.id]) {
                 let body: String = row[2] ?? ""
-                let (snippet, highlights) = Self.parseSnippet(try snippet(of: body, terms: terms, expired: expired))
+                let (snippet, highlights) = Self.parseSnippet(try snippet(of: Self.afterTitleLine(body, title: row[1] ?? ""), terms: terms,
+                                                                          expired: expired))
                 return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights, date: row[3])
             }
         } else if snippets {
             // No terms to highlight: the opening of the body. (FTS5's highlight() would mark
             // only part of each Han phrase: a phrase of bigrams matches at its second character.)
             if let row = try Row.fetchOne(db, sql: "SELECT path, title, jiansuo_text(body, ?), date_key FROM documents WHERE id = ?",
-                                          arguments: [Self.snippetChunkBytes, hit.id]) {
-                let (snippet, highlights) = Self.parseSnippet(SnippetWindow.crop(row[2] ?? ""))
-                return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights, date: row[3])
+                                          arguments: [Self.openingBytes, hit.id]) {
+                let snippet = Self.opening(row[2] ?? "", title: row[1] ?? "", limit: Self.openingBytes)
+                return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: [], date: row[3])
             }
         }
         let row = try Row.fetchOne(db, sql: "SELECT path, title, date_key FROM documents WHERE id = ?", arguments: [hit.id])
@@ -746,7 +752,8 @@ public final class SearchIndex: Sendable {
     /// chunk has a match, up to ``snippetScanBytes`` in, and the snippet is picked from that
     /// chunk: the cost of a hit does not grow with the size of its document.
     /// - Throws: ``IndexError/timeout(milliseconds:)`` (with 0) when `expired` says so between chunks.
-    func snippet(of body: String, terms: [HighlightTerm], expired: () -> Bool) throws -> String {
+    func snippet(of text: Substring, terms: [HighlightTerm], expired: () -> Bool) throws -> String {
+        let body = String(text)
         let utf8 = body.utf8
         if utf8.count <= Self.snippetChunkBytes {
             let ranges = (try? segmenters.with { try $0.highlights(in: body, terms: terms) }) ?? []
@@ -767,15 +774,39 @@ public final class SearchIndex: Sendable {
             let chunk = String(decoding: bytes[start..<end], as: UTF8.self)
             let ranges = (try? segmenters.with { try $0.highlights(in: chunk, terms: terms) }) ?? []
             if !ranges.isEmpty {
-                let cropped = SnippetWindow.crop(Self.mark(chunk, ranges))
-                return start > 0 && !cropped.hasPrefix("…") ? "…" + cropped : cropped
+                return SnippetWindow.crop(Self.mark(chunk, ranges), cutBefore: start > 0, cutAfter: end < bytes.count)
             }
             if end >= bytes.count { break }
             start = boundary(start + Self.snippetChunkBytes)
         }
         // No match near the start (the hit matched far in, or in the title): the opening.
-        let opening = String(decoding: bytes[0..<boundary(Self.snippetChunkBytes)], as: UTF8.self)
-        return SnippetWindow.crop(opening)
+        let openingEnd = boundary(Self.snippetChunkBytes)
+        return SnippetWindow.crop(String(decoding: bytes[0..<openingEnd], as: UTF8.self), cutAfter: openingEnd < bytes.count)
+    }
+
+    /// UTF-8 bytes of a body read for a snippet of its opening (no terms to highlight).
+    static let openingBytes = 4096
+
+    /// The snippet of a body's opening, after the title line (``afterTitleLine(_:title:)``).
+    /// `body` is at most `limit` bytes read from the stored text: at that length it was cut.
+    static func opening(_ body: String, title: String, limit: Int) -> String {
+        let text = afterTitleLine(body, title: title)
+        return parseSnippet(SnippetWindow.crop(String(text), cutAfter: body.utf8.count >= limit - 4)).0
+    }
+
+    /// `body` after its first line when that line is the title (a plain text's title is its first
+    /// line; a long one is cut with `…`), so that a snippet does not repeat the title; the whole
+    /// body when nothing follows the title line.
+    static func afterTitleLine(_ body: String, title: String) -> Substring {
+        guard !title.isEmpty else { return body[...] }
+        var rest = body[...]
+        while let first = rest.first, first.isWhitespace { rest = rest.dropFirst() }
+        let lineEnd = rest.firstIndex(of: "\n") ?? rest.endIndex
+        let line = rest[..<lineEnd].trimmingCharacters(in: .whitespaces)
+        let cut = title.hasSuffix("…") ? String(title.dropLast()) : nil
+        guard line == title || (cut.map { !$0.isEmpty && line.hasPrefix($0) } ?? false) else { return body[...] }
+        let after = rest[lineEnd...].drop { $0.isWhitespace }
+        return after.isEmpty ? body[...] : after
     }
 
     /// `text` with U+0001 before and U+0002 after each of `ranges` (sorted, disjoint UTF-8 byte
@@ -817,23 +848,23 @@ public final class SearchIndex: Sendable {
                 total += 1
             }
             let hits = try ids.map { id in
-                let row = try Row.fetchOne(db, sql: "SELECT d.path, d.title, substr(jiansuo_text(d.body), 1, 160), d.date_key FROM documents d WHERE d.id = ?",
-                                           arguments: [id])
-                let (snippet, _) = Self.parseSnippet((row?[2] as String? ?? "") + "…")
+                let row = try Row.fetchOne(db, sql: "SELECT d.path, d.title, jiansuo_text(d.body, ?), d.date_key FROM documents d WHERE d.id = ?",
+                                           arguments: [Self.openingBytes, id])
+                let snippet = Self.opening(row?[2] ?? "", title: row?[1] ?? "", limit: Self.openingBytes)
                 return SearchHit(path: row?[0] ?? "", title: row?[1] ?? "", score: 0, snippet: snippet, highlights: [], date: row?[3])
             }
             return SearchResults(total: total, hits: hits)
         }
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM documents d WHERE 1\(filterSQL)", arguments: arguments) ?? 0
         let rows = try Row.fetchAll(db, sql: """
-            SELECT d.path, d.title, substr(jiansuo_text(d.body), 1, 160), d.date_key
+            SELECT d.path, d.title, jiansuo_text(d.body, ?), d.date_key
             FROM documents d
             WHERE 1\(filterSQL)
             ORDER BY \(order)
             LIMIT ? OFFSET ?
-            """, arguments: arguments + [request.limit, request.offset])
+            """, arguments: [Self.openingBytes] + arguments + [request.limit, request.offset])
         return SearchResults(total: total, hits: rows.map { row in
-            let (snippet, _) = Self.parseSnippet((row[2] as String? ?? "") + "…")
+            let snippet = Self.opening(row[2] ?? "", title: row[1] ?? "", limit: Self.openingBytes)
             return SearchHit(path: row[0], title: row[1], score: 0, snippet: snippet, highlights: [], date: row[3])
         })
     }

@@ -90,6 +90,9 @@ public struct StatusResult: Codable, Sendable, Equatable {
     public var index: String
     /// Number of files that could not be indexed.
     public var errors: Int
+    /// Documents whose charset is a guess (see ``ShowResult/encodingUncertainty``); absent
+    /// from daemons before 0.3.
+    public var uncertainEncodings: Int?
     /// The most recent of them.
     public var recentErrors: [FileErrorMessage]
     /// Daemon version.
@@ -126,7 +129,8 @@ public struct StatusResult: Codable, Sendable, Equatable {
                 watchedDirectories: Int = 0, unwatchedDirectories: Int = 0, overflows: Int = 0,
                 missingRoots: [String] = [], rebuild: RebuildStatus? = nil, lastRebuild: String? = nil, extractions: Int = 0,
                 damage: String? = nil, quarantined: Int = 0, unreadableDirectories: [FileErrorMessage] = [],
-                unreadableDirectoryCount: Int = 0, lastReconcile: ReconcileStatus? = nil) {
+                unreadableDirectoryCount: Int = 0, lastReconcile: ReconcileStatus? = nil, uncertainEncodings: Int? = nil) {
+        self.uncertainEncodings = uncertainEncodings
         self.damage = damage
         self.quarantined = quarantined
         self.unreadableDirectories = unreadableDirectories
@@ -252,7 +256,9 @@ public struct SegmentResult: Codable, Sendable, Equatable {
 public struct TokenMessage: Codable, Sendable, Equatable {
     /// The normalized token as indexed (colocated words without their internal marker).
     public var text: String
-    /// `han`, `hanWord` (colocated with the character before), `letter`, `number`, `kana`, `ideographic`.
+    /// `han`, `hanWord` (colocated with the character before), `letter`, `number`, `subword` and
+    /// `runWord` (colocated: a case piece of letters, a whole run of letters and digits), `kana`,
+    /// `ideographic`.
     public var kind: String
     /// UTF-8 byte offsets `[start, end)` into the original text.
     public var start: Int
@@ -277,6 +283,9 @@ public struct ShowResult: Codable, Sendable, Equatable {
     public var format: String
     /// The charset the file was decoded from, e.g. `UTF-8`, `GB18030`.
     public var encoding: String
+    /// Why `encoding` is a guess (a detection with low confidence, or a Chinese charset
+    /// chosen over the detector's single-byte one); absent when it is not.
+    public var encodingUncertainty: String?
     /// File size in bytes when indexed.
     public var size: Int64
     /// Modification time when indexed, in nanoseconds since the Unix epoch.
@@ -295,7 +304,8 @@ public struct ShowResult: Codable, Sendable, Equatable {
 
     public init(path: String, title: String, format: String, encoding: String, size: Int64, mtimeNanoseconds: Int64,
                 indexedAtMilliseconds: Int64, date: String?, author: String?, categories: [String], tags: [String],
-                links: [String] = [], body: String) {
+                links: [String] = [], body: String, encodingUncertainty: String? = nil) {
+        self.encodingUncertainty = encodingUncertainty
         self.links = links
         self.path = path
         self.title = title

@@ -76,23 +76,22 @@ public struct QueryCompiler {
             tokenCount: { text in (try? segmenter.tokens(of: text, for: .query).count) ?? 0 },
             boostPieces: { text in
                 guard let tokens = try? segmenter.tokens(of: text, for: .document),
-                      tokens.contains(where: { $0.kind == .hanWord }) else { return [] }
+                      tokens.contains(where: { $0.kind.isWord }) else { return [] }
                 var pieces: [String] = []
                 var position = -1
-                var coveredUpTo = -1  // last position inside a word already in `pieces`
-                var uncovered = 0     // `pieces` up to the last one not inside a word
+                var coveredTo = -1  // UTF-8 end of the words already in `pieces`
+                var uncovered = 0   // `pieces` up to the last one not inside a word
                 for token in tokens {
-                    let piece = token.kind == .hanWord ? String(Segmenter.wordSentinel) + token.displayText : token.text
                     if token.position == position {
-                        if token.kind == .hanWord {
-                            pieces[pieces.count - 1] = piece
-                            coveredUpTo = max(coveredUpTo, position + token.displayText.unicodeScalars.count - 1)
+                        if token.kind.isWord {
+                            pieces[pieces.count - 1] = String(Segmenter.wordSentinel) + token.displayText
+                            coveredTo = max(coveredTo, token.utf8End)
                             uncovered = pieces.count
                         }
                     } else {
-                        pieces.append(piece)
+                        pieces.append(token.text)
                         position = token.position
-                        if position > coveredUpTo { uncovered = pieces.count }
+                        if token.utf8End > coveredTo { uncovered = pieces.count }
                     }
                 }
                 // Characters after the last word and inside it are implied by it: drop them.
@@ -193,14 +192,16 @@ public struct QueryCompiler {
         var excluded: [PhraseRole] { layout.map { _ in .excluded } }
     }
 
-    private func expression(_ node: QueryNode, hints: inout [String], topLevel: Bool = false) -> Compiled? {
+    /// `ranking`: add the alternatives that only rank (word boosts, exact digits); false for
+    /// excluded terms, where they would only lengthen the expression.
+    private func expression(_ node: QueryNode, hints: inout [String], topLevel: Bool = false, ranking: Bool = true) -> Compiled? {
         switch node {
         case .term(let text, let field, let prefix):
-            return literal(text, field: field, prefix: prefix, hints: &hints)
+            return literal(text, field: field, prefix: prefix, ranking: ranking, hints: &hints)
         case .phrase(let text, let field):
-            return literal(text, field: field, prefix: false, hints: &hints)
+            return literal(text, field: field, prefix: false, ranking: ranking, hints: &hints)
         case .or(let children):
-            let parts = children.compactMap { expression($0, hints: &hints) }
+            let parts = children.compactMap { expression($0, hints: &hints, ranking: ranking) }
             if parts.isEmpty { return nil }
             if parts.count == 1 { return parts[0] }
             return Compiled(text: "(" + parts.map(\.text).joined(separator: " OR ") + ")", layout: parts.flatMap(\.layout),
@@ -210,7 +211,7 @@ public struct QueryCompiler {
             return nil
         case .not(let child):
             // A lone exclusion: FTS5 cannot express "every document except".
-            _ = expression(child, hints: &hints)
+            _ = expression(child, hints: &hints, ranking: false)
             hints.append("a query needs at least one term that is not excluded")
             return nil
         case .and(let children):
@@ -218,8 +219,8 @@ public struct QueryCompiler {
             var negative: [Compiled] = []
             for child in children {
                 if case .not(let inner) = child {
-                    if let e = expression(inner, hints: &hints) { negative.append(e) }
-                } else if let e = expression(child, hints: &hints) {
+                    if let e = expression(inner, hints: &hints, ranking: false) { negative.append(e) }
+                } else if let e = expression(child, hints: &hints, ranking: ranking) {
                     positive.append(topLevel ? e.inSlot(positive.count) : e)
                 }
             }
@@ -238,21 +239,30 @@ public struct QueryCompiler {
         }
     }
 
-    private func literal(_ raw: String, field: Field?, prefix: Bool, hints: inout [String]) -> Compiled? {
+    private func literal(_ raw: String, field: Field?, prefix: Bool, ranking: Bool, hints: inout [String]) -> Compiled? {
         let text = raw.filter { $0 != Segmenter.wordSentinel && $0 != Segmenter.largeSentinel }
         guard tokenCount(text) > 0 else {
             hints.append(raw.isEmpty ? "ignored an empty phrase" : "ignored '\(raw)': no letters, digits or Han characters")
             return nil
         }
-        var s = Self.quote(text) + (prefix ? " *" : "")
+        // A term that ends in digits finds them where they start a longer number too (`2020`
+        // finds `20200101`): its last token is a prefix, and the exact term ranks first.
+        let tokens = queryTokens(text)
+        let digitPrefix = !prefix && (tokens.last.map(Self.isDigits) ?? false)
+        let asPrefix = prefix || digitPrefix
+        var s = Self.quote(text) + (asPrefix ? " *" : "")
         var layout: [PhraseRole] = [.term(slot: nil)]
         var alternatives: [String] = []
         if text.unicodeScalars.contains(where: { $0.properties.isIdeographic }) {
             // Large documents hold Han text in the large form: the same matches, as bigrams.
-            alternatives.append(Self.quote(String(Segmenter.largeSentinel) + text) + (prefix ? " *" : ""))
+            alternatives.append(Self.quote(String(Segmenter.largeSentinel) + text) + (asPrefix ? " *" : ""))
             layout.append(.boost)
         }
-        if !prefix {
+        if digitPrefix && ranking {
+            alternatives.append(Self.quote(text))
+            layout.append(.boost)
+        }
+        if !prefix && ranking {
             let pieces = boostPieces(text)
             if !pieces.isEmpty {
                 alternatives.append(pieces.map(Self.quote).joined(separator: " + "))
@@ -265,7 +275,12 @@ public struct QueryCompiler {
         if let field {
             s = "{\(field.rawValue)} : (\(s))"
         }
-        return Compiled(text: s, layout: layout, highlights: [HighlightTerm(tokens: queryTokens(text), prefix: prefix)])
+        return Compiled(text: s, layout: layout, highlights: [HighlightTerm(tokens: tokens, prefix: prefix, digitPrefix: digitPrefix)])
+    }
+
+    /// True when a normalized query token is a number: decimal digits only.
+    static func isDigits(_ token: String) -> Bool {
+        !token.isEmpty && token.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal }
     }
 
     /// An FTS5 string literal: `"` doubled inside double quotes. Escaped scalar by scalar: a

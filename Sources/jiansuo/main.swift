@@ -224,6 +224,9 @@ struct Status: ParsableCommand {
             print("unreadable directories: \(status.unreadableDirectoryCount) (their files are not indexed)")
             for e in status.unreadableDirectories { print("  \(safe(e.path)): \(safe(e.message))") }
         }
+        if let n = status.uncertainEncodings, n > 0 {
+            print("uncertain encodings: \(n) documents (their charset was a guess; jiansuo show says why)")
+        }
         if let r = status.lastReconcile {
             print("last reconcile: \(r.files) files, \(r.changes) changes, \(r.verified) verified (\(safe(r.reason)))")
         }
@@ -254,7 +257,7 @@ struct Show: ParsableCommand {
         print("path:       \(safe(doc.path))")
         print("title:      \(safe(doc.title))")
         print("format:     \(doc.format)")
-        print("encoding:   \(doc.encoding)")
+        print("encoding:   \(doc.encoding)\(doc.encodingUncertainty.map { " (uncertain: \(safe($0)))" } ?? "")")
         print("size:       \(doc.size) bytes")
         if let date = doc.date { print("date:       \(safe(date))") }
         if let author = doc.author { print("author:     \(safe(author))") }
@@ -302,7 +305,8 @@ struct Segment: ParsableCommand {
         discussion: """
             Each line is one token: position, kind, the normalized token, and the original text it \
             came from. Han characters are tokens of their own; a dictionary word (kind hanWord) sits \
-            at the position of its first character.
+            at the position of its first character. A run of letters and digits is cut where letters \
+            and digits meet; its case pieces (subword) and the whole run (runWord) share a position.
             """)
 
     @OptionGroup var connection: ConnectionOptions

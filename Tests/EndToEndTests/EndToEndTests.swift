@@ -227,6 +227,41 @@ import Testing
         #expect(d.stop() == 0)
     }
 
+    /// Issue 13 through the real binaries: parts of letter and digit runs, a line break between
+    /// Han characters, a short GBK file, a long first line.
+    @Test func lettersDigitsLineBreaksCharsetsAndTitles() throws {
+        let d = try DaemonFixture()
+        try d.write("机型.txt", "机型\n\n购买了iPhone15Pro手机，型号ABC123规格说明，20200101新闻联播回顾。")
+        try d.write("增长.html", "<html><head><title>比去年\n同期</title></head><body><p>比去年同\n期增长百分之十</p></body></html>")
+        let gbk: [UInt8] = [0x4E, 0x6F, 0x74, 0x65, 0x3A, 0x20, 0xC9, 0xE8, 0xD6, 0xC3, 0xC6, 0xF0, 0xCA, 0xBC, 0xB5, 0xD8,
+                            0xD6, 0xB7, 0xBA, 0xCD, 0xB3, 0xA4, 0xB6, 0xC8, 0x0A]  // "Note: 设置起始地址和长度" in GBK
+        FileManager.default.createFile(atPath: d.path("note.txt"), contents: Data(gbk))
+        let longLine = String(repeating: "这是一个很长的第一行没有换行", count: 12)
+        try d.write("长行.txt", longLine + "\n正文从这里开始。")
+        try d.start()
+        try d.waitUntilIndexed(documents: 4)
+        for query in ["iphone", "phone15", "abc", "型号ABC", "2020", "202001"] {
+            #expect(try d.searchPaths(query) == [d.path("机型.txt")], "\(query)")
+        }
+        // The stored text, the title, the snippet and its highlight read without a space.
+        let hit = try d.cli(["search", "同期增长", "--json"]).json()
+        let first = (hit["hits"] as? [[String: Any]])?.first
+        #expect(first?["title"] as? String == "比去年同期")
+        #expect((first?["snippet"] as? String)?.contains("比去年同期增长") == true)
+        // The GBK file is read as GB18030 and the guess is shown and counted.
+        #expect(try d.searchPaths("地址") == [d.path("note.txt")])
+        let show = try d.cli(["show", d.path("note.txt")])
+        #expect(show.stdout.contains("title:      Note: 设置起始地址和长度") && show.stdout.contains("GB18030 (uncertain:"), "\(show.stdout)")
+        #expect(try d.status()["uncertainEncodings"] as? Int == 1)
+        #expect(try d.cli(["status"]).stdout.contains("uncertain encodings: 1 documents"))
+        // A first line over 120 characters is the title, cut with …; the snippet does not repeat it.
+        let long = try d.cli(["search", "正文从这里", "--json"]).json()
+        let longHit = (long["hits"] as? [[String: Any]])?.first
+        #expect(longHit?["title"] as? String == String(longLine.prefix(120)) + "…")
+        #expect((longHit?["snippet"] as? String)?.hasPrefix("正文从这里开始") == true, "\(String(describing: longHit))")
+        #expect(d.stop() == 0)
+    }
+
     @Test func cliSaysHowToStartTheDaemonWhenItIsNotRunning() throws {
         let d = try DaemonFixture()
         let result = try d.cli(["search", "知识产权"])

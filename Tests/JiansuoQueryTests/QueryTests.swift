@@ -61,7 +61,8 @@ import Testing
         #expect(compile("市长").rankLayout == "T0 B B")  // the term, its large form, its word boost
         #expect(compile("apple pie").rankLayout == "T0 T1")
         #expect(compile("apple pie").match == #"("apple" AND "pie")"#)
-        #expect(compile("知识产权 -广告 apple").rankLayout == "T0 B B T1 X X X")
+        // An excluded term keeps what matches (its large form), not its boosts.
+        #expect(compile("知识产权 -广告 apple").rankLayout == "T0 B B T1 X X")
         #expect(compile("apple OR 市长 pie").rankLayout == "T0 T0 B B T1")
         #expect(compile("title:市长 ext:md").rankLayout == "T0 B B")
         #expect(compile("").rankLayout == "")

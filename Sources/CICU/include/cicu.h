@@ -42,10 +42,11 @@ enum {
     /// Query text: Han characters only. Text starting with CICU_WORD_SENTINEL (U+E000) instead
     /// becomes one Han word token (the form colocated in documents), for ranking.
     CICU_PURPOSE_QUERY = 1,
-    /// Positions only, for highlight() and snippet(): the non-colocated tokens of
-    /// CICU_PURPOSE_DOCUMENT (same text, offsets and positions) without the colocated Han words.
-    /// Skips ICU's dictionary segmentation when that cannot change the result, so it costs a
-    /// fraction of a document tokenization.
+    /// Positions only, for highlight() and snippet(): the tokens of CICU_PURPOSE_DOCUMENT (same
+    /// text, offsets and positions) without the colocated Han words and whole runs; the
+    /// colocated case pieces of letters (CICU_KIND_SUBWORD) stay, as alternatives at their
+    /// position. Skips ICU's dictionary segmentation when that cannot change the result, so it
+    /// costs a fraction of a document tokenization.
     CICU_PURPOSE_POSITIONS = 2,
     /// An FTS5 query string (what FTS5 asks the tokenizer for a MATCH literal): CICU_PURPOSE_QUERY,
     /// unless the text starts with CICU_LARGE_SENTINEL: then its tokens in the large form
@@ -77,13 +78,15 @@ enum {
 
 /// Token kinds.
 enum {
-    CICU_KIND_NUMBER = 1,     // digits (ICU rule status 100..199)
-    CICU_KIND_LETTER = 2,     // letters of alphabetic scripts: Latin, Cyrillic, Hangul … (200..299)
+    CICU_KIND_NUMBER = 1,     // a part of digits of a run of letters and digits
+    CICU_KIND_LETTER = 2,     // a part of letters of alphabetic scripts: Latin, Cyrillic, Hangul …
     CICU_KIND_KANA = 3,       // Japanese kana (300..399)
     CICU_KIND_IDEO = 4,       // a whole Han word (CICU_OPTION_WORDS_ONLY only)
     CICU_KIND_HAN = 5,        // one Han character
     CICU_KIND_HAN_WORD = 6,   // a multi-character Han word, colocated with its first character
     CICU_KIND_HAN_BIGRAM = 7, // two consecutive Han characters (large form): colocated with the second in documents
+    CICU_KIND_SUBWORD = 8,    // a case piece of a letter part, or a join of pieces (iPhone → i, phone): colocated
+    CICU_KIND_RUN_WORD = 9,   // a whole run of several parts (CICU_WORD_PREFIX + abc123), colocated with its first part
 };
 
 /// FTS5_TOKEN_COLOCATED: the token is at the same position as the previous one.
@@ -130,12 +133,19 @@ int cicu_segmenter_tokenize_kinds(cicu_segmenter *seg, const char *text, int32_t
 /// (occurrences may overlap). A non-zero return stops the scan.
 typedef int (*cicu_range_fn)(void *ctx, int start, int end);
 
+/// How the last token of a highlighted term is compared (cicu_highlight's `term_prefix`).
+enum { CICU_HIGHLIGHT_EXACT = 0, CICU_HIGHLIGHT_PREFIX = 1, CICU_HIGHLIGHT_DIGITS = 2 };
+
 /// Finds the occurrences of query terms in `len` bytes of UTF-8 `text`: a term is a sequence of
 /// normalized query tokens that must appear at consecutive positions of the text's
-/// CICU_PURPOSE_POSITIONS tokens (the positions FTS5 phrases match on). `terms` holds the
-/// tokens of every term as NUL-terminated strings, one after another; `term_tokens[i]` is the
-/// number of tokens of term i (at most 64) and `term_prefix[i]` is 1 when its last token only
-/// has to start the text's token (a prefix query). Returns 0, fn's non-zero value, or -1.
+/// CICU_PURPOSE_POSITIONS tokens (the positions FTS5 phrases match on; any of the colocated
+/// tokens at a position will do). `terms` holds the tokens of every term as NUL-terminated
+/// strings, one after another; `term_tokens[i]` is the number of tokens of term i (at most 64)
+/// and `term_prefix[i]` says how its last token is matched: CICU_HIGHLIGHT_EXACT (0),
+/// CICU_HIGHLIGHT_PREFIX (it only has to start the text's token, which is marked whole: a
+/// prefix query) or CICU_HIGHLIGHT_DIGITS (it only has to start the text's token, and only
+/// the characters it covers are marked: a digit prefix, `2020` in `20200101`).
+/// Returns 0, fn's non-zero value, or -1.
 int cicu_highlight(cicu_segmenter *seg, const char *text, int32_t len, const char *terms, int32_t terms_len,
                    const int32_t *term_tokens, const int32_t *term_prefix, int32_t term_count, void *ctx,
                    cicu_range_fn fn);
@@ -191,6 +201,13 @@ const char *cicu_unicode_version(void);
 // MARK: Charsets
 
 /// Ranks candidate charsets for `len` bytes (the first 16 KB decide) with ICU's charset detector (ucsdet), best first.
+/// 1 when a line break between code points `before` and `after` is removed rather than turned
+/// into a space, by CSS Text 3's segment break transformation
+/// (https://www.w3.org/TR/css-text-3/#line-break-transform): either is U+200B ZERO WIDTH SPACE,
+/// or both are East Asian Fullwidth, Wide or Halfwidth (ICU's UCHAR_EAST_ASIAN_WIDTH; not
+/// Ambiguous) and neither is Hangul. 0 otherwise.
+int cicu_segment_break_removable(int32_t before, int32_t after);
+
 /// Writes up to `max` ICU converter names (e.g. "GB18030", "Big5", "UTF-16LE") as consecutive
 /// NUL-terminated strings of `name_cap` bytes each into `names`, and their confidences (0..100)
 /// into `confidences`. Returns the number written, or -1 with *err set.

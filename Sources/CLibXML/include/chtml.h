@@ -11,6 +11,11 @@
 extern "C" {
 #endif
 
+/// Marks, in `title`, `heading` and `body`, collapsed whitespace that held a line break (a
+/// segment break, https://www.w3.org/TR/css-text-3/#line-break-transform): the caller decides
+/// whether it reads as a space or as nothing (between East Asian wide characters).
+#define CHTML_SEGMENT_BREAK '\v'
+
 /// The text of an HTML document. Both strings are malloc'd, NUL-terminated UTF-8; free the
 /// whole result with chtml_result_free.
 typedef struct {
