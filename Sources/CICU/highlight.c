@@ -8,6 +8,12 @@
 // as the query), and the tokens kept at each: the token and its colocated alternatives (the
 // case pieces of a letter part; segmenter.c emits at most 20 of them), their texts in `bytes`.
 #define ALTERNATIVES 24
+// Terms of up to SHORT_TERM tokens are always compared (as many steps per token at most). Longer
+// ones share a budget of comparison steps per call, so that a phrase of hundreds of the same
+// character over a text of that character stays bounded; once it is spent they are no longer
+// highlighted in this text.
+#define SHORT_TERM 64
+#define LONG_TERM_STEPS 1000000L
 
 typedef struct {
     int32_t off, len, start, end;
@@ -28,6 +34,7 @@ typedef struct {
     seen_position *ring;
     long ring_size;
     long count;                  // positions seen
+    long long_steps;             // comparison steps left for terms longer than SHORT_TERM
     void *ctx;
     cicu_range_fn fn;
 } matcher;
@@ -69,13 +76,14 @@ static int on_token(void *ctx, int flags, const char *token, int token_len, int 
     for (int32_t t = 0; t < m->term_count; t++) {
         int32_t n = m->term_tokens[t];
         int mode = m->term_prefix[t];
-        int match = n > 0 && n <= m->ring_size && m->count >= n;
+        int match = n > 0 && n <= m->ring_size && m->count >= n && (n <= SHORT_TERM || m->long_steps > 0);
         const seen_token *first = NULL;
         int last_end = slot->end;
         const char *q = p;
         for (int32_t k = 0; k < n; k++) {
             int len = (int)strlen(q);
             if (match && k < n - 1) {
+                if (n > SHORT_TERM) m->long_steps--;
                 const seen_token *s = find(m, m->count - n + k, q, len);
                 match = s != NULL;
                 if (k == 0) first = s;
@@ -103,7 +111,7 @@ int cicu_highlight(cicu_segmenter *seg, const char *text, int32_t len, const cha
     for (int32_t t = 0; t < term_count; t++) {
         if (term_tokens[t] > longest) longest = term_tokens[t];
     }
-    matcher m = {terms, terms_len, term_tokens, term_prefix, term_count, NULL, longest, 0, ctx, fn};
+    matcher m = {terms, terms_len, term_tokens, term_prefix, term_count, NULL, longest, 0, LONG_TERM_STEPS, ctx, fn};
     m.ring = malloc(sizeof(seen_position) * (size_t)longest);
     if (m.ring == NULL) return -1;
     int rc = cicu_segmenter_tokenize(seg, text, len, CICU_PURPOSE_POSITIONS, &m, on_token);

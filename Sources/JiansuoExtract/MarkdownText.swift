@@ -71,9 +71,9 @@ public struct MarkdownText: Sendable, Equatable {
             // the end) between East Asian wide characters is removed (CSS Text 3, see SegmentBreak).
             let hardBreak = (n > 0 && (source[n - 1].reversed().prefix(2).allSatisfy { $0 == " " } && source[n - 1].count >= 2))
                 || (n > 0 && source[n - 1].last == "\\")
-            if wasContinuable == quoted, !item, !hardBreak, !text.isEmpty, let previous = lines.last,
-               let last = previous.unicodeScalars.last, let first = text.unicodeScalars.first, SegmentBreak.isRemovable(last, first) {
-                lines[lines.count - 1] = previous + text
+            if wasContinuable == quoted, !item, !hardBreak, !text.isEmpty,
+               let last = lines.last?.unicodeScalars.last, let first = text.unicodeScalars.first, SegmentBreak.isRemovable(last, first) {
+                lines[lines.count - 1].append(text)  // in place: a paragraph of many lines stays linear
             } else {
                 lines.append(text)
             }

@@ -52,6 +52,12 @@ import Testing
         ("text blank lines", "a.txt", { String(repeating: " \n", count: $0) }),
         ("text one Han run", "a.txt", { String(repeating: "汉", count: $0) }),
         ("text control characters", "a.txt", { String(repeating: "\r\u{0}字", count: $0) }),
+        // Line breaks between Han characters are removed (SegmentBreak): one paragraph grows.
+        ("markdown soft line breaks between Han", "a.md", { String(repeating: "中\n", count: $0) }),
+        ("html line breaks between Han", "a.html", { "<p>" + String(repeating: "中\n", count: $0) }),
+        ("text hard-wrapped at 30 characters", "a.txt", { n in
+            String(repeating: String(repeating: "汉", count: 30) + "\n", count: max(1, n / 31)) }),
+        ("text one line of letters and digits", "a.txt", { String(repeating: "aB1", count: $0) }),
     ]
 
     @Test(arguments: inputs.indices)

@@ -54,6 +54,13 @@ import Testing
         #expect(marked(found).first.map { Self.clause70.hasPrefix($0) } == true, "\(found.snippet)")
     }
 
+    @Test func aLongPhraseOfOneRepeatedCharacterIsHighlightedWithinABudget() throws {
+        // 900 的 against 30,000 的: every position starts a match candidate; comparisons for
+        // terms over 64 tokens share a bounded budget, and the first occurrence is still marked.
+        let found = try hit(try index([("/d.txt", "的", String(repeating: "的", count: 30_000))]), String(repeating: "的", count: 900))
+        #expect(marked(found).first?.count ?? 0 >= 80)
+    }
+
     /// Every cut of a snippet falls between two grapheme clusters of the body.
     func expectGraphemeAligned(_ snippet: String, in body: String, sourceLocation: SourceLocation = #_sourceLocation) {
         var core = Substring(snippet)
