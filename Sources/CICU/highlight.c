@@ -90,8 +90,13 @@ static int on_token(void *ctx, int flags, const char *token, int token_len, int 
             } else if (match) {
                 match = token_equals(here, slot, q, len, mode != CICU_HIGHLIGHT_EXACT);
                 if (n == 1) first = slot;
-                // A digit prefix marks the digits it covers when they map one to one.
-                if (match && mode == CICU_HIGHLIGHT_DIGITS && slot->end - slot->start == slot->len) last_end = slot->start + len;
+                // A digit prefix marks the digits it covers when the token is ASCII digits as
+                // written (else, full-width digits or marks, the whole token).
+                if (match && mode == CICU_HIGHLIGHT_DIGITS && slot->end - slot->start == slot->len) {
+                    int ascii = 1;
+                    for (int32_t b = 0; b < slot->len && ascii; b++) ascii = here->bytes[slot->off + b] >= '0' && here->bytes[slot->off + b] <= '9';
+                    if (ascii) last_end = slot->start + len;
+                }
             }
             q += len + 1;
         }

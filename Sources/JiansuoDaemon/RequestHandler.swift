@@ -205,6 +205,7 @@ struct RequestHandler: Sendable {
     }
 
     private func search(_ params: SearchParams, reader: Reader?, lane: RequestPools.Lane, receivedAt: UInt64) throws -> SearchResult {
+        let started = Indexer.now()
         let limit = params.limit ?? SearchParams.defaultLimit
         let offset = params.offset ?? 0
         guard (1...SearchParams.maxLimit).contains(limit), (0...SearchParams.maxOffset).contains(offset) else {
@@ -240,6 +241,8 @@ struct RequestHandler: Sendable {
             }
             budget = min(left, RequestPools.fastBudgetMilliseconds)
         }
+        let planned = Indexer.now()
+        var matchNanoseconds: UInt64 = 0, pageNanoseconds: UInt64 = 0
         func run(_ compiled: CompiledQuery) throws -> SearchResults {
             do {
                 return try index.search(SearchRequest(
@@ -255,6 +258,8 @@ struct RequestHandler: Sendable {
             }
         }
         var results = try run(compiled)
+        matchNanoseconds += results.matchNanoseconds
+        pageNanoseconds += results.pageNanoseconds
         var hints = compiled.hints
         // Nothing as typed: a term is matched as a phrase, so words typed without spaces
         // (告诉我如何写周报) must stand together. Try the AND of its words, and say so. Exact
@@ -263,9 +268,12 @@ struct RequestHandler: Sendable {
             let loose = compiler.compile(fallback.query)
             if loose.isSearchable {
                 let found = try run(loose)
+                matchNanoseconds += found.matchNanoseconds
+                pageNanoseconds += found.pageNanoseconds
                 if found.total > 0 {
                     results = found
-                    hints.append("no exact match; showing documents with all of these words: \(fallback.words.joined(separator: " "))")
+                    let shown = fallback.words.prefix(20).joined(separator: " ") + (fallback.words.count > 20 ? " …" : "")
+                    hints.append("no exact match; showing documents with all of these words: \(shown)")
                 }
             }
         }
@@ -275,8 +283,14 @@ struct RequestHandler: Sendable {
                 SearchHitMessage(path: $0.path, title: $0.title, score: $0.score, snippet: $0.snippet,
                                  highlights: $0.highlights.map { [$0.lowerBound, $0.upperBound] }, date: $0.date)
             },
-            hints: hints)
+            hints: hints,
+            timings: params.timings == true ? SearchTimings(
+                wait: Self.milliseconds(started &- receivedAt), plan: Self.milliseconds(planned &- started),
+                match: Self.milliseconds(matchNanoseconds), page: Self.milliseconds(pageNanoseconds),
+                total: Self.milliseconds(Indexer.now() &- receivedAt)) : nil)
     }
+
+    private static func milliseconds(_ nanoseconds: UInt64) -> Double { (Double(nanoseconds) / 1e4).rounded() / 100 }
 
     private func segment(_ params: SegmentParams) throws -> SegmentResult {
         guard params.text.count <= SegmentParams.maxTextCharacters else {

@@ -31,7 +31,14 @@ public enum CharsetDecoder {
     ///   ``ExtractionError/undecodable(reason:)`` when no charset fits.
     public static func decode(_ bytes: [UInt8]) throws(ExtractionError) -> Decoded {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-            return Decoded(text: String(decoding: bytes.dropFirst(3), as: UTF8.self), encoding: "UTF-8")
+            let rest = Array(bytes.dropFirst(3))
+            if let text = String(validating: rest, as: UTF8.self) ?? mostlyUTF8(rest) { return Decoded(text: text, encoding: "UTF-8") }
+            // A UTF-8 byte order mark before text in another charset (an editor added it).
+            if !rest.contains(0), var decoded = try? decode(rest) {
+                decoded.uncertainty = "a UTF-8 byte order mark, but the text is not UTF-8; " + (decoded.uncertainty ?? "detected as \(decoded.encoding)")
+                return decoded
+            }
+            return Decoded(text: String(decoding: rest, as: UTF8.self), encoding: "UTF-8")
         }
         if bytes.starts(with: [0xFF, 0xFE]) { return try convert(bytes, from: "UTF-16LE") }
         if bytes.starts(with: [0xFE, 0xFF]) { return try convert(bytes, from: "UTF-16BE") }
@@ -44,7 +51,7 @@ public enum CharsetDecoder {
         var failures: [String] = []
         for (charset, confidence) in candidates(bytes) where confidence >= minimumConfidence {
             if charset.hasPrefix("UTF-16") || charset.hasPrefix("UTF-32") || charset == "UTF-8" { continue }
-            if isSingleByte(charset), let chinese = chineseReading(of: bytes) {
+            if isSingleByte(charset) || (charset == "Shift_JIS" && readsAsHalfwidthKatakana(bytes)), let chinese = chineseReading(of: bytes) {
                 return Decoded(text: chinese.text, encoding: chinese.encoding, uncertainty: """
                     detected as \(charset) (confidence \(confidence) of 100), but the bytes read cleanly as \(chinese.encoding) \
                     Chinese, which was chosen
@@ -75,31 +82,37 @@ public enum CharsetDecoder {
     }
 
     /// The bytes as Chinese text, when they read cleanly as GB18030 or Big5 into Han text: no
-    /// substitution, no private-use or control character, and every character that is not
-    /// ASCII a Han character or CJK punctuation, with at least one Han character. When both
-    /// charsets read so, the one whose two-byte characters fall more often in its common Han
-    /// area (GB2312's Hanzi, lead bytes B0–F7; Big5's, A4–C6 and C9–F9) wins; GB18030 on a tie.
+    /// substitution, no private-use or control character; every character that is not ASCII
+    /// a Han character or CJK punctuation; at least two Han characters side by side; and at
+    /// least 90% of the two-byte characters in the charset's common Han area (GB2312's Hanzi,
+    /// lead bytes B0–F7; Big5's, A4–C6 and C9–F9). Accented Latin-1 letters (`Müller`,
+    /// `Ação`) read as rare or lone Hanzi and fail. When both charsets read so, the one with the
+    /// larger common share wins; GB18030 on a tie.
     static func chineseReading(of bytes: [UInt8]) -> (text: String, encoding: String)? {
         guard bytes.contains(where: { $0 >= 0x80 }) else { return nil }
-        func clean(_ charset: String) -> String? {
-            guard let decoded = try? convert(bytes, from: charset, strict: true) else { return nil }
-            var han = 0
-            for s in decoded.text.unicodeScalars where !s.isASCII {
-                if s.properties.isIdeographic {
-                    han += 1
-                } else if !(0x3000...0x303F).contains(s.value) && !(0xFF00...0xFFEF).contains(s.value)
-                            && !(0x2010...0x2027).contains(s.value) && s.value != 0xB7 {
+        func clean(_ charset: String, big5: Bool) -> (text: String, share: Double)? {
+            let share = commonShare(bytes, big5: big5)
+            guard share >= 0.9, let decoded = try? convert(bytes, from: charset, strict: true) else { return nil }
+            var run = 0, longest = 0
+            for s in decoded.text.unicodeScalars {
+                if s.properties.isIdeographic && !s.isASCII {
+                    run += 1
+                    longest = max(longest, run)
+                    continue
+                }
+                run = 0
+                if !s.isASCII && !(0x3000...0x303F).contains(s.value) && !(0xFF00...0xFFEF).contains(s.value)
+                    && !(0x2010...0x2027).contains(s.value) && s.value != 0xB7 {
                     return nil
                 }
             }
-            return han > 0 ? decoded.text : nil
+            return longest >= 2 ? (decoded.text, share) : nil
         }
-        let gb = clean("GB18030"), big5 = clean("Big5")
+        let gb = clean("GB18030", big5: false), big5 = clean("Big5", big5: true)
         switch (gb, big5) {
-        case (let gb?, let big5?):
-            return commonShare(bytes, big5: true) > commonShare(bytes, big5: false) ? (big5, "Big5") : (gb, "GB18030")
-        case (let gb?, nil): return (gb, "GB18030")
-        case (nil, let big5?): return (big5, "Big5")
+        case (let gb?, let big5?): return big5.share > gb.share ? (big5.text, "Big5") : (gb.text, "GB18030")
+        case (let gb?, nil): return (gb.text, "GB18030")
+        case (nil, let big5?): return (big5.text, "Big5")
         case (nil, nil): return nil
         }
     }
@@ -112,7 +125,7 @@ public enum CharsetDecoder {
             let lead = bytes[k]
             guard lead >= 0x81, k + 1 < bytes.count else { k += 1; continue }
             let trail = bytes[k + 1]
-            if !big5, (0x30...0x39).contains(trail) { k += 4; pairs += 1; continue }  // a GB18030 four-byte character
+            if !big5, (0x30...0x39).contains(trail) { k += 4; continue }  // a GB18030 four-byte character: not counted
             pairs += 1
             if big5 {
                 if ((0xA4...0xC6).contains(lead) || (0xC9...0xF9).contains(lead)) && ((0x40...0x7E).contains(trail) || (0xA1...0xFE).contains(trail)) { common += 1 }
@@ -124,29 +137,42 @@ public enum CharsetDecoder {
         return pairs == 0 ? 0 : Double(common) / Double(pairs)
     }
 
-    /// UTF-8 with a few damaged bytes (a truncated last character, one stray byte): the valid
-    /// text with the invalid bytes dropped, when at most 1 byte in 1,000 is invalid and the
-    /// text has multi-byte characters. Charset detection would otherwise pick a single-byte
-    /// charset and turn the whole file into mojibake.
+    /// UTF-8 with a few damaged sequences (a truncated last character, a stray byte, an overlong
+    /// or surrogate sequence): the valid text with the invalid bytes dropped, when the text has
+    /// multi-byte characters, at least twice as many as damaged sequences, and at most one
+    /// damaged sequence per 1,000 bytes (three at least; a truncated last character is not
+    /// counted).
+    /// Charset detection would otherwise pick a single-byte charset and turn the whole file
+    /// into mojibake.
     static func mostlyUTF8(_ bytes: [UInt8]) -> String? {
         var scalars = String.UnicodeScalarView()
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
-        var invalid = 0, multibyte = 0
+        var invalid = 0, multibyte = 0, consumed = 0
+        let allowed = max(3, bytes.count / 1000)
         loop: while true {
             switch parser.parseScalar(from: &iterator) {
             case .valid(let encoded):
                 if encoded.count > 1 { multibyte += 1 }
+                consumed += encoded.count
                 scalars.append(Unicode.UTF8.decode(encoded))
             case .error(let length):
-                invalid += length
-                if invalid * 1000 > bytes.count + 1000 { return nil }
+                consumed += length
+                if consumed < bytes.count { invalid += 1 }  // not a last character cut short
+                if invalid > allowed { return nil }
             case .emptyInput:
                 break loop
             }
         }
-        guard multibyte > 0, invalid * 1000 <= max(bytes.count, 1000) else { return nil }
+        guard multibyte > 0, multibyte >= 2 * invalid, invalid <= allowed else { return nil }
         return String(scalars)
+    }
+
+    /// True when `bytes` read as Shift_JIS give half-width katakana (U+FF61–U+FF9F), which
+    /// Japanese text today rarely uses but GBK's Hanzi bytes produce.
+    static func readsAsHalfwidthKatakana(_ bytes: [UInt8]) -> Bool {
+        guard let decoded = try? convert(bytes, from: "Shift_JIS") else { return false }
+        return decoded.text.unicodeScalars.contains { (0xFF61...0xFF9F).contains($0.value) }
     }
 
     /// ucsdet's candidates, best first, with their confidence 0–100.

@@ -70,7 +70,7 @@ public struct Extractor: Sendable {
             bodyText = block + "\n\n" + bodyText
         }
         bodyText = bodyText.trimmingBlankLines()
-        let title = Self.oneLine(metadata.title ?? fallbackTitle ?? stem)
+        let title = Self.cutTitle(Self.oneLine(metadata.title ?? fallbackTitle ?? stem))
         var document = Document(title: title.isEmpty ? stem : title, body: bodyText, format: format,
                                 encoding: encoding, metadata: metadata, warnings: warnings, links: links)
         document.encodingUncertainty = decoded.uncertainty
@@ -113,14 +113,13 @@ public struct Extractor: Sendable {
         return String(fileName[..<dot])
     }
 
-    /// Titles taken from a document's first line are at most this many user-perceived
-    /// characters (grapheme clusters), plus `…` when the line is longer.
-    public static let maxFirstLineTitleCharacters = 120
+    /// Titles are at most this many user-perceived characters (grapheme clusters) and
+    /// ``maxTitleBytes`` UTF-8 bytes, plus `…` when cut.
+    public static let maxTitleCharacters = 120
+    public static let maxTitleBytes = 4096
 
     /// The first non-blank line, trimmed (ideographic spaces included): the title of a text
-    /// without one. A line longer than ``maxFirstLineTitleCharacters`` is cut at a grapheme
-    /// cluster boundary near that length (after a space or punctuation within the last 20
-    /// characters, when there is one), and `…` is added. Only the start of a long line is read.
+    /// without one (``cutTitle(_:)`` bounds it). Lines are found lazily.
     static func firstLine(_ text: Substring) -> String? {
         // Line by line, lazily: a text of millions of blank lines must not become an array.
         var rest = text
@@ -129,21 +128,47 @@ public struct Extractor: Sendable {
             let line = rest[..<end]
             rest = end < rest.endIndex ? rest[rest.index(after: end)...] : rest[end...]
             guard let start = line.firstIndex(where: { !isTitleSpace($0) }) else { continue }
-            var count = 0
-            var cut: (index: String.Index, count: Int)?  // after the last space or punctuation
-            var i = start
-            while i < line.endIndex, count < maxFirstLineTitleCharacters {
-                let c = line[i]
-                i = line.index(after: i)
-                count += 1
-                if isTitleSpace(c) || c.isPunctuation { cut = (i, count) }
-            }
-            let whole = i == line.endIndex || line[i...].allSatisfy(isTitleSpace)
-            let stop = whole ? i : cut.flatMap { $0.count > maxFirstLineTitleCharacters - 20 ? $0.index : nil } ?? i
-            let title = line[start..<stop].trimmingCharacters(in: .whitespacesAndIdeographicSpace)
-            return whole ? title : title + "…"
+            // Only the start of a long line can be in the title: the rest is not copied (one
+            // character more than a title holds, so that cutTitle sees the line goes on).
+            var head = line[start...].prefix(maxTitleCharacters + 1)
+            while let last = head.last, isTitleSpace(last) { head = head.dropLast() }
+            return String(head)
         }
         return nil
+    }
+
+    /// `title` cut to at most ``maxTitleCharacters`` grapheme clusters, at a cluster boundary
+    /// near that length (after a space or punctuation within the last 20 characters, when
+    /// there is one), and to ``maxTitleBytes`` bytes, with `…` when anything was cut.
+    static func cutTitle(_ title: String) -> String {
+        var count = 0
+        var cut: (index: String.Index, count: Int)?  // after the last space or punctuation
+        var i = title.startIndex
+        while i < title.endIndex, count < maxTitleCharacters {
+            let c = title[i]
+            i = title.index(after: i)
+            count += 1
+            if isTitleSpace(c) || c.isPunctuation { cut = (i, count) }
+        }
+        let whole = i == title.endIndex
+        var stop = whole ? i : cut.flatMap { $0.count > maxTitleCharacters - 20 ? $0.index : nil } ?? i
+        if whole && title.utf8.count <= maxTitleBytes { return title }
+        if title.utf8.distance(from: title.startIndex, to: stop) > maxTitleBytes {
+            // Too many bytes: the last cluster boundary within them, or, when the first cluster
+            // alone is larger (thousands of combining marks), a scalar boundary.
+            let limit = title.utf8.index(title.startIndex, offsetBy: maxTitleBytes)
+            var k = title.startIndex
+            while k < stop, title.index(after: k) <= limit { k = title.index(after: k) }
+            if k == title.startIndex {
+                k = limit
+                while k > title.startIndex, title.unicodeScalars.index(k, offsetBy: 0, limitedBy: title.endIndex) == nil
+                        || String.Index(k, within: title.unicodeScalars) == nil {
+                    k = title.utf8.index(before: k)
+                }
+            }
+            stop = k
+        }
+        return String(title.unicodeScalars[..<stop]).trimmingCharacters(in: .whitespacesAndIdeographicSpace) + "…"
     }
 
     private static func isTitleSpace(_ c: Character) -> Bool { c.isWhitespace || c == "\u{3000}" }

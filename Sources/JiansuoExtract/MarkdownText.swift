@@ -59,6 +59,8 @@ public struct MarkdownText: Sendable, Equatable {
                 }
             }
             let quoted = line.startIndex != trimmed.startIndex
+            // Indented four columns or more: code, or a continuation best kept as written.
+            let indented = raw.prefix(4).allSatisfy { $0 == " " } && raw.count >= 4 || raw.first == "\t"
             var item = false
             if let c = line.first, c == "-" || c == "*" || c == "+", line.dropFirst().first == " " { line = line.dropFirst(2); item = true }
             let digits = line.prefix(while: { $0.isASCII && $0.properties.numericType == .decimal }).count
@@ -71,13 +73,13 @@ public struct MarkdownText: Sendable, Equatable {
             // the end) between East Asian wide characters is removed (CSS Text 3, see SegmentBreak).
             let hardBreak = (n > 0 && (source[n - 1].reversed().prefix(2).allSatisfy { $0 == " " } && source[n - 1].count >= 2))
                 || (n > 0 && source[n - 1].last == "\\")
-            if wasContinuable == quoted, !item, !hardBreak, !text.isEmpty,
+            if wasContinuable == quoted, !item, !hardBreak, !indented, !text.isEmpty,
                let last = lines.last?.unicodeScalars.last, let first = text.unicodeScalars.first, SegmentBreak.isRemovable(last, first) {
                 lines[lines.count - 1].append(text)  // in place: a paragraph of many lines stays linear
             } else {
                 lines.append(text)
             }
-            continuable = text.isEmpty ? nil : quoted
+            continuable = text.isEmpty || indented ? nil : quoted
         }
         body = lines.joined(separator: "\n")
         firstHeading = heading

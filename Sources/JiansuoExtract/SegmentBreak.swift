@@ -46,7 +46,9 @@ enum SegmentBreak {
     /// Plain text hard-wrapped at a fixed width, with the breaks the wrapping made between
     /// two East Asian wide characters removed. The text is taken as wrapped at `W` display
     /// columns (a wide character counts 2) when at least 3 lines, and at least half of the lines
-    /// longer than 10 columns, end within 4 columns of the longest line `W` (20 columns or more).
+    /// longer than 10 columns, end within 4 columns of the longest line `W` (40 columns or more),
+    /// and most of those full lines do not end in punctuation (verse, whose lines are sentences,
+    /// does).
     /// A line that long followed by a line that does not start with indentation continues
     /// the paragraph: the break between them goes when both sides are wide characters. Other
     /// breaks, and every text that is not wrapped this way, are kept as they are. Linear.
@@ -58,14 +60,21 @@ enum SegmentBreak {
             if s == "\n" { widths.append(width); width = 0 } else { width += columns(s) }
         }
         widths.append(width)
-        guard let longest = widths.max(), longest >= 20 else { return text }
+        guard let longest = widths.max(), longest >= 40 else { return text }
         let full = widths.filter { $0 >= longest - 4 }.count
         let long = widths.filter { $0 > 10 }.count
         guard full >= 3, 2 * full >= long else { return text }
         let scalars = Array(text.unicodeScalars)
+        // Full lines that end in punctuation: verse, or lines that are sentences.
+        var line = 0, punctuated = 0
+        for (k, s) in scalars.enumerated() where s == "\n" {
+            if widths[line] >= longest - 4, k > 0, isPunctuation(scalars[k - 1]) { punctuated += 1 }
+            line += 1
+        }
+        guard 2 * punctuated < full else { return text }
         var out = String.UnicodeScalarView()
         out.reserveCapacity(scalars.count)
-        var line = 0
+        line = 0
         for (k, s) in scalars.enumerated() {
             guard s == "\n" else { out.append(s); continue }
             defer { line += 1 }
@@ -77,6 +86,14 @@ enum SegmentBreak {
             out.append(s)
         }
         return String(out)
+    }
+
+    private static func isPunctuation(_ s: Unicode.Scalar) -> Bool {
+        switch s.properties.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+             .finalPunctuation, .otherPunctuation: true
+        default: false
+        }
     }
 
     /// Display columns of a scalar for wrap detection: 2 for the wide ranges (CJK, kana,

@@ -224,6 +224,10 @@ public struct SearchHit: Sendable, Equatable {
 public struct SearchResults: Sendable, Equatable {
     public var total: Int
     public var hits: [SearchHit]
+    /// Time spent matching, ranking and keeping the top k, and on the page (rows, highlights,
+    /// snippets), in nanoseconds.
+    public var matchNanoseconds: UInt64 = 0
+    public var pageNanoseconds: UInt64 = 0
 }
 
 /// A file that could not be indexed.

@@ -555,6 +555,7 @@ public final class SearchIndex: Sendable {
                 let exact: Set<Int64> = try request.titleKey.map {
                     Set(try Int64.fetchAll(db, sql: "SELECT id FROM documents WHERE title_key = ?", arguments: [$0]))
                 } ?? []
+                let matchStart = DispatchTime.now().uptimeNanoseconds
                 let wanted = request.offset + request.limit
                 var top = TopHits(capacity: wanted, order: request.order)
                 var total = 0
@@ -587,6 +588,7 @@ public final class SearchIndex: Sendable {
                     }
                 }
                 let page = top.sorted().dropFirst(request.offset)
+                let pageStart = DispatchTime.now().uptimeNanoseconds
                 // Large bodies (stored with positions) among the page's hits, in one lookup.
                 let large = request.snippets && !page.isEmpty
                     ? Set(try Int64.fetchAll(db, sql: "SELECT id FROM document_positions WHERE id IN (\(page.map { String($0.id) }.joined(separator: ",")))"))
@@ -597,7 +599,8 @@ public final class SearchIndex: Sendable {
                                         terms: request.highlightTerms,
                                         expired: { deadline.map { cindex_deadline_expired($0) != 0 } ?? false })
                 }
-                return SearchResults(total: total, hits: hits)
+                return SearchResults(total: total, hits: hits, matchNanoseconds: pageStart - matchStart,
+                                     pageNanoseconds: DispatchTime.now().uptimeNanoseconds - pageStart)
             }
         } catch let error as DatabaseError {
             if error.resultCode == .SQLITE_INTERRUPT, timedOut, let ms = request.timeBudgetMilliseconds {
@@ -659,7 +662,9 @@ public final class SearchIndex: Sendable {
     private func hit(_ db: Database, _ hit: RankedHit, large: Bool, match: String, layout: String, snippets: Bool, terms: [HighlightTerm],
                      expired: () -> Bool) throws -> SearchHit {
         let score = hit.rank >= Self.titleGroup ? hit.rank - Self.titleGroup : hit.rank
-        if snippets, !terms.isEmpty, large,
+        // A prefix term would make `jiansuo_first`'s one-row query expand the prefix over the
+        // whole index again: such a body takes the chunk-scanning path below.
+        if snippets, !terms.isEmpty, large, !terms.contains(where: \.prefix),
            let positions = try Data.fetchOne(db, sql: "SELECT positions FROM document_positions WHERE id = ?", arguments: [hit.id]),
            let first = try Int64.fetchOne(db, sql: "SELECT jiansuo_first(fts, ?) FROM fts WHERE fts MATCH ? AND rowid = ?",
                                           arguments: [layout, match, hit.id]),
@@ -670,7 +675,8 @@ public final class SearchIndex: Sendable {
             // title matched), the opening, with nothing to scan for.
             guard first >= 0 else {
                 let opening = try Self.textRange(db, id: hit.id, from: 0, limit: Self.snippetChunkBytes)
-                let (snippet, highlights) = Self.parseSnippet(SnippetWindow.crop(opening, cutAfter: true))
+                let (snippet, highlights) = Self.parseSnippet(SnippetWindow.crop(String(Self.afterTitleLine(opening, title: row[1] ?? "")),
+                                                                                 cutAfter: true))
                 return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights, date: row[2])
             }
             let stride = Self.stride(of: first, in: positions)
@@ -688,8 +694,8 @@ public final class SearchIndex: Sendable {
             if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT path, title, jiansuo_text(body, ?), date_key FROM documents WHERE id = ?"),
                                           arguments: [Self.snippetScanBytes + Self.snippetChunkBytes + 1024, hit.id]) {
                 let body: String = row[2] ?? ""
-                let (snippet, highlights) = Self.parseSnippet(try snippet(of: Self.afterTitleLine(body, title: row[1] ?? ""), terms: terms,
-                                                                          expired: expired))
+                let (snippet, highlights) = Self.parseSnippet(try snippet(of: Self.afterTitleLine(body, title: row[1] ?? "", whole: true),
+                                                                          terms: terms, expired: expired))
                 return SearchHit(path: row[0], title: row[1], score: score, snippet: snippet, highlights: highlights, date: row[3])
             }
         } else if snippets {
@@ -795,16 +801,18 @@ public final class SearchIndex: Sendable {
     }
 
     /// `body` after its first line when that line is the title (a plain text's title is its first
-    /// line; a long one is cut with `…`), so that a snippet does not repeat the title; the whole
-    /// body when nothing follows the title line.
-    static func afterTitleLine(_ body: String, title: String) -> Substring {
+    /// line), so that a snippet does not repeat the title; the whole body when nothing follows
+    /// the title line. `whole`: only a line that is the whole title (a snippet with matches
+    /// must keep a long first line, cut for the title, where its match may be); else also a
+    /// line that a title cut with `…` starts.
+    static func afterTitleLine(_ body: String, title: String, whole: Bool = false) -> Substring {
         guard !title.isEmpty else { return body[...] }
         var rest = body[...]
         while let first = rest.first, first.isWhitespace { rest = rest.dropFirst() }
         let lineEnd = rest.firstIndex(of: "\n") ?? rest.endIndex
         let line = rest[..<lineEnd].trimmingCharacters(in: .whitespaces)
         let cut = title.hasSuffix("…") ? String(title.dropLast()) : nil
-        guard line == title || (cut.map { !$0.isEmpty && line.hasPrefix($0) } ?? false) else { return body[...] }
+        guard line == title || (!whole && cut.map { !$0.isEmpty && line.hasPrefix($0) } ?? false) else { return body[...] }
         let after = rest[lineEnd...].drop { $0.isWhitespace }
         return after.isEmpty ? body[...] : after
     }

@@ -87,16 +87,20 @@ public struct SearchParams: Codable, Sendable, Equatable {
 
     /// Order of hits; default ``HitOrder/relevance``.
     public var sort: HitOrder?
+    /// Whether the result says where the daemon's time went (``SearchTimings``); default false.
+    public var timings: Bool?
 
-    public init(query: String, limit: Int? = nil, offset: Int? = nil, snippets: Bool? = nil, sort: HitOrder? = nil) {
+    public init(query: String, limit: Int? = nil, offset: Int? = nil, snippets: Bool? = nil, sort: HitOrder? = nil,
+                timings: Bool? = nil) {
         self.query = query
         self.limit = limit
         self.offset = offset
         self.snippets = snippets
         self.sort = sort
+        self.timings = timings
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case query, limit, offset, snippets, sort }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case query, limit, offset, snippets, sort, timings }
 
     public init(from decoder: any Decoder) throws {
         try StrictKeys.check(decoder, CodingKeys.allCases.map(\.rawValue))
@@ -112,6 +116,7 @@ public struct SearchParams: Codable, Sendable, Equatable {
         }
         snippets = try c.decodeIfPresent(Bool.self, forKey: .snippets)
         sort = try c.decodeIfPresent(HitOrder.self, forKey: .sort)
+        timings = try c.decodeIfPresent(Bool.self, forKey: .timings)
     }
 }
 

@@ -38,11 +38,38 @@ public struct SearchResult: Codable, Sendable, Equatable {
     public var hits: [SearchHitMessage]
     /// Notes about parts of the query that were ignored or reinterpreted.
     public var hints: [String]
+    /// Where the daemon's time went, when the request asked (`timings: true`).
+    public var timings: SearchTimings?
 
-    public init(total: Int, hits: [SearchHitMessage], hints: [String]) {
+    public init(total: Int, hits: [SearchHitMessage], hints: [String], timings: SearchTimings? = nil) {
         self.total = total
         self.hits = hits
         self.hints = hints
+        self.timings = timings
+    }
+}
+
+/// Where a search's time went in the daemon, in milliseconds. What a client measures beyond
+/// `total` is the socket and JSON.
+public struct SearchTimings: Codable, Sendable, Equatable {
+    /// From the request's arrival until a request thread started it (waiting in its lane).
+    public var wait: Double
+    /// Parsing, compiling to FTS5, and the cost estimate.
+    public var plan: Double
+    /// FTS5 matching, `jiansuo_rank` for every match, and the bounded top-k (the words
+    /// fallback's run included, when it ran).
+    public var match: Double
+    /// The page: its rows, highlights and snippets.
+    public var page: Double
+    /// From arrival until the result was built (before it is encoded as JSON).
+    public var total: Double
+
+    public init(wait: Double, plan: Double, match: Double, page: Double, total: Double) {
+        self.wait = wait
+        self.plan = plan
+        self.match = match
+        self.page = page
+        self.total = total
     }
 }
 

@@ -137,6 +137,9 @@ struct Search: ParsableCommand {
     @Flag(name: [.customShort("0"), .long], help: "With -l, end each path with a NUL byte instead of a newline (for xargs -0).")
     var null = false
 
+    @Flag(help: "Print where the time went (daemon: wait, plan, match, page; then socket and JSON) to standard error.")
+    var timings = false
+
     func validate() throws {
         guard (1...SearchParams.maxLimit).contains(limit) else {
             throw ValidationError("--limit must be between 1 and \(SearchParams.maxLimit)")
@@ -152,8 +155,16 @@ struct Search: ParsableCommand {
 
     func run() throws {
         let params = SearchParams(query: query.joined(separator: " "), limit: limit, offset: offset,
-                                  snippets: filesWithMatches ? false : nil, sort: sort == .relevance ? nil : sort)
+                                  snippets: filesWithMatches ? false : nil, sort: sort == .relevance ? nil : sort,
+                                  timings: timings ? true : nil)
+        let sent = Date()
         let result = try call(connection, .search(params), SearchResult.self)
+        if let t = result.timings {
+            let wall = Date().timeIntervalSince(sent) * 1000
+            func f(_ x: Double) -> String { "\((x * 100).rounded() / 100)" }
+            writeStandardError(("timings (ms): wait \(f(t.wait)), plan \(f(t.plan)), match \(f(t.match)), page \(f(t.page)), " +
+                                "daemon \(f(t.total)); socket and JSON \(f(max(0, wall - t.total))); request \(f(wall))\n").utf8)
+        }
         if filesWithMatches {
             // The exact bytes, also for names that are not valid UTF-8.
             for hit in result.hits { writeStandardOutput(RawPath.bytes(of: hit.path) + [null ? 0 : 0x0A]) }

@@ -254,11 +254,29 @@ import Testing
         #expect(show.stdout.contains("title:      Note: 设置起始地址和长度") && show.stdout.contains("GB18030 (uncertain:"), "\(show.stdout)")
         #expect(try d.status()["uncertainEncodings"] as? Int == 1)
         #expect(try d.cli(["status"]).stdout.contains("uncertain encodings: 1 documents"))
-        // A first line over 120 characters is the title, cut with …; the snippet does not repeat it.
+        // A first line over 120 characters is the title, cut with …; the snippet shows the match
+        // after it, from the start of its line.
         let long = try d.cli(["search", "正文从这里", "--json"]).json()
         let longHit = (long["hits"] as? [[String: Any]])?.first
         #expect(longHit?["title"] as? String == String(longLine.prefix(120)) + "…")
-        #expect((longHit?["snippet"] as? String)?.hasPrefix("正文从这里开始") == true, "\(String(describing: longHit))")
+        let snippet = longHit?["snippet"] as? String ?? ""
+        #expect(snippet.contains("正文从这里开始") && !snippet.contains("很长的第一行"), "\(snippet)")
+        #expect(d.stop() == 0)
+    }
+
+    /// Where a search's time went: the daemon's parts on request, and the CLI's summary.
+    @Test func searchTimingsSayWhereTheTimeWent() throws {
+        let d = try DaemonFixture()
+        try d.write("a.txt", "标题\n\n知识产权质押融资。")
+        try d.start()
+        try d.waitUntilIndexed(documents: 1)
+        let json = try d.cli(["search", "知识产权", "--json", "--timings"])
+        let timings = try #require(try json.json()["timings"] as? [String: Double], "\(json.stdout)")
+        #expect(Set(timings.keys) == ["wait", "plan", "match", "page", "total"])
+        #expect(timings.values.allSatisfy { $0 >= 0 } && timings["total"]! >= timings["match"]!)
+        #expect(json.stderr.contains("timings (ms): wait ") && json.stderr.contains("socket and JSON"))
+        // Not asked: not sent.
+        #expect(try d.cli(["search", "知识产权", "--json"]).json()["timings"] == nil)
         #expect(d.stop() == 0)
     }
 

@@ -65,4 +65,39 @@ import Testing
         #expect(decoded.encoding == "GB18030")
         #expect(decoded.uncertainty == nil)
     }
+
+    /// Latin-1 words with accented letters read as rare or lone Hanzi in GB18030: they stay Latin.
+    @Test(arguments: ["Müller Straße\n", "Zürich", "Grüße aus München", "Ação e informação", "São Paulo", "Señor Köln", "naïve"])
+    func latinTextIsNotTakenForChinese(_ text: String) throws {
+        let latin = text.unicodeScalars.map { UInt8($0.value) }
+        let decoded = try CharsetDecoder.decode(latin)
+        #expect(decoded.text == text, "\(decoded.encoding)")
+    }
+
+    /// Chinese UTF-8 damaged a little, in a small file: still UTF-8, not windows-1252 mojibake.
+    @Test func slightlyDamagedSmallUTF8StaysUTF8() throws {
+        let text = String(repeating: "中文内容截断测试", count: 10)
+        let utf8 = Array(text.utf8)
+        for damaged in [Array(utf8.dropLast()), Array(utf8.dropLast(2)),
+                        Array(utf8.prefix(30)) + [0xC0, 0xAF] + Array(utf8.dropFirst(30)),       // an overlong sequence
+                        Array(utf8.prefix(30)) + [0xED, 0xA0, 0x80] + Array(utf8.dropFirst(30))] {  // a surrogate
+            let decoded = try CharsetDecoder.decode(damaged)
+            #expect(decoded.encoding == "UTF-8")
+            #expect(decoded.text.hasPrefix("中文内容截断测试中文"))
+        }
+    }
+
+    @Test func aUTF8ByteOrderMarkBeforeGBKIsNotBelieved() throws {
+        let decoded = try CharsetDecoder.decode([0xEF, 0xBB, 0xBF] + Self.gbkNote)
+        #expect(decoded.encoding == "GB18030")
+        #expect(decoded.text.hasPrefix("Note: 设置起始地址和长度"))
+        #expect(decoded.uncertainty != nil)
+    }
+
+    @Test func longMostlyASCIIGBKIsNotShiftJIS() throws {
+        // 中文 in GBK reads as half-width katakana in Shift_JIS.
+        let bytes = Array(String(repeating: "A", count: 5000).utf8) + [0x20, 0xD6, 0xD0, 0xCE, 0xC4, 0x20]
+        let decoded = try CharsetDecoder.decode(bytes)
+        #expect(decoded.text.hasSuffix(" 中文 "), "\(decoded.encoding)")
+    }
 }

@@ -62,6 +62,9 @@ import Testing
         #expect(body.contains("引用第一行接着"))        // a block quote's lines are
         #expect(body.contains("代码\n块"))              // code is kept as it is
         #expect(body.hasPrefix("标题\n在下个"))          // a heading is not joined to the paragraph
+        // An indented code block keeps its lines.
+        let code = try extract("说明：\n\n    缩进代码甲\n    缩进代码乙\n", "b.md").body
+        #expect(code.contains("缩进代码甲\n"), "\(code)")
     }
 
     @Test func hardWrappedPlainText() throws {
@@ -78,6 +81,7 @@ import Testing
 
     @Test(arguments: [
         "床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。",                // short lines: a poem, not wrapped text
+        String(repeating: "我在这里写下了一行二十个字的现代诗句子啊。\n", count: 40),  // equal long lines that end in punctuation: verse
         "第一行是一个比较长的句子，写了很多内容在这里\n短行\n另一行的长度完全不一样的句子，差别很大很大很大很大很大\n",  // ragged lines
     ])
     func unwrappedTextIsLeftAlone(_ text: String) throws {

@@ -44,4 +44,17 @@ import Testing
         #expect(try title(String(repeating: "字", count: 120)) == String(repeating: "字", count: 120))
         #expect(try title("   \n\t\n", "空白.txt") == "空白")
     }
+
+    @Test func everyTitleIsBounded() throws {
+        // A <title>, a heading and a front matter title of any length; a first line that is one
+        // character with 500,000 combining marks.
+        let long = String(repeating: "很长的标题", count: 300_000)
+        for (text, name) in [("<html><head><title>\(long)</title></head><body><p>正文</p></body></html>", "a.html"),
+                             ("# \(long)\n\n正文", "b.md"),
+                             ("---\ntitle: \(String(repeating: "长", count: 300))\n---\n正文", "c.md"),
+                             ("a" + String(repeating: "\u{301}", count: 500_000) + "\n正文", "d.txt")] {
+            let t = try title(text, name)
+            #expect(t.count <= 121 && t.utf8.count <= Extractor.maxTitleBytes + 3 && t.hasSuffix("…"), "\(name): \(t.utf8.count) bytes")
+        }
+    }
 }

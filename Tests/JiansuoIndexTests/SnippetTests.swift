@@ -99,6 +99,26 @@ import Testing
         expectGraphemeAligned(found.snippet, in: body)
     }
 
+    @Test func aMatchInsideALongFirstLineIsShown() throws {
+        // The title is the line's first 120 characters; the match is far beyond them.
+        let line = String(repeating: "开头的文字", count: 400) + "独特标记词" + String(repeating: "后面的文字", count: 400)
+        let found = try hit(try index([("/d.txt", String(line.prefix(120)) + "…", line + "\n\n第二段")]), "独特标记词")
+        #expect(marked(found) == ["独特标记词"], "\(found.snippet)")
+    }
+
+    @Test func aDigitPrefixInALargeBodyIsHighlighted() throws {
+        let filler = String(repeating: "这是一段无关的文字。\n", count: 30_000)  // over 256 KiB: stored in blocks
+        let found = try hit(try index([("/big.txt", "大", filler + "编号20200101的记录" + filler)]), "2020")
+        #expect(marked(found) == ["2020"], "\(found.snippet)")
+    }
+
+    @Test func digitPrefixesMarkWholeNumbersWrittenOtherwise() throws {
+        for (body, shown) in [("编号２０２００１０１的记录", "２０２００１０１"), ("编号9\u{308}8765的记录", "9\u{308}8765")] {
+            let found = try hit(try index([("/d.txt", "标题", body)]), body.hasPrefix("编号２") ? "2020" : "9")
+            #expect(marked(found) == [shown])
+        }
+    }
+
     @Test func theSnippetDoesNotRepeatTheTitleLine() throws {
         let body = "北京市知识产权保险试点\n\n两年来，知识产权保险试点惠及三百多家企业。"
         let idx = try index([("/a.txt", "北京市知识产权保险试点", body)])
