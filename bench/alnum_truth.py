@@ -9,7 +9,7 @@ bench/recall.py uses this for three query kinds it generates itself from the ext
                 `LibreOffice`, `phone` of `iPhone15`, `httprequest` of `XMLHttpRequest`), a digit
                 part after letters (`15` of `iPhone15`). Letter queries >= 3 chars, digits >= 2.
   digit-prefix  the first 4-6 digits of a digit part of >= 6 digits (`2020` of `20200101`); one
-                query in three is letters + digit prefix instead (`abc20` of `abc2020`).
+                query in three is letters + a digit prefix of >= 3 digits (`abc202` of `abc2020`).
   alnum-whole   a whole run of >= 2 parts, lower-cased (`iphone15pro` of `iPhone15Pro`).
 
 Queries are made only from ASCII runs; the ground truth checks every run of every document,
@@ -137,6 +137,10 @@ def listed_tokens(pieces):
     return [(i, "".join(pieces[i:j])) for i in range(m) for j in range(i + 1, m + 1) if (i, j) != (0, m)]
 
 
+# A query's last digits find longer numbers only from this many digits on (QueryCompiler).
+MIN_PREFIX_DIGITS = 3
+
+
 def query_parts(q):
     """A query (one lower-case ASCII run) cut at letter/digit changes."""
     if not QUERY.fullmatch(q):
@@ -149,7 +153,7 @@ def _first_ok(q, part):
 
 
 def _last_ok(q, part):
-    return _first_ok(q, part) or (part.digits and q.isdigit() and part.folded.startswith(q))
+    return _first_ok(q, part) or (part.digits and q.isdigit() and len(q) >= MIN_PREFIX_DIGITS and part.folded.startswith(q))
 
 
 def run_matches(parts, qparts):
@@ -217,8 +221,8 @@ class Corpus:
 
     def candidates(self, qparts):
         """Documents that may match: Q_1, Q_n and the middle parts joined occur in the casefold.
-        (Not `q in text`: a colocated token stands at its part's position, so `abc20` matches
-        `AbcDef2020` and `xmlhttp2` matches `XMLHttpRequest2` with no `abc20` or `xmlhttp2` in the text.)"""
+        (Not `q in text`: a colocated token stands at its part's position, so `abc202` matches
+        `AbcDef2020` and `xmlhttp2` matches `XMLHttpRequest2` with no `abc202` or `xmlhttp2` in the text.)"""
         needles = {qparts[0], qparts[-1], "".join(qparts[1:-1])} - {""}
         needles = sorted(needles, key=len, reverse=True)
         return [d for d, f in enumerate(self.folded) if all(n in f for n in needles)]
@@ -263,7 +267,7 @@ def matches(text, q):
     - The query q is cut into parts Q_1..Q_n the same way (letter/digit changes only). q matches
       iff some run has consecutive parts P_a..P_b (n = b-a+1) where: each middle Q equals its P
       whole; Q_1 equals P_a or one of P_a's listed tokens; Q_n equals P_b, or one of P_b's listed
-      tokens, or (Q_n digits, P_b a digit part) a prefix of P_b. For n = 1 both rules apply to
+      tokens, or (Q_n of at least 3 digits, P_b a digit part) a prefix of P_b. For n = 1 both rules apply to
       the one part. A listed token stands at its part's position: after Q_1 = `xmlhttp` of
       `XMLHttpRequest2`, Q_2 must be the next part, `2`.
     """
@@ -290,7 +294,7 @@ def candidate_pools(corpus):
                     add("digit-prefix", part.folded[:length], doc)          # 2020 of 20200101
                 previous = parts[k - 1] if k > 0 else None
                 if previous and len(previous.text) >= 2:
-                    for length in range(2, min(6, len(part.text) - 1) + 1):  # abc20 of abc2020
+                    for length in range(MIN_PREFIX_DIGITS, min(6, len(part.text) - 1) + 1):  # abc202 of abc2020
                         add("digit-prefix+letters", previous.folded + part.folded[:length], doc)
                 continue
             if len(parts) > 1 and len(part.text) >= 3:
@@ -362,7 +366,8 @@ def _selftest():
         ("购买了iPhone15Pro手机", "iphone15pro", True),
         ("购买了iPhone15Pro手机", "hone", False),
         ("购买了iPhone15Pro手机", "i", True),          # a piece of iPhone (m = 2)
-        ("购买了iPhone15Pro手机", "iphone1", True),     # a digit prefix may end the query
+        ("购买了iPhone15Pro手机", "iphone1", False),    # a digit prefix needs 3 digits
+        ("购买了iPhone1500Pro手机", "iphone150", True),  # 3 digits start 1500
         ("购买了iPhone15Pro手机", "1pro", False),       # ... but never starts one
         ("购买了iPhone15Pro手机", "iphone15p", False),  # a letter part is never a prefix
         ("ubuntu9.04", "ubuntu", True),
@@ -376,7 +381,7 @@ def _selftest():
         ("XMLHttpRequest", "xmlrequest", False),
         ("XMLHttpRequest", "ttp", False),
         ("XMLHttpRequest2", "xmlhttp2", True),          # a colocated token stands at its part
-        ("AbcDef2020", "abc20", True),
+        ("AbcDef2020", "abc202", True),
         ("AbcDef2020", "def2020", True),
         ("AbcDef2020", "abcdef", True),
         ("HTMLParser", "parser", True),
@@ -384,14 +389,15 @@ def _selftest():
         ("HTMLParser", "html", True),
         ("20201abc", "2020abc", False),
         ("20201abc", "2020", True),
-        ("abc123", "abc12", True),
+        ("abc123", "abc12", False),                      # fewer than 3 digits: a whole number
+        ("abc1234", "abc123", True),
         ("abc123", "ab", False),
         ("abc123 xyz", "abc123xyz", False),             # two runs
         ("LibreOffice帮助", "office", True),
         ("LibreOffice帮助", "libre", True),
         ("LibreOffice帮助", "ffice", False),
         ("ＡＢＣ１２３", "abc", True),                  # NFKC: full-width to ASCII
-        ("ＡＢＣ１２３", "abc12", True),
+        ("ＡＢＣ１２３４", "abc123", True),
         ("café2020", "2020", True),                     # non-ASCII runs count too
         ("café2020", "caf", False),
         ("Straße2020", "2020", False),                  # ß casefolds to two chars: run skipped

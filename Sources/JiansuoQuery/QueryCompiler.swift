@@ -246,9 +246,11 @@ public struct QueryCompiler {
             return nil
         }
         // A term that ends in digits finds them where they start a longer number too (`2020`
-        // finds `20200101`): its last token is a prefix, and the exact term ranks first.
+        // finds `20200101`): its last token is a prefix, and the exact term ranks first. Only
+        // from ``minimumPrefixDigits`` digits on: `第1章` must not find `第12章`, and a prefix of
+        // one or two digits expands to a large share of all the numbers in the index.
         let tokens = queryTokens(text)
-        let digitPrefix = !prefix && (tokens.last.map(Self.isDigits) ?? false)
+        let digitPrefix = !prefix && (tokens.last.map { Self.isDigits($0) && $0.unicodeScalars.count >= Self.minimumPrefixDigits } ?? false)
         let asPrefix = prefix || digitPrefix
         var s = Self.quote(text) + (asPrefix ? " *" : "")
         var layout: [PhraseRole] = [.term(slot: nil)]
@@ -277,6 +279,9 @@ public struct QueryCompiler {
         }
         return Compiled(text: s, layout: layout, highlights: [HighlightTerm(tokens: tokens, prefix: prefix, digitPrefix: digitPrefix)])
     }
+
+    /// The fewest digits at the end of a term that also find longer numbers they start.
+    public static let minimumPrefixDigits = 3
 
     /// True when a normalized query token is a number: decimal digits only.
     static func isDigits(_ token: String) -> Bool {

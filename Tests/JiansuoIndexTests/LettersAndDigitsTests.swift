@@ -59,6 +59,8 @@ import Testing
         "ab", "bc",  // inside a letter part with no case change
         "15pr",      // a letter part cut short
         "scriptx",
+        "20",        // fewer than 3 digits: a whole number only (there is no 20 alone)
+        "型号abc12", // abc12 is not abc123
     ])
     func notAPartIsNotFound(query: String) throws {
         #expect(try search(try makeIndex(), query).isEmpty, "\(query)")
