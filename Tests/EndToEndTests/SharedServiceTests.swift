@@ -170,6 +170,33 @@ import Testing
 
     static let canSetACL = canSwitchUser && FileManager.default.isExecutableFile(atPath: "/usr/bin/setfacl")
 
+    /// The charset guesses of issue 13 (`status`'s `uncertainEncodings`, `show`'s note) count
+    /// and show only what the asking user may read.
+    @Test(.enabled(if: canSwitchUser))
+    func uncertainEncodingsCountOnlyWhatTheUserMayRead() throws {
+        let d = try DaemonFixture()
+        chmod(d.root.path, 0o755)
+        let gbk: [UInt8] = [0x4E, 0x6F, 0x74, 0x65, 0x3A, 0x20, 0xC9, 0xE8, 0xD6, 0xC3, 0xC6, 0xF0, 0xCA, 0xBC, 0xB5, 0xD8,
+                            0xD6, 0xB7, 0xBA, 0xCD, 0xB3, 0xA4, 0xB6, 0xC8, 0x0A]  // "Note: 设置起始地址和长度" in GBK
+        for (name, mode) in [("公开.txt", mode_t(0o644)), ("私密.txt", mode_t(0o640))] {
+            FileManager.default.createFile(atPath: d.path(name), contents: Data(gbk))
+            chown(d.path(name), Self.alice, Self.indexers)
+            chmod(d.path(name), mode)
+        }
+        let socket = try Self.startAsServiceUser(d, config: "socket_group: \(Self.searchers)\n", documents: 2,
+                                                 daemonGroups: [Self.searchers, Self.indexers])
+        func count(as uid: UInt32) throws -> Int? {
+            try Self.jiansuo(as: uid, groups: [Self.searchers], socket: socket, ["status", "--json"]).json()["uncertainEncodings"] as? Int
+        }
+        #expect(try d.cli(["status", "--json"], socket: socket).json()["uncertainEncodings"] as? Int == 2)
+        #expect(try count(as: Self.alice) == 2)
+        #expect(try count(as: Self.bob) == 1)
+        let hidden = try Self.jiansuo(as: Self.bob, groups: [Self.searchers], socket: socket, ["show", d.path("私密.txt")])
+        #expect(hidden.status == 1 && !hidden.stdout.contains("uncertain"))
+        #expect(try Self.jiansuo(as: Self.bob, groups: [Self.searchers], socket: socket, ["show", d.path("公开.txt")]).stdout.contains("GB18030 (uncertain:"))
+        #expect(d.stop() == 0)
+    }
+
     @Test(.enabled(if: canSetACL))
     func eachUserSeesOnlyWhatTheyMayRead() throws {
         let d = try DaemonFixture()
