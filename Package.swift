@@ -92,8 +92,10 @@ let package = Package(
         .executableTarget(name: "jiansuo-bench", dependencies: ["CICU", "JiansuoAnalysis", "JiansuoExtract"]),
 
         .testTarget(name: "JiansuoAnalysisTests", dependencies: ["JiansuoAnalysis"]),
-        .testTarget(name: "JiansuoExtractTests", dependencies: ["JiansuoExtract"]),
-        .testTarget(name: "JiansuoQueryTests", dependencies: ["JiansuoQuery", "JiansuoAnalysis"]),
+        // Helpers shared by test targets only (CPU time for the linear-time tests).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "JiansuoExtractTests", dependencies: ["JiansuoExtract", "TestSupport"]),
+        .testTarget(name: "JiansuoQueryTests", dependencies: ["JiansuoQuery", "JiansuoAnalysis", "TestSupport"]),
         .testTarget(
             name: "JiansuoIndexTests",
             dependencies: ["JiansuoIndex", "JiansuoExtract", "CIndex", .product(name: "GRDB", package: "GRDB.swift")]

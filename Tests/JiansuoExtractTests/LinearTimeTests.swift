@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import JiansuoExtract
+import TestSupport
 import Testing
 
 /// Every extractor is linear in its input: for each pathological input of the kinds that made
@@ -9,18 +10,6 @@ import Testing
 /// best of three runs, so scheduling noise cannot fail it, and the smaller input is sized to
 /// take milliseconds, not microseconds.
 @Suite struct LinearTimeTests {
-    /// CPU seconds of this thread to run `body`, best of three.
-    static func cpuTime(_ body: () -> Void) -> Double {
-        var best = Double.infinity
-        for _ in 0..<3 {
-            var start = timespec(), end = timespec()
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start)
-            body()
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end)
-            best = min(best, Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9)
-        }
-        return best
-    }
 
     /// (name, file name, input of size n)
     static let inputs: [(String, String, @Sendable (Int) -> String)] = [
@@ -69,12 +58,12 @@ import Testing
         // Grow the small input until it takes at least 20 ms, so the ratio is not noise.
         while true {
             let bytes = Array(make(n).utf8)
-            small = Self.cpuTime { _ = try? extractor.extract(bytes, fileName: file) }
+            small = CPUTime.best { _ = try? extractor.extract(bytes, fileName: file) }
             if small >= 0.02 || n >= 1_280_000 { break }
             n *= 2
         }
         let large = Array(make(n * 4).utf8)
-        let time = Self.cpuTime { _ = try? extractor.extract(large, fileName: file) }
+        let time = CPUTime.best { _ = try? extractor.extract(large, fileName: file) }
         #expect(time <= 8 * max(small, 0.002), "\(name): \(n) → \(small) s, \(n * 4) → \(time) s")
     }
 

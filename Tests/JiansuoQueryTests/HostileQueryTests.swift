@@ -1,6 +1,7 @@
 import Glibc
 import JiansuoAnalysis
 import JiansuoQuery
+import TestSupport
 import Testing
 
 /// The query parser bounds a query's size and never recurses in proportion to its input.
@@ -43,18 +44,6 @@ import Testing
         }
     }
 
-    /// CPU seconds of this thread to run `body`, best of three.
-    static func cpuTime(_ body: () -> Void) -> Double {
-        var best = Double.infinity
-        for _ in 0..<3 {
-            var start = timespec(), end = timespec()
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start)
-            body()
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end)
-            best = min(best, Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9)
-        }
-        return best
-    }
 
     /// Parsing, the input-method folding included, is linear: quadrupling a pathological query
     /// at most about quadruples the time (a quadratic step would multiply it by 16).
@@ -66,12 +55,12 @@ import Testing
         var small = 0.0
         while true {
             let query = String(repeating: unit, count: n)
-            small = Self.cpuTime { _ = QueryParser.parse(query) }
+            small = CPUTime.best { _ = QueryParser.parse(query) }
             if small >= 0.02 || n >= 1_280_000 { break }
             n *= 2
         }
         let large = String(repeating: unit, count: n * 4)
-        let time = Self.cpuTime { _ = QueryParser.parse(large) }
+        let time = CPUTime.best { _ = QueryParser.parse(large) }
         #expect(time <= 8 * max(small, 0.002), "\(unit): \(n) → \(small) s, \(n * 4) → \(time) s")
     }
 }
