@@ -10,17 +10,22 @@
 // pieces of a letter part at case changes ("iPhone" → i, phone) and the whole run are colocated
 // with its parts, so that a reader's view of a run, any of its parts, is found.
 //
-// Large texts (CICU_LARGE_TEXT_BYTES and more: novels, dumps) are indexed in the large form:
-// each Han character is the token CICU_LARGE_PREFIX + the character instead, and each one that
-// follows another at the previous position also gets the bigram of the two, colocated with it
-// (CICU_BIGRAM_PREFIX). A query phrase of characters then matches small documents, and its
-// large form (a phrase of bigrams, CICU_LARGE_SENTINEL) matches large ones, exactly where the
-// characters stand side by side; neither phrase reads the other kind's position lists, and a
-// bigram's list in a 16 MB novel is orders of magnitude shorter than a frequent character's.
+// Bigrams (analysis rules 6): in documents, each common Han character (cicu_is_common_han)
+// that follows another at the previous position also carries the bigram of the two
+// (CICU_BIGRAM_PREFIX), colocated with it. A query term of several Han characters is matched
+// as the phrase of its bigram literal (a CICU_PURPOSE_MATCH text that starts with
+// CICU_BIGRAM_SENTINEL): each pair of common characters as their bigram, every other character
+// as itself, so it matches exactly where its characters stand side by side, and reads the
+// bigrams' position lists instead of the common characters': the list of 经济 is a small
+// fraction of those of 经 and 济, which are long in every document of a corpus. A rarer
+// character's own list is short, and keeping bigrams only between common characters keeps the
+// index small (the rare pairs would be most of the distinct bigrams). A character alone (a
+// one-character query) is found by its own token.
 #include "cicu.h"
 #include "mapped_text.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,9 +49,9 @@ struct cicu_segmenter {
     int32_t src_len;
     int subwords;         // emit the case pieces of letter parts, colocated (documents, positions)
     int run_words;        // emit each run of several parts whole, colocated (documents)
-    int large;            // the large form (see above): a large document, or a query's large literal
+    int bigrams;          // the bigram rules (see above): a document, or a query's bigram literal
     int at_text_start;    // no token delivered yet
-    char prev8[8];        // the last non-colocated token, when it was one Han character
+    char prev8[8];        // the last non-colocated token, when it was one common Han character
     int32_t prev_len;     // (0 otherwise)
     int32_t prev_start;   // its UTF-8 offset: a bigram spans both characters
     char held8[8];        // CICU_PURPOSE_MATCH: the text's first Han character, held back
@@ -99,26 +104,36 @@ static int send(sink out, int flags, int kind, const char *token, int32_t len, i
     return out.fts != NULL ? out.fts(out.ctx, flags, token, len, start, end) : out.kinds(out.ctx, kind, token, len, start, end);
 }
 
-// Passes one token on, with the rules of the large form: a Han character (`han_char`: a
-// one-character token of a Han segment) becomes CICU_LARGE_PREFIX + itself; in documents, one
-// after another is followed by their bigram, colocated; in a query's large literal the bigram
-// replaces it, and the literal's first Han character is held back, and dropped when a bigram
-// follows (which implies it).
+#include "common_han.h"
+
+static uint8_t common_bits[0x10000 / 8];
+static pthread_once_t common_once = PTHREAD_ONCE_INIT;
+
+static void common_init(void) {
+    for (size_t k = 0; k < sizeof common_han / sizeof common_han[0]; k++) {
+        common_bits[common_han[k] >> 3] |= (uint8_t)(1u << (common_han[k] & 7));
+    }
+}
+
+int cicu_is_common_han(int32_t c) {
+    if (c < 0 || c > 0xFFFF) return 0;
+    pthread_once(&common_once, common_init);
+    return (common_bits[c >> 3] >> (c & 7)) & 1;
+}
+
+// Passes one token on, with the bigram rules (see above): in documents a Han character
+// (`han_char`: a one-character token of a Han segment) after another is followed by their
+// bigram, colocated; in a query's bigram literal the bigram replaces it, and the literal's
+// first Han character is held back, and dropped when a bigram follows (which implies it).
 static int deliver(cicu_segmenter *seg, sink out, int kind, int flags, const char *token, int32_t len, int32_t start,
                    int32_t end, int han_char) {
-    if (!seg->large || (flags & CICU_FLAG_COLOCATED)) return send(out, flags, kind, token, len, start, end);
-    char large[1 + sizeof seg->prev8];
-    if (han_char && len <= (int32_t)sizeof seg->prev8) {
-        large[0] = CICU_LARGE_PREFIX;
-        memcpy(large + 1, token, (size_t)len);
-    } else {
-        han_char = 0;
-    }
-    const char *plain = token;
-    int32_t plain_len = len;
+    if (!seg->bigrams || (flags & CICU_FLAG_COLOCATED)) return send(out, flags, kind, token, len, start, end);
     if (han_char) {
-        token = large;
-        len += 1;
+        // Only common characters pair (see above): one code point, in the table.
+        int32_t i = 0;
+        UChar32 c = 0;
+        U8_NEXT(token, i, len, c);
+        if (i != len || !cicu_is_common_han(c)) han_char = 0;
     }
     char bigram[1 + 2 * sizeof seg->prev8];
     int32_t bigram_len = 0;
@@ -126,8 +141,8 @@ static int deliver(cicu_segmenter *seg, sink out, int kind, int flags, const cha
     if (pair) {
         bigram[0] = CICU_BIGRAM_PREFIX;
         memcpy(bigram + 1, seg->prev8, (size_t)seg->prev_len);
-        memcpy(bigram + 1 + seg->prev_len, plain, (size_t)plain_len);
-        bigram_len = 1 + seg->prev_len + plain_len;
+        memcpy(bigram + 1 + seg->prev_len, token, (size_t)len);
+        bigram_len = 1 + seg->prev_len + len;
     }
     int rc = 0;
     if (seg->purpose == CICU_PURPOSE_MATCH) {
@@ -139,7 +154,7 @@ static int deliver(cicu_segmenter *seg, sink out, int kind, int flags, const cha
                 rc = send(out, 0, seg->held_kind, seg->held8, seg->held_len, seg->held_start, seg->held_end);
                 seg->held_len = 0;
             }
-            if (rc == 0 && han_char && seg->at_text_start && len <= (int32_t)sizeof seg->held8) {
+            if (rc == 0 && han_char && seg->at_text_start) {
                 memcpy(seg->held8, token, (size_t)len);
                 seg->held_len = len;
                 seg->held_kind = kind;
@@ -155,8 +170,8 @@ static int deliver(cicu_segmenter *seg, sink out, int kind, int flags, const cha
     }
     seg->at_text_start = 0;
     if (han_char) {
-        memcpy(seg->prev8, plain, (size_t)plain_len);
-        seg->prev_len = plain_len;
+        memcpy(seg->prev8, token, (size_t)len);
+        seg->prev_len = len;
         seg->prev_start = start;
     } else {
         seg->prev_len = 0;
@@ -563,14 +578,14 @@ static int run_chunked(cicu_segmenter *seg, const char *text, int32_t len, int32
 // One tokenization of a whole text: the bigram state starts afresh (it runs on across chunks).
 static int tokenize(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose, sink s) {
     int words_only = seg->options & CICU_OPTION_WORDS_ONLY;
-    seg->large = 0;
-    if (purpose == CICU_PURPOSE_MATCH && len >= 3 && memcmp(text, CICU_LARGE_SENTINEL, 3) == 0) {
+    seg->bigrams = 0;
+    if (purpose == CICU_PURPOSE_MATCH && len >= 3 && memcmp(text, CICU_BIGRAM_SENTINEL, 3) == 0) {
         text += 3;
         len -= 3;
-        seg->large = !words_only;
+        seg->bigrams = !words_only;
     }
-    if (purpose == CICU_PURPOSE_DOCUMENT && len >= CICU_LARGE_TEXT_BYTES) seg->large = !words_only;
-    if (purpose == CICU_PURPOSE_MATCH && !seg->large) purpose = CICU_PURPOSE_QUERY;
+    if (purpose == CICU_PURPOSE_DOCUMENT) seg->bigrams = !words_only;
+    if (purpose == CICU_PURPOSE_MATCH && !seg->bigrams) purpose = CICU_PURPOSE_QUERY;
     seg->purpose = purpose;
     seg->at_text_start = 1;
     seg->prev_len = 0;

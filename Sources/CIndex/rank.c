@@ -10,7 +10,7 @@
 enum { ROLE_TERM = 0, ROLE_BOOST = 1, ROLE_EXCLUDED = 2 };
 
 static const double K1 = 1.2, B = 0.75;
-static const double COLUMN_WEIGHT[2] = {10.0, 1.0};  // title, body
+static const double COLUMN_WEIGHT[2] = {1.0, 10.0};  // CINDEX_BODY_COLUMN, CINDEX_TITLE_COLUMN
 static const int NEAR_DISTANCE = 12;
 static const int MAX_POSITIONS = 512;  // per term and row, for the proximity bonus
 static const int MAX_OCCURRENCES = 256;  // per phrase and row, counted for the term frequency
@@ -212,14 +212,27 @@ static void rank_function(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3
         rc = api->xPhraseFirst(fts, p, &it, &column, &offset);
         for (int seen = 0; rc == SQLITE_OK && column >= 0 && seen < MAX_OCCURRENCES;
              seen++, api->xPhraseNext(fts, &it, &column, &offset)) {
-            q->freq[t] += COLUMN_WEIGHT[column == 0 ? 0 : 1];
+            q->freq[t] += COLUMN_WEIGHT[column == CINDEX_TITLE_COLUMN ? CINDEX_TITLE_COLUMN : CINDEX_BODY_COLUMN];
             if (q->role[p] != ROLE_TERM) continue;
-            if (column == 0) q->in_title[t] = 1;
+            if (column == CINDEX_TITLE_COLUMN) q->in_title[t] = 1;
             if (t < PROXIMITY_TERMS && q->npos[t] < MAX_POSITIONS) {
                 long long pos = ((long long)column << 32) | (unsigned)offset;
                 long long *list = q->pos + (size_t)t * MAX_POSITIONS;
                 if (q->npos[t] > 0 && list[q->npos[t] - 1] > pos) sorted = 0;
                 list[q->npos[t]++] = pos;
+            }
+        }
+        // Instances come body first (CINDEX_BODY_COLUMN): when the cap stopped the count inside
+        // the body, whether the title has one is read from the columns alone (a scan of the
+        // row's position list for its column marker, no positions decoded).
+        if (rc == SQLITE_OK && column == CINDEX_BODY_COLUMN && q->role[p] == ROLE_TERM && !q->in_title[t]) {
+            Fts5PhraseIter columns;
+            int c = -1;
+            rc = api->xPhraseFirstColumn(fts, p, &columns, &c);
+            while (rc == SQLITE_OK && c >= 0 && c != CINDEX_TITLE_COLUMN) api->xPhraseNextColumn(fts, &columns, &c);
+            if (c == CINDEX_TITLE_COLUMN) {
+                q->in_title[t] = 1;
+                q->freq[t] += COLUMN_WEIGHT[CINDEX_TITLE_COLUMN];
             }
         }
     }
@@ -264,17 +277,16 @@ static void first_function(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite
         while (*s == ' ') s++;
         char role = *s ? *s : 'T';
         while (*s && *s != ' ') s++;
-        if (role != 'T' && role != 'B') continue;  // a term, or its large form or word boost
+        if (role != 'T' && role != 'B') continue;  // a term, or its exact form or word boost
         Fts5PhraseIter it;
         int column = -1, offset = 0;
         int rc = api->xPhraseFirst(fts, p, &it, &column, &offset);
-        // Instances come in (column, offset) order: titles (column 0) first.
-        while (rc == SQLITE_OK && column == 0) api->xPhraseNext(fts, &it, &column, &offset);
+        // Instances come in (column, offset) order: the body (CINDEX_BODY_COLUMN) first.
         if (rc != SQLITE_OK) {
             sqlite3_result_error_code(ctx, rc);
             return;
         }
-        if (column == 1 && (best < 0 || offset < best)) best = offset;
+        if (column == CINDEX_BODY_COLUMN && (best < 0 || offset < best)) best = offset;
     }
     sqlite3_result_int64(ctx, best);
 }

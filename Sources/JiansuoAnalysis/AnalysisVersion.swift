@@ -10,8 +10,10 @@ public enum AnalysisVersion {
     /// chunks (`CICU_CHUNK_BYTES`). 4: texts of 256 KiB or more in the large form (Han
     /// characters marked, plus colocated bigrams; `CICU_LARGE_TEXT_BYTES`). 5: runs of letters
     /// and digits cut into parts where letters and digits meet, with colocated case pieces and
-    /// the whole run.
-    public static let rules = 5
+    /// the whole run. 6: every document carries the bigram of each two consecutive Han
+    /// characters, colocated with the second (no large form), and Han terms are matched as
+    /// phrases of bigrams.
+    public static let rules = 6
     /// The ICU library version, e.g. "72.1".
     public static var icu: String { String(cString: cicu_icu_version()) }
     /// The Unicode version ICU implements, e.g. "15.0".

@@ -27,10 +27,10 @@ public enum TokenPurpose: Sendable {
     /// ICU's dictionary when the text allows it.
     case positions
     /// An FTS5 MATCH string literal (what the index's tokenizer gets for a query): ``query``,
-    /// unless the text starts with ``Segmenter/largeSentinel``: then the phrase that matches
-    /// large documents (indexed in the large form, see `CICU_LARGE_TEXT_BYTES`) where the
-    /// characters stand side by side: the bigrams of consecutive Han characters
-    /// (``Token/Kind/hanBigram``), a character alone as ``Token/largePrefix`` + itself.
+    /// unless the text starts with ``Segmenter/bigramSentinel``: then the phrase of bigrams
+    /// that matches documents exactly where the phrase of characters would: the bigram of each
+    /// Han character and the one before it (``Token/Kind/hanBigram``, at consecutive positions),
+    /// a character that pairs with neither neighbour as itself.
     case match
 }
 
@@ -76,8 +76,15 @@ public final class Segmenter {
     public static let maxTokenBytes = Int(CICU_MAX_TOKEN_BYTES)
     /// A query literal that starts with this (U+E000) is looked up as one colocated Han word.
     public static let wordSentinel: Character = "\u{E000}"
-    /// Marks a ``TokenPurpose/match`` text to be tokenized in the large form of large documents.
-    public static let largeSentinel: Character = "\u{E002}"
+    /// True when `token` (a normalized token's text) is one common Han character: two such
+    /// characters side by side have their bigram in documents (see `cicu_is_common_han`).
+    public static func isCommonHan(_ token: String) -> Bool {
+        let scalars = token.unicodeScalars
+        return scalars.count == 1 && cicu_is_common_han(Int32(scalars.first!.value)) != 0
+    }
+
+    /// Marks a ``TokenPurpose/match`` text to be tokenized as the phrase of its Han bigrams.
+    public static let bigramSentinel: Character = "\u{E002}"
 
     public let options: AnalysisOptions
     private let handle: OpaquePointer
@@ -135,7 +142,7 @@ public final class Segmenter {
                 ) { ctx, kind, ptr, len, start, end in
                     let c = Unmanaged<Collector>.fromOpaque(ctx!).takeUnretainedValue()
                     let kind = Token.Kind(cicuKind: kind)
-                    // In a query's large form a bigram stands at its own position.
+                    // In a query's bigram literal a bigram stands at its own position.
                     let colocated = kind == .hanBigram ? c.document : kind.isColocated
                     if !colocated || c.position < 0 { c.position += 1 }
                     c.tokens.append(Token(

@@ -21,9 +21,9 @@ public struct Token: Sendable, Hashable, Codable {
         case hanWord
         /// A whole Han word, in the words-only baseline analysis.
         case ideographic
-        /// Two consecutive Han characters (consecutive positions), in large documents: at the
-        /// same position as the second (FTS5_TOKEN_COLOCATED); its `text` starts with
-        /// ``Token/bigramPrefix``. Hybrid analysis only (see `CICU_LARGE_TEXT_BYTES`).
+        /// Two consecutive Han characters (consecutive positions): in documents at the same
+        /// position as the second (FTS5_TOKEN_COLOCATED); its `text` starts with
+        /// ``Token/bigramPrefix``. Hybrid analysis only (see `CICU_BIGRAM_PREFIX`).
         case hanBigram
         /// A piece of a ``letter`` token at a case change, or a join of consecutive pieces
         /// (`iPhone` → `i`, `phone`; `XMLHttpRequest` → `xml`, `xmlhttp`, `http`, `httprequest`,
@@ -41,8 +41,6 @@ public struct Token: Sendable, Hashable, Codable {
     public static let wordPrefix: Character = "\u{1}"
     /// The first character of every ``Kind/hanBigram`` token's text.
     public static let bigramPrefix: Character = "\u{2}"
-    /// The first character of a ``Kind/han`` token's text in a large document.
-    public static let largePrefix: Character = "\u{3}"
 
     /// The normalized token text.
     public var text: String
@@ -67,9 +65,9 @@ public struct Token: Sendable, Hashable, Codable {
     /// ``Kind/hanBigram``, ``Kind/subword``, ``Kind/runWord``).
     public var isColocated: Bool { kind.isColocated }
 
-    /// The text without the ``wordPrefix``, ``bigramPrefix`` or ``largePrefix`` marker.
+    /// The text without the ``wordPrefix`` or ``bigramPrefix`` marker.
     public var displayText: String {
-        text.first == Self.wordPrefix || text.first == Self.bigramPrefix || text.first == Self.largePrefix
+        text.first == Self.wordPrefix || text.first == Self.bigramPrefix
             ? String(text.dropFirst()) : text
     }
 }

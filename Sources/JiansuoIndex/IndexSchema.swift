@@ -11,7 +11,7 @@ import JiansuoAnalysis
 ///   `categories`, `tags` and `links` (link targets, not indexed) are JSON arrays; `body` is the
 ///   extracted text, zlib-compressed (`cindex_store_text`; read with `jiansuo_text(body)`).
 /// - `document_text(id, title, body)`: a view of the documents' plain text, FTS5's content.
-/// - `fts`: FTS5 table `(title, body)` with external content `document_text` (the text is
+/// - `fts`: FTS5 table `(body, title)` (body first: see `CINDEX_BODY_COLUMN`) with external content `document_text` (the text is
 ///   stored once, compressed), the `jiansuo` tokenizer and `detail=full` (phrase queries need
 ///   positions); ranked by `jiansuo_rank` (see `cindex.h`). See
 ///   https://sqlite.org/fts5.html#external_content_tables
@@ -30,7 +30,7 @@ import JiansuoAnalysis
 enum IndexSchema {
     /// FTS5's default ranking (the `rank` column): bm25 with the title weighing ten body
     /// matches. Searches rank with `jiansuo_rank` instead; this serves direct SQL use.
-    static let rankFunction = "bm25(10.0, 1.0)"
+    static let rankFunction = "bm25(1.0, 10.0)"
 
     static func migrator(_ options: AnalysisOptions) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -119,7 +119,7 @@ enum IndexSchema {
     static func createFTS(_ db: Database, _ options: AnalysisOptions) throws {
         let tokenizer = ([JiansuoTokenizer.name] + JiansuoTokenizer.arguments(options)).joined(separator: " ")
         try db.execute(sql: """
-            CREATE VIRTUAL TABLE fts USING fts5(title, body, content='document_text', content_rowid='id',
+            CREATE VIRTUAL TABLE fts USING fts5(body, title, content='document_text', content_rowid='id',
                                                 tokenize='\(tokenizer)', detail=full);
             INSERT INTO fts(fts, rank) VALUES('rank', '\(rankFunction)');
             """)

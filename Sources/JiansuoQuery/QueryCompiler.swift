@@ -4,27 +4,30 @@ import JiansuoAnalysis
 ///
 /// Safety: user text only ever appears inside FTS5 string literals (`"…"`, with `"` doubled),
 /// never as FTS5 syntax, so no input can produce an FTS5 syntax error or reach an operator.
-/// FTS5 runs the index's tokenizer over each literal (``TokenPurpose/match``: Han characters
-/// only), so a Han term becomes a phrase of characters and finds every occurrence, whatever the
-/// words around it. A Han term `C` is OR-ed with its large form `L` (``Segmenter/largeSentinel``
-/// + the text: the phrase of its bigrams), which matches large documents, indexed in that form
-/// (see `CICU_LARGE_TEXT_BYTES`), exactly where `C` would match them; `C` matches the others.
+/// FTS5 runs the index's tokenizer over each literal (``TokenPurpose/match``), and a Han term
+/// is written as its bigram literal (``Segmenter/bigramSentinel`` + the text), so it becomes the
+/// phrase of its bigrams: it matches exactly where the term's characters stand side by side,
+/// whatever the words around them, and reads the bigrams' position lists, which are far
+/// shorter than its characters' (a one-character term is its character).
 /// See https://sqlite.org/fts5.html#full_text_query_syntax
 ///
 /// Ranking information is added without changing which documents match:
 /// - a Han term whose text holds dictionary words becomes `(C OR W)`, where `C` is the phrase of
-///   characters and `W` the same text as a phrase of its colocated word tokens (`知识产权` →
-///   `"\u{E000}知识" + "识" + "\u{E000}产权"`). Every match of `W` is a match of `C`, so the
-///   set of hits is that of `C`, and `jiansuo_rank` counts an occurrence as a real word twice;
+///   bigrams and `W` the same text as a phrase of its colocated word tokens, with bigrams
+///   between them (`知识产权` → `"\u{E000}知识" + "\u{E002}知识" + "\u{E000}产权"`). Every match
+///   of `W` is a match of `C`, so the set of hits is that of `C`, and `jiansuo_rank` counts an
+///   occurrence as a real word twice;
 /// - ``CompiledQuery/rankLayout`` tells `jiansuo_rank` which phrase is which (term, word boost,
 ///   excluded) and which top-level conjunct each term belongs to, for the title group and the
 ///   proximity bonus (see `cindex.h`).
 public struct QueryCompiler {
     /// Counts the query tokens of a text, to drop terms with none (pure punctuation such as `#`).
     public var tokenCount: (String) -> Int
-    /// The text as a phrase of word boost pieces, one per token position: the colocated word
-    /// token where a dictionary word starts (as ``Segmenter/wordSentinel`` + the word), the
-    /// token's text elsewhere. Empty when the text holds no multi-character word.
+    /// The text as a phrase of word boost pieces, one per token position from the first word
+    /// to the end of the last: the colocated word token where a dictionary word starts (as
+    /// ``Segmenter/wordSentinel`` + the word), else the bigram that ends there (as
+    /// ``Segmenter/bigramSentinel`` + its two characters), else the token's text. Empty when
+    /// the text holds no multi-character word.
     public var boostPieces: (String) -> [String]
     /// The index's normalization, applied to filter values compared with metadata.
     public var normalize: (String) -> String
@@ -77,25 +80,38 @@ public struct QueryCompiler {
             boostPieces: { text in
                 guard let tokens = try? segmenter.tokens(of: text, for: .document),
                       tokens.contains(where: { $0.kind.isWord }) else { return [] }
-                var pieces: [String] = []
+                // Per position: its token, the word that starts there, the bigram that ends there.
+                struct Slot { var token: String; var end: Int; var word: String? = nil; var wordEnd = -1; var bigram: String? = nil }
+                var slots: [Slot] = []
                 var position = -1
-                var coveredTo = -1  // UTF-8 end of the words already in `pieces`
-                var uncovered = 0   // `pieces` up to the last one not inside a word
                 for token in tokens {
-                    if token.position == position {
-                        if token.kind.isWord {
-                            pieces[pieces.count - 1] = String(Segmenter.wordSentinel) + token.displayText
-                            coveredTo = max(coveredTo, token.utf8End)
-                            uncovered = pieces.count
-                        }
-                    } else {
-                        pieces.append(token.text)
+                    if token.position != position {
                         position = token.position
-                        if token.utf8End > coveredTo { uncovered = pieces.count }
+                        slots.append(Slot(token: token.text, end: token.utf8End))
+                    } else if token.kind.isWord {
+                        slots[slots.count - 1].word = String(Segmenter.wordSentinel) + token.displayText
+                        slots[slots.count - 1].wordEnd = token.utf8End
+                    } else if token.kind == .hanBigram {
+                        slots[slots.count - 1].bigram = String(Segmenter.bigramSentinel) + token.displayText
                     }
                 }
-                // Characters after the last word and inside it are implied by it: drop them.
-                return Array(pieces.prefix(uncovered))
+                // Every character must be implied by a piece, so that each match of the pieces is
+                // a match of the term: a word implies its characters, a bigram its two. The first
+                // character is left out when a bigram at the second implies it (its own position
+                // list is long when it is common), and so are characters inside the last word.
+                var pieces = slots.map { $0.word ?? $0.bigram ?? $0.token }
+                var isWord = slots.map { $0.word != nil }
+                var start = 0
+                if slots.count > 1, slots[0].word == nil, let bigram = slots[1].bigram {
+                    pieces[1] = bigram
+                    isWord[1] = false
+                    start = 1
+                }
+                let wordsEnd = (start..<slots.count).filter { isWord[$0] }.map { slots[$0].wordEnd }.max() ?? -1
+                var end = slots.count
+                while end - 1 > start, !isWord[end - 1], slots[end - 1].end <= wordsEnd { end -= 1 }
+                guard (start..<end).contains(where: { isWord[$0] }) else { return [] }
+                return Array(pieces[start..<end])
             },
             normalize: { Normalizer.normalize($0, options: segmenter.options) },
             queryTokens: { text in (try? segmenter.tokens(of: text, for: .query).map(\.text)) ?? [] })
@@ -240,7 +256,7 @@ public struct QueryCompiler {
     }
 
     private func literal(_ raw: String, field: Field?, prefix: Bool, ranking: Bool, hints: inout [String]) -> Compiled? {
-        let text = raw.filter { $0 != Segmenter.wordSentinel && $0 != Segmenter.largeSentinel }
+        let text = raw.filter { $0 != Segmenter.wordSentinel && $0 != Segmenter.bigramSentinel }
         guard tokenCount(text) > 0 else {
             hints.append(raw.isEmpty ? "ignored an empty phrase" : "ignored '\(raw)': no letters, digits or Han characters")
             return nil
@@ -252,16 +268,14 @@ public struct QueryCompiler {
         let tokens = queryTokens(text)
         let digitPrefix = !prefix && (tokens.last.map { Self.isDigits($0) && $0.unicodeScalars.count >= Self.minimumPrefixDigits } ?? false)
         let asPrefix = prefix || digitPrefix
-        var s = Self.quote(text) + (asPrefix ? " *" : "")
+        // Han text as the phrase of its bigrams (see the type's documentation).
+        let phrase = text.unicodeScalars.contains(where: { $0.properties.isIdeographic })
+            ? Self.quote(String(Segmenter.bigramSentinel) + text) : Self.quote(text)
+        var s = phrase + (asPrefix ? " *" : "")
         var layout: [PhraseRole] = [.term(slot: nil)]
         var alternatives: [String] = []
-        if text.unicodeScalars.contains(where: { $0.properties.isIdeographic }) {
-            // Large documents hold Han text in the large form: the same matches, as bigrams.
-            alternatives.append(Self.quote(String(Segmenter.largeSentinel) + text) + (asPrefix ? " *" : ""))
-            layout.append(.boost)
-        }
         if digitPrefix && ranking {
-            alternatives.append(Self.quote(text))
+            alternatives.append(phrase)
             layout.append(.boost)
         }
         if !prefix && ranking {

@@ -6,6 +6,13 @@
 // extracted titles and bodies: ICU word segmentation alone (the ceiling of any ICU-based
 // indexer) and Jiansuo's full analysis (normalization, segmentation, tokens), each on 1 thread
 // and on THREADS threads (default: the number of cores). Prints one JSON object.
+//
+//   jiansuo-bench han-frequencies DIR
+//
+// Counts the Han character tokens (normalized and folded, as the index holds them) of the
+// extracted titles and bodies of every file under DIR, and prints `character<TAB>count`, most
+// frequent first: the source of `scripts/common-han`, which writes the table of common Han
+// characters whose bigrams the index keeps (`cicu_is_common_han`).
 import CICU
 import Dispatch
 import Foundation
@@ -35,8 +42,8 @@ func parallel(_ count: Int, threads: Int, _ work: @Sendable @escaping (Int, Int)
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 3, arguments[1] == "ceiling" else {
-    FileHandle.standardError.write(Data("usage: jiansuo-bench ceiling DIR [THREADS]\n".utf8))
+guard arguments.count >= 3, ["ceiling", "han-frequencies"].contains(arguments[1]) else {
+    FileHandle.standardError.write(Data("usage: jiansuo-bench ceiling DIR [THREADS]\n       jiansuo-bench han-frequencies DIR\n".utf8))
     exit(2)
 }
 let threads = arguments.count > 3 ? Int(arguments[3]) ?? 2 : ProcessInfo.processInfo.activeProcessorCount
@@ -59,6 +66,24 @@ let extractSeconds = seconds {
             texts.append(doc.body)
         }
     }
+}
+if arguments[1] == "han-frequencies" {
+    let segmenter = try Segmenter()
+    var counts: [String: Int] = [:]
+    for text in texts {
+        for token in try segmenter.tokens(of: text, for: .query) where token.kind == .han {
+            counts[token.text, default: 0] += 1
+        }
+    }
+    if ProcessInfo.processInfo.environment["JIANSUO_BENCH_KINDS"] != nil {
+        var kinds: [String: Int] = [:]
+        for text in texts { for token in try segmenter.tokens(of: text, for: .document) { kinds["\(token.kind)", default: 0] += 1 } }
+        FileHandle.standardError.write(Data("\(kinds.sorted { $0.value > $1.value })\n".utf8))
+    }
+    for (character, count) in counts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+        print("\(character)\t\(count)")
+    }
+    exit(0)
 }
 let textBytes = texts.reduce(0) { $0 + $1.utf8.count }
 let frozen = texts

@@ -71,11 +71,11 @@ import Testing
         try d.start()
         try d.waitUntilIndexed(documents: 6)
         #expect(d.stop() == 0)
-        // Overwrite the middle of the database with garbage.
+        // Overwrite the database after its first page (whatever the page size) with garbage.
         let db = d.indexDirectory.path + "/jiansuo.sqlite"
         let fd = open(db, O_WRONLY)
-        let garbage = [UInt8](repeating: 0xA5, count: 8192)
-        _ = garbage.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 4096) }
+        let garbage = [UInt8](repeating: 0xA5, count: 65536)
+        _ = garbage.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 65536) }
         close(fd)
         try d.start()
         try d.waitUntilIndexed(documents: 6)

@@ -4,11 +4,10 @@ import JiansuoExtract
 import JiansuoQuery
 import Testing
 
-/// The large form (analysis rules 4): a text of `CICU_LARGE_TEXT_BYTES` (256 KiB) or more has
-/// its Han characters marked (``Token/largePrefix``) and the bigram of each pair of consecutive
-/// characters colocated with the second; each Han query term is OR-ed with its large form, a
-/// phrase of bigrams. Small documents must match only through the characters, large ones only
-/// through the bigrams, and both exactly where the characters stand side by side.
+/// Bigrams (analysis rules 6): every document carries the bigram of each pair of consecutive
+/// common Han characters (`cicu_is_common_han`), colocated with the second, and a Han query
+/// term is matched as the phrase of its bigram literal. Documents small and large must match
+/// exactly where the characters stand side by side, as the phrase of characters would.
 @Suite struct BigramTests {
     let segmenter = try! Segmenter()
     static let large = 256 << 10
@@ -17,34 +16,49 @@ import Testing
         try segmenter.tokens(of: text, for: purpose).map { "\($0.position):\($0.text)" }
     }
 
-    @Test func largeTextsAreInTheLargeForm() throws {
-        let filler = String(repeating: "filler ", count: Self.large / 7 + 1)
-        let text = "北京，大学a中 " + filler
+    @Test(arguments: [false, true]) func documentsCarryBigrams(large: Bool) throws {
+        let filler = large ? " " + String(repeating: "filler ", count: Self.large / 7 + 1) : ""
+        #expect("中国人民大的".allSatisfy { Segmenter.isCommonHan(String($0)) })
+        #expect(!"知识权".contains { Segmenter.isCommonHan(String($0)) })
+        let text = "中国，人民a大 知识产权的人 " + filler
         let tokens = try segmenter.tokens(of: text, for: .document)
         let bigrams = tokens.filter { $0.kind == .hanBigram }
-        // Punctuation between two characters makes no position, so 京，大 still pairs.
-        #expect(bigrams.map { "\($0.position):\($0.displayText)" } == ["1:北京", "2:京大", "3:大学"])
-        #expect(tokens.filter { !$0.isColocated }.prefix(6).map(\.text) == ["\u{3}北", "\u{3}京", "\u{3}大", "\u{3}学", "a", "\u{3}中"])
+        // Punctuation between two characters makes no position, so 国，人 still pairs; a letter
+        // in between breaks the pair, and so does a character that is not common (知识产权).
+        #expect(bigrams.map { "\($0.position):\($0.displayText)" } == ["1:中国", "2:国人", "3:人民", "11:的人"])
+        #expect(tokens.filter { !$0.isColocated }.prefix(6).map(\.text) == ["中", "国", "人", "民", "a", "大"])
         // A bigram's offsets span its two characters (with what lies between).
         let bytes = Array(text.utf8)
-        #expect(bigrams.map { String(decoding: bytes[$0.utf8Start..<$0.utf8End], as: UTF8.self) } == ["北京", "京，大", "大学"])
-        // Small texts, positions and queries: characters only.
-        #expect(try texts("北京，大学", .document).filter { $0.contains("\u{2}") || $0.contains("\u{3}") }.isEmpty)
-        #expect(try segmenter.tokens(of: text, for: .positions).prefix(2).map(\.text) == ["北", "京"])
+        #expect(bigrams.map { String(decoding: bytes[$0.utf8Start..<$0.utf8End], as: UTF8.self) } == ["中国", "国，人", "人民", "的人"])
+        // Positions and queries: characters only.
+        #expect(try segmenter.tokens(of: text, for: .positions).allSatisfy { $0.kind != .hanBigram })
         #expect(try texts("北京", .query) == ["0:北", "1:京"])
         #expect(try texts("北京", .match) == ["0:北", "1:京"])
     }
 
-    @Test func largeFormLiteralsArePhrasesOfBigrams() throws {
-        let l = String(Segmenter.largeSentinel)
-        #expect(try texts(l + "知识产权", .match) == ["0:\u{2}知识", "1:\u{2}识产", "2:\u{2}产权"])
-        #expect(try texts(l + "中", .match) == ["0:\u{3}中"])
-        #expect(try texts(l + "iPhone手机", .match) == ["0:iphone", "1:\u{3}手", "2:\u{2}手机"])
-        #expect(try texts(l + "中a国", .match) == ["0:\u{3}中", "1:a", "2:\u{3}国"])
-        #expect(try texts(l + "知識產權", .match) == ["0:\u{2}知识", "1:\u{2}识产", "2:\u{2}产权"])  // folded first
+    @Test func bigramLiteralsArePhrasesOfBigrams() throws {
+        let l = String(Segmenter.bigramSentinel)
+        #expect(try texts(l + "经济发展", .match) == ["0:\u{2}经济", "1:\u{2}济发", "2:\u{2}发展"])
+        #expect(try texts(l + "經濟發展", .match) == ["0:\u{2}经济", "1:\u{2}济发", "2:\u{2}发展"])  // folded first
+        #expect(try texts(l + "中", .match) == ["0:中"])
+        #expect(try texts(l + "iPhone中国", .match) == ["0:iphone", "1:中", "2:\u{2}中国"])
+        #expect(try texts(l + "中a国", .match) == ["0:中", "1:a", "2:国"])
+        #expect(try texts(l + "中国，人民", .match) == ["0:\u{2}中国", "1:\u{2}国人", "2:\u{2}人民"])
+        // Characters that are not common stand for themselves, and break pairs.
+        #expect(try texts(l + "知识产权", .match) == ["0:知", "1:识", "2:产", "3:权"])
+        // Past the first position a character stays before its bigram: a phrase has no gaps.
+        #expect(try texts(l + "的知识人民", .match) == ["0:的", "1:知", "2:识", "3:人", "4:\u{2}人民"])
         let wordsOnly = try Segmenter(options: AnalysisOptions(wordsOnly: true))
-        let big = String(repeating: "知识产权", count: Self.large / 12 + 1)
-        #expect(try wordsOnly.tokens(of: big, for: .document).allSatisfy { $0.kind != .hanBigram })
+        #expect(try wordsOnly.tokens(of: "知识产权", for: .document).allSatisfy { $0.kind != .hanBigram })
+        #expect(try wordsOnly.tokens(of: l + "知识产权", for: .match).allSatisfy { $0.kind != .hanBigram })
+    }
+
+    /// The tokens a term's phrase reads, for the cost estimate, are the tokens of its literal.
+    @Test(arguments: ["知识产权", "中", "iPhone手机", "中a国", "经济，增长", "abc", "中国2020年", "的知识人民", "人民的知识", "经济发展"])
+    func costEstimateCountsTheTokensThePhraseReads(term: String) throws {
+        let query = try segmenter.tokens(of: term, for: .query).map(\.text)
+        let literal = try segmenter.tokens(of: String(Segmenter.bigramSentinel) + term, for: .match).map(\.text)
+        #expect(SearchIndex.phraseTokens(query) == literal)
     }
 
     /// Random small and large documents over a few frequent characters, punctuation, Latin and

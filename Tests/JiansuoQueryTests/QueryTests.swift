@@ -37,20 +37,25 @@ import Testing
         #expect(compile("ｘ -y").match == #"("ｘ" NOT "y")"#)
     }
 
-    /// A Han term matches as a phrase of characters `C`; the same text as a phrase of its
-    /// dictionary words `W` is OR-ed in. Every match of `W` is a match of `C`, so the boost
-    /// changes the ranking and never the matches. Characters a word implies are left out of `W`
-    /// at its end, kept in the middle (an FTS5 phrase has no gaps).
+    /// A Han term matches as the phrase of its bigrams `C` (its bigram literal); the same text
+    /// as a phrase of its dictionary words `W`, with bigrams between them, is OR-ed in. Every
+    /// match of `W` is a match of `C`, so the boost changes the ranking and never the matches.
+    /// Characters before the first word, and those a word implies at the end, are left out of
+    /// `W`; in the middle a bigram stands for them (an FTS5 phrase has no gaps).
     @Test func hanTermsGetWordBoosts() {
-        // Each Han term also has its large form (L, for large documents: its bigrams).
         let w = "\u{E000}", l = "\u{E002}"
-        #expect(compile("市长").match == "(\"市长\" OR \"\(l)市长\" OR \"\(w)市长\")")
-        #expect(compile("知识产权").match == "(\"知识产权\" OR \"\(l)知识产权\" OR \"\(w)知识\" + \"识\" + \"\(w)产权\")")
-        #expect(compile("知识产权").rankLayout == "T0 B B")
+        #expect(compile("市长").match == "(\"\(l)市长\" OR \"\(w)市长\")")
+        #expect(compile("经济发展").match == "(\"\(l)经济发展\" OR \"\(w)经济\" + \"\(l)经济\" + \"\(w)发展\")")
+        #expect(compile("经济发展").rankLayout == "T0 B")
+        // Between words of characters that are not common, the character itself.
+        #expect(compile("知识产权").match == "(\"\(l)知识产权\" OR \"\(w)知识\" + \"识\" + \"\(w)产权\")")
+        // A common first character before a word is implied by a bigram, never read alone;
+        // when no word is left, there is no boost.
+        #expect(compile("的经济").match == "\"\(l)的经济\"")
         #expect(compile("a\u{E002}b").match == #""ab""#)  // sentinels typed by a user are dropped
-        #expect(compile("title:市长").match == "{title} : ((\"市长\" OR \"\(l)市长\" OR \"\(w)市长\"))")
-        #expect(compile("市*").match == "(\"市\" * OR \"\(l)市\" *)")
-        #expect(compile("的").match == "(\"的\" OR \"\(l)的\")")
+        #expect(compile("title:市长").match == "{title} : ((\"\(l)市长\" OR \"\(w)市长\"))")
+        #expect(compile("市*").match == "\"\(l)市\" *")
+        #expect(compile("的").match == "\"\(l)的\"")
         #expect(compile("apple").match == #""apple""#)
     }
 
@@ -58,13 +63,13 @@ import Testing
     /// conjunct), word boost, excluded. Proximity is scored by `jiansuo_rank` from the terms'
     /// positions, so the expression has no NEAR.
     @Test func rankLayoutNamesEveryPhrase() {
-        #expect(compile("市长").rankLayout == "T0 B B")  // the term, its large form, its word boost
+        #expect(compile("市长").rankLayout == "T0 B")  // the term, its word boost
         #expect(compile("apple pie").rankLayout == "T0 T1")
         #expect(compile("apple pie").match == #"("apple" AND "pie")"#)
-        // An excluded term keeps what matches (its large form), not its boosts.
-        #expect(compile("知识产权 -广告 apple").rankLayout == "T0 B B T1 X X")
-        #expect(compile("apple OR 市长 pie").rankLayout == "T0 T0 B B T1")
-        #expect(compile("title:市长 ext:md").rankLayout == "T0 B B")
+        // An excluded term keeps what matches, not its boosts.
+        #expect(compile("知识产权 -广告 apple").rankLayout == "T0 B T1 X")
+        #expect(compile("apple OR 市长 pie").rankLayout == "T0 T0 B T1")
+        #expect(compile("title:市长 ext:md").rankLayout == "T0 B")
         #expect(compile("").rankLayout == "")
     }
 

@@ -49,12 +49,11 @@ enum {
     /// costs a fraction of a document tokenization.
     CICU_PURPOSE_POSITIONS = 2,
     /// An FTS5 query string (what FTS5 asks the tokenizer for a MATCH literal): CICU_PURPOSE_QUERY,
-    /// unless the text starts with CICU_LARGE_SENTINEL: then its tokens in the large form
-    /// of large documents (see CICU_LARGE_TEXT_BYTES): after the first of two consecutive Han
-    /// characters each character is the bigram of it and the one before (CICU_BIGRAM_PREFIX),
-    /// a character that pairs with none is CICU_LARGE_PREFIX + itself, and the first character
-    /// is left out when a bigram follows it (the bigram implies it). That phrase matches a large
-    /// document exactly where the phrase of characters would. (Words-only analysis: never large.)
+    /// unless the text starts with CICU_BIGRAM_SENTINEL: then after the first of two consecutive
+    /// Han characters each character is the bigram of it and the one before (CICU_BIGRAM_PREFIX),
+    /// and the first character is left out when a bigram follows it (the bigram implies it). That
+    /// phrase matches a document exactly where the phrase of characters would, and reads the
+    /// bigrams' position lists instead of the characters'. (Words-only analysis: no bigrams.)
     CICU_PURPOSE_MATCH = 3,
 };
 
@@ -63,18 +62,18 @@ enum {
 /// The first byte of every colocated Han word token, so that words never collide with the
 /// per-character tokens of the same text.
 #define CICU_WORD_PREFIX '\x01'
-/// U+E002 as UTF-8: a CICU_PURPOSE_MATCH text starting with it is tokenized in the large form.
-#define CICU_LARGE_SENTINEL "\xEE\x80\x82"
-/// A CICU_PURPOSE_DOCUMENT text of at least this many UTF-8 bytes is tokenized in the large
-/// form: each Han character as CICU_LARGE_PREFIX + itself, plus the bigram of each character
-/// and the one before it at the previous position (CICU_BIGRAM_PREFIX), colocated with it.
-/// Phrase queries then read bigram position lists in large documents and never their
-/// characters' (hybrid analysis only).
-#define CICU_LARGE_TEXT_BYTES (256 << 10)
-/// The first byte of every Han bigram token (large documents).
+/// U+E002 as UTF-8: a CICU_PURPOSE_MATCH text starting with it is tokenized as bigrams.
+#define CICU_BIGRAM_SENTINEL "\xEE\x80\x82"
+/// The first byte of every Han bigram token. In documents (hybrid analysis), each common Han
+/// character (cicu_is_common_han) after another at the previous position carries the bigram of
+/// the two, colocated with it.
 #define CICU_BIGRAM_PREFIX '\x02'
-/// The first byte of a Han character token in a large document.
-#define CICU_LARGE_PREFIX '\x03'
+
+/// 1 when `c` (a Unicode code point, normalized and folded as tokens are) is one of the common
+/// Han characters between which documents carry bigrams (the 300 most frequent in a corpus of
+/// Chinese news, literature and web text; `Sources/CICU/common_han.h`, made by
+/// `scripts/common-han`), else 0. Part of the analysis rules.
+int cicu_is_common_han(int32_t c);
 
 /// Token kinds.
 enum {
@@ -84,7 +83,7 @@ enum {
     CICU_KIND_IDEO = 4,       // a whole Han word (CICU_OPTION_WORDS_ONLY only)
     CICU_KIND_HAN = 5,        // one Han character
     CICU_KIND_HAN_WORD = 6,   // a multi-character Han word, colocated with its first character
-    CICU_KIND_HAN_BIGRAM = 7, // two consecutive Han characters (large form): colocated with the second in documents
+    CICU_KIND_HAN_BIGRAM = 7, // two consecutive Han characters: colocated with the second in documents
     CICU_KIND_SUBWORD = 8,    // a case piece of a letter part, or a join of pieces (iPhone → i, phone): colocated
     CICU_KIND_RUN_WORD = 9,   // a whole run of several parts (CICU_WORD_PREFIX + abc123), colocated with its first part
 };

@@ -13,15 +13,20 @@ extern "C" {
 /// Phrase roles in the layout string passed as the first argument of `jiansuo_rank`.
 /// One entry per FTS5 phrase, in the order the phrases appear in the MATCH expression,
 /// separated by spaces:
-///   `T<slot>`  a term: its phrase of characters (or a prefix), in top-level conjunct <slot>;
-///   `B`        another form of the term just before it: its large form (the phrase of its
-///              bigrams, which matches large documents where the term's characters would) or its
-///              word boost (the same text as dictionary words, whose matches are a subset of the
-///              term's); their instances count for the term;
+///   `T<slot>`  a term: its phrase (of bigrams for Han text, or a prefix), in top-level conjunct <slot>;
+///   `B`        another form of the term just before it: its exact form (a term ending in digits
+///              is also a prefix) or its word boost (the same text as dictionary words, whose
+///              matches are a subset of the term's); their instances count for the term;
 ///   `X`        an excluded phrase (NOT), ignored by ranking.
 /// Example: `知识产权 -广告` compiles to
-/// `("知识产权" OR "\uE002知识产权" OR "\uE000知识" + "识" + "\uE000产权") NOT ("广告" OR "\uE002广告")`
-/// with the layout `T0 B B X X` (the second phrase is the term's large form, for large documents).
+/// `("\uE002知识产权" OR "\uE000知识" + "\uE002知识" + "\uE000产权") NOT "\uE002广告"`
+/// with the layout `T0 B X`.
+
+/// The FTS5 columns of `fts`: the body first, so that a token found only in the body (most
+/// postings) needs no column marker in its position list (FTS5 writes 0x01 and the column
+/// number before the positions of any column but the first: two bytes per document and token).
+#define CINDEX_BODY_COLUMN 0
+#define CINDEX_TITLE_COLUMN 1
 
 /// The score added to documents whose title alone matches the query (every top-level conjunct
 /// has a term with an instance in the title column). Relevance scores stay far below it.
