@@ -237,7 +237,16 @@ static void rank_function(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3
         }
     }
     int size = 0;
-    if (rc == SQLITE_OK) rc = api->xColumnSize(fts, -1, &size);
+    if (rc == SQLITE_OK) {
+        // The row's size: from the cache when the caller's snapshot allows (see cindex_sizes).
+        cindex_sizes *sizes = api->xUserData(fts);
+        sqlite3_int64 generation = argc > 1 ? sqlite3_value_int64(argv[1]) : -1;
+        sqlite3_int64 rowid = api->xRowid(fts);
+        if (!cindex_sizes_get(sizes, generation, rowid, &size)) {
+            rc = api->xColumnSize(fts, -1, &size);
+            if (rc == SQLITE_OK) cindex_sizes_put(sizes, generation, rowid, size);
+        }
+    }
     if (rc != SQLITE_OK) {
         sqlite3_result_error_code(ctx, rc);
         return;
@@ -301,10 +310,10 @@ static fts5_api *fts5_api_of(sqlite3 *db) {
     return api;
 }
 
-int crank_register(void *db) {
+int crank_register(void *db, cindex_sizes *sizes) {
     fts5_api *api = fts5_api_of((sqlite3 *)db);
     if (api == NULL || api->iVersion < 2) return SQLITE_ERROR;
-    return api->xCreateFunction(api, "jiansuo_rank", NULL, rank_function, NULL);
+    return api->xCreateFunction(api, "jiansuo_rank", sizes, rank_function, NULL);
 }
 
 int cfirst_register(void *db) {

@@ -32,7 +32,31 @@ extern "C" {
 /// has a term with an instance in the title column). Relevance scores stay far below it.
 #define CRANK_TITLE_GROUP 1000000.0
 
-/// Registers the FTS5 auxiliary function `jiansuo_rank(fts, layout)` on `db` (a `sqlite3 *`).
+/// Document sizes in tokens (rowid → size), shared by every connection to one index database
+/// in this process, for jiansuo_rank: reading a size from %_docsize costs a statement per
+/// matching row. Entries carry the generation they were read in; the one writer makes the
+/// generation odd while a write transaction is open (cindex_sizes_write_begin) and even again
+/// after it ends (cindex_sizes_write_end), which makes every entry stale. A reader reads the
+/// generation before its read transaction starts and again once its snapshot is taken; when
+/// both are the same even number, its snapshot is that generation's, and it may pass it to
+/// jiansuo_rank. Thread-safe; rowids from 0 to 2^31 - 1 are cached (8 bytes each, allocated
+/// 65,536 at a time), others are read from %_docsize every time.
+typedef struct cindex_sizes cindex_sizes;
+cindex_sizes *cindex_sizes_new(void);
+void cindex_sizes_free(cindex_sizes *sizes);
+void cindex_sizes_write_begin(cindex_sizes *sizes);
+void cindex_sizes_write_end(cindex_sizes *sizes);
+/// The current generation (even: no write transaction open), or -1 for NULL.
+int64_t cindex_sizes_generation(cindex_sizes *sizes);
+/// 1 and `*size` when `rowid`'s size is cached for `generation`, else 0.
+int cindex_sizes_get(cindex_sizes *sizes, int64_t generation, int64_t rowid, int *size);
+void cindex_sizes_put(cindex_sizes *sizes, int64_t generation, int64_t rowid, int size);
+/// Reads every row of `fts_docsize` on `db` (a `sqlite3 *` whose snapshot is `generation`'s)
+/// into the cache: one pass, so that the first searches after a write rank as fast as later
+/// ones. Returns 0 (SQLITE_OK) or an SQLite error code; nothing for an odd generation.
+int cindex_sizes_load(void *db, cindex_sizes *sizes, int64_t generation);
+
+/// Registers the FTS5 auxiliary function `jiansuo_rank(fts, layout[, generation])` on `db` (a `sqlite3 *`).
 ///
 /// `jiansuo_rank` returns, for the current row, CRANK_TITLE_GROUP when the title alone matches
 /// plus a relevance score, higher is better:
@@ -46,10 +70,11 @@ extern "C" {
 /// which costs one pass over the term's postings per query; with one term it is a constant and
 /// that pass is skipped.
 /// It reads each phrase's positions in the row (FTS5 loaded them to match the row) with
-/// xPhraseFirst/xPhraseNext, plus one %_docsize lookup for the row's size. A malformed layout
+/// xPhraseFirst/xPhraseNext, and the row's size from `sizes` (see cindex_sizes) when the
+/// optional third argument is a generation it may use, else with one %_docsize lookup. A malformed layout
 /// ranks every phrase as a term in one conjunct.
 /// Returns 0 (SQLITE_OK) or an SQLite error code. See https://sqlite.org/fts5.html#custom_auxiliary_functions
-int crank_register(void *db);
+int crank_register(void *db, cindex_sizes *sizes);
 
 /// Registers the FTS5 auxiliary function `jiansuo_first(fts, layout)` on `db`: for the current
 /// row, the smallest body-column (column 1) token position at which a term phrase of `layout`
