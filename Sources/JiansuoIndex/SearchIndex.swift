@@ -651,29 +651,44 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    /// An estimate of what searching for `terms` costs, before running it: the number of
-    /// (document, token) postings its phrases read, from each token's document count in
-    /// `fts_vocab` (a phrase of the same frequent character repeated counts it each time; a
-    /// prefix counts the documents of at most 1,000 tokens it expands to). Counting reads each
-    /// token's posting list, so counts are kept for a minute (``DocumentFrequencyCache``): an
-    /// estimate may lag recent writes. The search itself is roughly linear in the result.
+    /// An estimate of what searching for `terms` costs, before running it, in (document,
+    /// token) postings read. FTS5 matches a phrase by stepping through the documents of its
+    /// rarest token and seeking each other token's postings there, so a term costs about its
+    /// rarest token's document count (`fts_vocab`) times its tokens (a phrase of the same bigram
+    /// repeated counts it each time); a prefix adds the documents of at most 1,000 tokens it
+    /// expands to. Counting reads each counted token's whole posting list, so at most
+    /// ``sampledTokens`` distinct tokens of a term are counted, spread over it (the rarest of them
+    /// stands for the term), and counts are kept for a minute (``DocumentFrequencyCache``): an estimate may lag
+    /// recent writes.
     ///
     /// When the most the terms could cost (each token in every document; a prefix's 1,000
     /// tokens each in every document) is at most `bound`, that upper bound is returned without
     /// counting: most queries are short, and counting costs as much as searching.
     public func estimatedCost(of terms: [HighlightTerm], uncountedUpTo bound: Int = 0) throws -> Int {
-        // A phrase of the same bigram repeated counts it each time: keys keep repeats.
-        let keys = terms.flatMap { term in
+        // Per term: its index tokens with repeats, a prefix as its token + "*".
+        let phrases = terms.map { term in
             let tokens = Self.phraseTokens(term.tokens)
             return tokens.enumerated().map { k, token in term.prefix && k == tokens.count - 1 ? token + "*" : token }
         }
         if bound > 0 {
             let documents = try documentFrequencies.documents { try self.reading { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0 } }
-            let most = keys.reduce(0) { $0.addingReportingOverflow(documents.multipliedReportingOverflow(by: $1.hasSuffix("*") ? 1000 : 1).partialValue).partialValue }
+            let most = phrases.joined().reduce(0) {
+                $0.addingReportingOverflow(documents.multipliedReportingOverflow(by: $1.hasSuffix("*") ? 1000 : 1).partialValue).partialValue
+            }
             if most <= bound { return most }
         }
-        var counts = documentFrequencies.lookup(keys)
-        let missing = Set(keys).subtracting(counts.keys)
+        // The tokens counted per term: its prefix, and distinct tokens spread over it (its first,
+        // middle and last: rare characters cluster in names, wherever they stand).
+        let sampled = phrases.map { keys -> [String] in
+            var seen: [String] = keys.filter { $0.hasSuffix("*") }
+            let spread = (0..<Self.sampledTokens).map { keys.isEmpty ? 0 : $0 * (keys.count - 1) / max(Self.sampledTokens - 1, 1) }
+            for key in spread.map({ keys[$0] }) + keys where !seen.contains(key) && seen.count < Self.sampledTokens + (seen.first?.hasSuffix("*") == true ? 1 : 0) {
+                seen.append(key)
+            }
+            return seen
+        }
+        var counts = documentFrequencies.lookup(Array(sampled.joined()))
+        let missing = Set(sampled.joined()).subtracting(counts.keys)
         if !missing.isEmpty {
             let counted = try reading { db in
                 try missing.reduce(into: [String: Int]()) { counted, key in
@@ -690,8 +705,17 @@ public final class SearchIndex: Sendable {
             documentFrequencies.store(counted)
             counts.merge(counted) { $1 }
         }
-        return keys.reduce(0) { $0.addingReportingOverflow(counts[$1] ?? 0).partialValue }
+        return zip(phrases, sampled).reduce(0) { total, pair in
+            let (keys, sample) = pair
+            let rarest = sample.filter { !$0.hasSuffix("*") }.map { counts[$0] ?? 0 }.min()
+            let prefix = sample.filter { $0.hasSuffix("*") }.reduce(0) { $0 + (counts[$1] ?? 0) }
+            let term = (rarest ?? 0).multipliedReportingOverflow(by: keys.count).partialValue.addingReportingOverflow(prefix).partialValue
+            return total.addingReportingOverflow(term).partialValue
+        }
     }
+
+    /// How many distinct tokens of a term ``estimatedCost(of:uncountedUpTo:)`` counts.
+    static let sampledTokens = 3
 
     /// The index tokens the phrase of a term's query `tokens` reads (see `CICU_BIGRAM_SENTINEL`):
     /// each common Han character after another becomes the bigram of the two (``Token/bigramPrefix``
