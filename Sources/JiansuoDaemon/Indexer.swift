@@ -240,8 +240,12 @@ public final class Indexer: Sendable {
                     // After a bulk of work, give the memory the workers freed back to the system,
                     // so that an idle daemon stays small.
                     if processed >= Self.trimAfter { Self.trimMemory() }
-                    // Document sizes for ranking, read once now that the index is at rest.
-                    if processed > 0 { try? index.cacheDocumentSizes() }
+                    // Now that the index is at rest: free pages back to the file system, and
+                    // the document sizes for ranking, read once.
+                    if processed > 0 {
+                        try? index.reclaimFreePages()
+                        try? index.cacheDocumentSizes()
+                    }
                     break
                 }
                 processed += batch.count

@@ -90,6 +90,9 @@ public final class SearchIndex: Sendable {
             // of a few KiB then shares a page with others instead of spilling into a mostly
             // empty overflow page (about a quarter of the documents table with 4 KiB pages).
             try db.execute(sql: "PRAGMA page_size = \(SearchIndex.pageSize)")
+            // And incremental vacuum (also a no-op on an existing database), so that pages FTS5's
+            // merges free can be given back to the file system (``reclaimFreePages()``).
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
             TokenReplay.attach(replay, to: db)
             db.add(tokenizer: JiansuoTokenizer.self)
             db.add(function: foldFunction)
@@ -118,6 +121,25 @@ public final class SearchIndex: Sendable {
             guard usable >= 0 else { return }
             let rc = cindex_sizes_load(UnsafeMutableRawPointer(db.sqliteConnection), sizes.pointer, usable)
             guard rc == 0 else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "reading fts_docsize") }
+        }
+    }
+
+    /// Gives the database's free pages back to the file system (FTS5's segment merges free
+    /// pages as they go; deletions too; the work is in proportion to the free pages): SQLite's
+    /// incremental vacuum (https://sqlite.org/pragma.html#pragma_incremental_vacuum), for
+    /// databases created with `auto_vacuum = INCREMENTAL` (this build's); others keep their
+    /// free pages for later writes. For the writer, when it goes idle. Returns the pages freed.
+    @discardableResult
+    public func reclaimFreePages() throws -> Int {
+        try sizes.write {
+            try writer.writeWithoutTransaction { db in
+                guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2 else { return 0 }
+                let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+                let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+                guard free > 0, pages > 0 else { return 0 }
+                try db.execute(sql: "PRAGMA incremental_vacuum")
+                return free - (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
+            }
         }
     }
 

@@ -116,4 +116,25 @@ import Testing
         #expect(shared.lock.withLock { shared.mismatches } == 0)
         try index.close()
     }
+
+    /// New databases are created with incremental vacuum: the pages a deletion frees go back
+    /// to the file system when the writer goes idle, and searches still work afterwards.
+    @Test func freePagesAreGivenBack() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vacuum-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let index = try SearchIndex(path: path)
+        var bodies: [String: String] = [:]
+        for k in 0..<200 { bodies["/\(k).txt"] = String(repeating: "经济发展的人民中国第\(k)章", count: 200) }
+        try addAll(index, bodies)
+        try index.close()
+        let before = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        let reopened = try SearchIndex(path: path)
+        try reopened.apply((0..<190).map { .delete(path: "/\($0).txt") })
+        #expect(try reopened.reclaimFreePages() > 0)
+        #expect(try reopened.reclaimFreePages() == 0)  // nothing left to give back
+        #expect(try scores(reopened, "经济发展").count == 10)
+        try reopened.close()
+        let after = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        #expect(after < before / 2, "\(before) → \(after) bytes")
+    }
 }
