@@ -75,11 +75,6 @@ if arguments[1] == "han-frequencies" {
             counts[token.text, default: 0] += 1
         }
     }
-    if ProcessInfo.processInfo.environment["JIANSUO_BENCH_KINDS"] != nil {
-        var kinds: [String: Int] = [:]
-        for text in texts { for token in try segmenter.tokens(of: text, for: .document) { kinds["\(token.kind)", default: 0] += 1 } }
-        FileHandle.standardError.write(Data("\(kinds.sorted { $0.value > $1.value })\n".utf8))
-    }
     for (character, count) in counts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
         print("\(character)\t\(count)")
     }

@@ -77,7 +77,7 @@ int cindex_sizes_load(void *db, cindex_sizes *sizes, int64_t generation);
 int crank_register(void *db, cindex_sizes *sizes);
 
 /// Registers the FTS5 auxiliary function `jiansuo_first(fts, layout)` on `db`: for the current
-/// row, the smallest body-column (column 1) token position at which a term phrase of `layout`
+/// row, the smallest body-column (CINDEX_BODY_COLUMN) token position at which a term phrase of `layout`
 /// (roles `T` and `B`; see above) has an instance, or -1 when no term matches in the body (a title-only
 /// match). Reads the row's positions FTS5 loaded to match it (xPhraseFirst). Used with
 /// `rowid = ?` to find where a hit's snippet is, in documents stored in blocks.
