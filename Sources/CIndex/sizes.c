@@ -18,6 +18,8 @@ struct cindex_sizes {
     _Atomic uint64_t generation;                   // odd while a write transaction is open
     _Atomic(_Atomic uint64_t *) pages[MAX_PAGES];  // each PAGE_ENTRIES entries: generation << 32 | size
     pthread_mutex_t grow;                          // allocating a page
+    pthread_mutex_t writing;                       // guards writers
+    int writers;                                   // writes begun and not ended (nested or waiting on SQLite's lock)
 };
 
 cindex_sizes *cindex_sizes_new(void) {
@@ -25,6 +27,7 @@ cindex_sizes *cindex_sizes_new(void) {
     if (s == NULL) return NULL;
     atomic_init(&s->generation, 2);  // entries start at 0: generation 0 never matches
     pthread_mutex_init(&s->grow, NULL);
+    pthread_mutex_init(&s->writing, NULL);
     return s;
 }
 
@@ -32,15 +35,26 @@ void cindex_sizes_free(cindex_sizes *s) {
     if (s == NULL) return;
     for (int p = 0; p < MAX_PAGES; p++) free((void *)atomic_load(&s->pages[p]));
     pthread_mutex_destroy(&s->grow);
+    pthread_mutex_destroy(&s->writing);
     free(s);
 }
 
+// Two writes may overlap: a write nested in another, or two threads of which one waits for
+// SQLite's write lock (the indexer and an `optimize` request). Counting them keeps the
+// generation odd from the first begin to the last end; bumping it per call would make it even
+// while the other write is still open.
 void cindex_sizes_write_begin(cindex_sizes *s) {
-    if (s != NULL) atomic_fetch_add(&s->generation, 1);
+    if (s == NULL) return;
+    pthread_mutex_lock(&s->writing);
+    if (s->writers++ == 0) atomic_fetch_add(&s->generation, 1);
+    pthread_mutex_unlock(&s->writing);
 }
 
 void cindex_sizes_write_end(cindex_sizes *s) {
-    if (s != NULL) atomic_fetch_add(&s->generation, 1);
+    if (s == NULL) return;
+    pthread_mutex_lock(&s->writing);
+    if (--s->writers == 0) atomic_fetch_add(&s->generation, 1);
+    pthread_mutex_unlock(&s->writing);
 }
 
 int64_t cindex_sizes_generation(cindex_sizes *s) {

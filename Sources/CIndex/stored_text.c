@@ -8,7 +8,59 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
-enum { TAG_PLAIN = 0, TAG_DEFLATE = 1, TAG_BLOCKS = 2 };
+#include "deflate_dictionary.h"
+
+// TAG_DEFLATE_DICT is TAG_DEFLATE with zlib's preset dictionary `deflate_dictionary` (frequent
+// pairs of Han characters and CJK punctuation): 12–13% smaller bodies on the small and medium
+// corpora, whose documents are a few KiB. Values written before it keep TAG_DEFLATE.
+enum { TAG_PLAIN = 0, TAG_DEFLATE = 1, TAG_BLOCKS = 2, TAG_DEFLATE_DICT = 3 };
+
+// With the dictionary, level 6 searches many more candidate matches per byte: 2.5× the time of
+// level 6 without it, for 13.4% less; level 4 takes 1.3× the time for 11.5% less (5,000 medium
+// bodies).
+enum { DICTIONARY_LEVEL = 4 };
+
+static const Bytef *dictionary(void) { return (const Bytef *)deflate_dictionary; }
+static uInt dictionary_length(void) { return (uInt)(sizeof deflate_dictionary - 1); }
+
+// Deflates `len` bytes of `text` with the preset dictionary into `out` (`*written` bytes of
+// room; set to the stream's length). Returns 0, or -1 when zlib fails or the room is short.
+static int deflate_with_dictionary(const char *text, uLong len, Bytef *out, uLongf *written) {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit(&z, DICTIONARY_LEVEL) != Z_OK) return -1;
+    int ok = deflateSetDictionary(&z, dictionary(), dictionary_length()) == Z_OK;
+    if (ok) {
+        z.next_in = (Bytef *)text;
+        z.avail_in = (uInt)len;
+        z.next_out = out;
+        z.avail_out = (uInt)*written;
+        ok = deflate(&z, Z_FINISH) == Z_STREAM_END;
+        *written = z.total_out;
+    }
+    deflateEnd(&z);
+    return ok ? 0 : -1;
+}
+
+// Inflates the first `want` bytes of the zlib stream `in` (`n` bytes) into `out`, supplying the
+// preset dictionary when the stream names it (by its Adler-32, which zlib checks) and
+// `with_dictionary` is set. Returns 0 when `want` bytes came out, else -1 (damaged).
+static int inflate_prefix(const unsigned char *in, size_t n, char *out, uint32_t want, int with_dictionary) {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit(&z) != Z_OK) return -1;
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)n;
+    z.next_out = (Bytef *)out;
+    z.avail_out = want;
+    int rc = inflate(&z, Z_SYNC_FLUSH);
+    if (rc == Z_NEED_DICT && with_dictionary && inflateSetDictionary(&z, dictionary(), dictionary_length()) == Z_OK) {
+        rc = inflate(&z, Z_SYNC_FLUSH);
+    }
+    int ok = (rc == Z_OK || rc == Z_STREAM_END || (rc == Z_BUF_ERROR && z.avail_out == 0)) && z.total_out == want;
+    inflateEnd(&z);
+    return ok ? 0 : -1;
+}
 
 static void put32(unsigned char *p, uint32_t v) {
     p[0] = v & 0xFF;
@@ -64,14 +116,14 @@ unsigned char *cindex_store_text(const char *text, int32_t len, int32_t *out_len
     uLongf bound = compressBound((uLong)len);
     unsigned char *out = malloc(bound + 5);
     if (out == NULL) return NULL;
-    out[0] = TAG_DEFLATE;
+    out[0] = TAG_DEFLATE_DICT;
     uint32_t n = (uint32_t)len;
     out[1] = n & 0xFF;
     out[2] = (n >> 8) & 0xFF;
     out[3] = (n >> 16) & 0xFF;
     out[4] = (n >> 24) & 0xFF;
     uLongf written = bound;
-    if (compress2(out + 5, &written, (const Bytef *)text, (uLong)len, CINDEX_COMPRESS_LEVEL) != Z_OK) {
+    if (deflate_with_dictionary(text, (uLong)len, out + 5, &written) != 0) {
         free(out);
         return NULL;
     }
@@ -153,22 +205,8 @@ static void range_result(sqlite3_context *ctx, const unsigned char *blob, int n,
     } else {
         // One zlib stream: everything before `b` is inflated.
         char *all = sqlite3_malloc64((sqlite3_uint64)b + 1);
-        ok = all != NULL;
-        if (ok) {
-            z_stream z;
-            memset(&z, 0, sizeof z);
-            ok = inflateInit(&z) == Z_OK;
-            if (ok) {
-                z.next_in = (Bytef *)(blob + 5);
-                z.avail_in = (uInt)(n - 5);
-                z.next_out = (Bytef *)all;
-                z.avail_out = b;
-                int rc = inflate(&z, Z_SYNC_FLUSH);
-                ok = (rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR) && z.total_out == b;
-                inflateEnd(&z);
-            }
-            if (ok) memcpy(buffer, all + a, b - a);
-        }
+        ok = all != NULL && inflate_prefix(blob + 5, (size_t)n - 5, all, b, blob[0] == TAG_DEFLATE_DICT) == 0;
+        if (ok) memcpy(buffer, all + a, b - a);
         sqlite3_free(all);
     }
     if (!ok) {
@@ -212,7 +250,7 @@ static void text_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
         sqlite3_result_text(ctx, text + from, (int)(end - from), SQLITE_TRANSIENT);
         return;
     }
-    if (n >= 5 && (blob[0] == TAG_DEFLATE || blob[0] == TAG_BLOCKS)) {
+    if (n >= 5 && (blob[0] == TAG_DEFLATE || blob[0] == TAG_DEFLATE_DICT || blob[0] == TAG_BLOCKS)) {
         uint32_t len = get32(blob + 1);
         if (len > (uint32_t)CINDEX_MAX_TEXT_BYTES) {
             damaged(ctx);
@@ -227,8 +265,7 @@ static void text_function(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
             sqlite3_result_error_nomem(ctx);
             return;
         }
-        uLongf written = len;
-        if (uncompress((Bytef *)out, &written, blob + 5, (uLong)(n - 5)) == Z_OK && written == len) {
+        if (inflate_prefix(blob + 5, (size_t)n - 5, out, len, blob[0] == TAG_DEFLATE_DICT) == 0) {
             sqlite3_result_text(ctx, out, (int)len, sqlite3_free);
             return;
         }

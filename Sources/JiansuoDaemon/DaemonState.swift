@@ -144,6 +144,8 @@ final class DaemonState: Sendable {
                 status = "rebuilding \(r.done)/\(r.total)"
             } else if phase == .idle {
                 status = "idle, \(documents) documents"
+            } else if phase == .merging {
+                status = "merging index segments, \(documents) documents"
             } else {
                 status = "\(phase.rawValue) \(pending) pending, \(documents) documents"
             }

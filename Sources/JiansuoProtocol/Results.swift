@@ -105,7 +105,9 @@ public struct SearchHitMessage: Codable, Sendable, Equatable {
 
 /// Result of `status`.
 public struct StatusResult: Codable, Sendable, Equatable {
-    /// `"scanning"` (initial crawl), `"indexing"` (files pending) or `"idle"`.
+    /// `"scanning"` (initial crawl), `"indexing"` (files pending), `"merging"` (every file is
+    /// indexed and searchable; the index's segments are being merged after bulk work),
+    /// `"idle"`; also `"polling"`, `"missing-root"`, `"rebuilding"` or `"damaged"`.
     public var state: String
     /// Number of documents in the index.
     public var documents: Int

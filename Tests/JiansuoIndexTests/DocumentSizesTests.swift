@@ -65,6 +65,14 @@ import Testing
         struct Failure: Error {}
         #expect(throws: Failure.self) { try sizes.write { throw Failure() } }
         #expect(sizes.generation == start + 4)
+        // Writes that overlap (one nested in another, or a second thread's waiting for
+        // SQLite's write lock) keep the generation odd until the last one ends.
+        let nested = sizes.write { () -> [Int64] in
+            let inner = sizes.write { sizes.generation }
+            return [inner, sizes.generation]
+        }
+        #expect(nested == [start + 5, start + 5])
+        #expect(sizes.generation == start + 6)
         // A snapshot taken across a write may not use the cache.
         #expect(DocumentSizes.usable(before: start, after: start) == start)
         #expect(DocumentSizes.usable(before: start, after: start + 2) == -1)
@@ -114,6 +122,37 @@ import Testing
         for _ in readers { finished.wait() }
         #expect(shared.lock.withLock { shared.searches } > 0)
         #expect(shared.lock.withLock { shared.mismatches } == 0)
+        try index.close()
+    }
+
+    /// After bulk work the writer merges FTS5's segments into one, a bounded step at a time:
+    /// the steps end, scores and matches do not change, sizes stay exact, and the pages the
+    /// merge frees go back to the file system.
+    @Test func mergingSegmentsChangesNoResult() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("merge-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let index = try SearchIndex(path: path)
+        // One transaction per round: each flushes a segment of its own.
+        for round in 0..<24 {
+            try addAll(index, Dictionary(uniqueKeysWithValues: bodies(round).map { ("/\(round)\($0.key)", $0.value + "第\(round)轮") }))
+        }
+        try index.cacheDocumentSizes()
+        let queries = ["经济", "中国 经济", "经济发展 -中国", "人民 OR 第3轮", "\"的人民\""]
+        let before = try queries.map { try scores(index, $0) }
+        var steps = 0
+        while try index.mergeStep(pages: 1) {
+            steps += 1
+            #expect(steps < 10_000)
+            if steps >= 10_000 { break }
+        }
+        #expect(steps > 1, "one page per step: a merge of 24 segments takes several")
+        #expect(try index.mergeStep() == false)  // nothing left
+        #expect(try queries.map { try scores(index, $0) } == before)
+        try index.cacheDocumentSizes()
+        #expect(try queries.map { try scores(index, $0) } == before)
+        try index.reclaimFreePages()
+        #expect(try queries.map { try scores(index, $0) } == before)
+        try index.integrityCheck()
         try index.close()
     }
 

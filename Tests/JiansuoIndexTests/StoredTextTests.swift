@@ -52,6 +52,7 @@ import Testing
         let bytes = Array(text.utf8)
         let stored = Self.store(text)
         if bytes.count >= Int(CINDEX_BLOCKS_MIN) { #expect(stored.first == 2) }
+        else if bytes.count >= Int(CINDEX_COMPRESS_MIN) { #expect(stored.first == 3) }  // one stream, preset dictionary
         let db = try Self.database()
         try db.read { db in
             #expect(try String.fetchOne(db, sql: "SELECT jiansuo_text(?)", arguments: [stored]) == text)
@@ -98,6 +99,48 @@ import Testing
                     } else {
                         #expect(text == nil && rc == 20 /* SQLITE_MISMATCH */)
                     }
+                }
+            }
+        }
+    }
+
+    /// A value written by a build before the preset dictionary (tag 1: one zlib stream without
+    /// it) reads back whole and in ranges; bytes made by Python's zlib.compress, level 6.
+    @Test func valuesWithoutTheDictionaryStayReadable() throws {
+        let text = String(repeating: "旧版本写下的压缩正文，仍然可以读出来。", count: 8)
+        let old = Data([
+            0x01, 0xC8, 0x01, 0x00, 0x00, 0x78, 0x9C, 0x7B, 0x36, 0x7D, 0xF9, 0xF3, 0xCE, 0x8E, 0x67, 0x73, 0xD6, 0x3C, 0x6D,
+            0x9B, 0xF9, 0x64, 0x47, 0xF7, 0xF3, 0x59, 0x2D, 0x4F, 0xFB, 0xBA, 0x9F, 0xEF, 0x59, 0xF9, 0x6C, 0xED, 0xE2, 0x67,
+            0xD3, 0xDA, 0xDF, 0xEF, 0xE9, 0x79, 0xB2, 0xBB, 0xF7, 0x79, 0xCB, 0xB6, 0xA7, 0xFD, 0xEB, 0x9F, 0xEC, 0x5E, 0xFA,
+            0x62, 0xFD, 0xEE, 0xA7, 0xED, 0xBB, 0x9E, 0xCD, 0x5D, 0xFA, 0xB8, 0xA1, 0xE9, 0xD9, 0xA8, 0xC6, 0xC1, 0xA4, 0x11,
+            0x00, 0xB6, 0x5C, 0x43, 0x78,
+        ])
+        let db = try Self.database()
+        let (whole, part) = try db.read { db in
+            (try String.fetchOne(db, sql: "SELECT jiansuo_text(?)", arguments: [old]),
+             try String.fetchOne(db, sql: "SELECT jiansuo_text(?, 30, 57)", arguments: [old]))
+        }
+        #expect(whole == text)
+        #expect(part == Self.expected(Array(text.utf8), limit: 30, from: 57))
+        // The dictionary makes Chinese text smaller than the same stream without it.
+        #expect(Self.store(text).count < old.count)
+    }
+
+    /// A stream that names a dictionary other than ours (its Adler-32 changed), or that needs
+    /// one under the tag of streams without it, is damaged, never read with the wrong window.
+    @Test func aStreamWithTheWrongDictionaryIsCorrupt() throws {
+        let text = String(repeating: "发展经济的中国人民，", count: 30)
+        let stored = Self.store(text)
+        #expect(stored.first == 3)
+        var otherDictionary = stored
+        otherDictionary[5 + 2] ^= 0x01  // zlib header (2 bytes), then the dictionary's Adler-32
+        var wrongTag = stored
+        wrongTag[0] = 1
+        let db = try Self.database()
+        try db.inDatabase { db in
+            for value in [otherDictionary, wrongTag] {
+                for sql in ["SELECT jiansuo_text(?)", "SELECT jiansuo_text(?, 10, 20)"] {
+                    #expect(throws: DatabaseError.self) { _ = try String.fetchOne(db, sql: sql, arguments: [value]) }
                 }
             }
         }

@@ -34,9 +34,10 @@ extern "C" {
 
 /// Document sizes in tokens (rowid → size), shared by every connection to one index database
 /// in this process, for jiansuo_rank: reading a size from %_docsize costs a statement per
-/// matching row. Entries carry the generation they were read in; the one writer makes the
-/// generation odd while a write transaction is open (cindex_sizes_write_begin) and even again
-/// after it ends (cindex_sizes_write_end), which makes every entry stale. A reader reads the
+/// matching row. Entries carry the generation they were read in; writers make the generation
+/// odd while a write transaction is open (cindex_sizes_write_begin) and even again after the
+/// last open one ends (cindex_sizes_write_end; writes may nest or overlap, they are counted),
+/// which makes every entry stale. A reader reads the
 /// generation before its read transaction starts and again once its snapshot is taken; when
 /// both are the same even number, its snapshot is that generation's, and it may pass it to
 /// jiansuo_rank. Thread-safe; rowids from 0 to 2^31 - 1 are cached (8 bytes each, allocated
@@ -102,7 +103,9 @@ int cfirst_register(void *db);
 #define CINDEX_POSITION_STRIDE (4 << 10)
 
 /// Encodes `len` bytes of UTF-8 for storage: one tag byte, then the text (shorter than
-/// CINDEX_COMPRESS_MIN), or its 32-bit little-endian length and one zlib stream (compress2),
+/// CINDEX_COMPRESS_MIN), or its 32-bit little-endian length and one zlib stream with the preset
+/// dictionary of frequent CJK character pairs (deflate_dictionary.h; values of older builds
+/// have a stream without it, tag 1, and stay readable),
 /// or (from CINDEX_BLOCKS_MIN) its length, the number of blocks, their offsets and one zlib
 /// stream per CINDEX_BLOCK_BYTES block. Returns a malloc'd buffer of *out_len bytes (free with
 /// cindex_free), or NULL when memory or zlib fails.
