@@ -31,6 +31,7 @@ typedef struct {
     const int32_t *term_tokens;  // tokens per term
     const int32_t *term_prefix;  // CICU_HIGHLIGHT_* for the term's last token
     int32_t term_count;
+    const int32_t *token_len;    // the byte length of each term's each token, in order
     seen_position *ring;
     long ring_size;
     long count;                  // positions seen
@@ -73,6 +74,7 @@ static int on_token(void *ctx, int flags, const char *token, int token_len, int 
     slot->end = end;
     // Does some term end with this token? Earlier positions may match with any of their tokens.
     const char *p = m->terms;
+    const int32_t *lengths = m->token_len;
     for (int32_t t = 0; t < m->term_count; t++) {
         int32_t n = m->term_tokens[t];
         int mode = m->term_prefix[t];
@@ -81,7 +83,7 @@ static int on_token(void *ctx, int flags, const char *token, int token_len, int 
         int last_end = slot->end;
         const char *q = p;
         for (int32_t k = 0; k < n; k++) {
-            int len = (int)strlen(q);
+            int len = *lengths++;
             if (match && k < n - 1) {
                 if (n > SHORT_TERM) m->long_steps--;
                 const seen_token *s = find(m, m->count - n + k, q, len);
@@ -116,10 +118,28 @@ int cicu_highlight(cicu_segmenter *seg, const char *text, int32_t len, const cha
     for (int32_t t = 0; t < term_count; t++) {
         if (term_tokens[t] > longest) longest = term_tokens[t];
     }
-    matcher m = {terms, terms_len, term_tokens, term_prefix, term_count, NULL, longest, 0, LONG_TERM_STEPS, ctx, fn};
+    // Token lengths, measured once rather than for every token of the text.
+    long total = 0;
+    for (int32_t t = 0; t < term_count; t++) total += term_tokens[t] > 0 ? term_tokens[t] : 0;
+    int32_t *lengths = malloc(sizeof(int32_t) * (size_t)(total + 1));
+    if (lengths == NULL) return -1;
+    const char *q = terms;
+    long k = 0;
+    for (int32_t t = 0; t < term_count; t++) {
+        for (int32_t j = 0; j < term_tokens[t]; j++) {
+            size_t n = strlen(q);
+            lengths[k++] = (int32_t)n;
+            q += n + 1;
+        }
+    }
+    matcher m = {terms, terms_len, term_tokens, term_prefix, term_count, lengths, NULL, longest, 0, LONG_TERM_STEPS, ctx, fn};
     m.ring = malloc(sizeof(seen_position) * (size_t)longest);
-    if (m.ring == NULL) return -1;
+    if (m.ring == NULL) {
+        free(lengths);
+        return -1;
+    }
     int rc = cicu_segmenter_tokenize(seg, text, len, CICU_PURPOSE_POSITIONS, &m, on_token);
     free(m.ring);
+    free(lengths);
     return rc;
 }

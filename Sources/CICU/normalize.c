@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
@@ -49,11 +50,59 @@ static int append(mapped_text *t, UChar32 c, const uint16_t *fold, int32_t s8, i
     return 0;
 }
 
+// MARK: Tables of ICU's answers for the BMP
+//
+// Normalizing a chunk through ICU (unorm2_normalize) costs far more than the table lookup a
+// single code point needs, and Chinese text is full of code points that change alone: the
+// full-width punctuation ，：（） becomes ASCII, the ideographic space a space. These tables hold,
+// for each BMP code point, ICU's own answers, asked once per process: whether NFKC_Casefold has
+// a boundary before it, and what it becomes when it is a chunk alone, when that is one BMP code
+// point (0 otherwise: empty, several or supplementary, left to unorm2_normalize).
+
+typedef struct {
+    const UNormalizer2 *normalizer;  // the instance the tables describe
+    uint8_t boundary[0x10000 / 8];   // bit set: unorm2_hasBoundaryBefore
+    uint16_t single[0x10000];        // NFKC_Casefold of the code point alone, when one BMP unit
+} bmp_tables;
+
+static bmp_tables *tables;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void build_tables(void) {
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *n2 = unorm2_getNFKCCasefoldInstance(&e);
+    if (U_FAILURE(e)) return;
+    bmp_tables *t = calloc(1, sizeof(bmp_tables));
+    if (t == NULL) return;
+    t->normalizer = n2;
+    for (UChar32 c = 1; c < 0x10000; c++) {
+        if (U16_IS_SURROGATE(c)) continue;
+        if (unorm2_hasBoundaryBefore(n2, c)) t->boundary[c >> 3] |= (uint8_t)(1 << (c & 7));
+        UChar in[1] = {(UChar)c}, out[8];
+        UErrorCode f = U_ZERO_ERROR;
+        int32_t n = unorm2_normalize(n2, in, 1, out, 8, &f);
+        if (U_SUCCESS(f) && n == 1 && !U16_IS_SURROGATE(out[0]) && out[0] != 0) t->single[c] = out[0];
+    }
+    tables = t;
+}
+
+/// The tables when `nfkc_cf` is the instance they were asked of, else NULL.
+static const bmp_tables *tables_for(const UNormalizer2 *nfkc_cf) {
+    pthread_once(&tables_once, build_tables);
+    return tables != NULL && tables->normalizer == nfkc_cf ? tables : NULL;
+}
+
+static int has_boundary_before(const bmp_tables *t, const UNormalizer2 *nfkc_cf, UChar32 c) {
+    if (t != NULL && c < 0x10000 && !U16_IS_SURROGATE(c)) return (t->boundary[c >> 3] >> (c & 7)) & 1;
+    return unorm2_hasBoundaryBefore(nfkc_cf, c);
+}
+
 int mapped_text_load(mapped_text *out, const UNormalizer2 *nfkc_cf, const uint16_t *fold,
                      const char *utf8, int32_t len) {
     const uint8_t *s = (const uint8_t *)utf8;
     out->len = 0;
     if (reserve(out, len + 1) != 0) return -1;
+    const bmp_tables *t = tables_for(nfkc_cf);
     UChar chunk[64], normalized[256];
     int32_t i = 0;
     while (i < len) {
@@ -64,12 +113,27 @@ int mapped_text_load(mapped_text *out, const UNormalizer2 *nfkc_cf, const uint16
         // A chunk is a code point plus the code points after it that normalization may combine
         // with it (no normalization boundary before them).
         int32_t end = i;
+        if (t != NULL && c < 0x10000 && t->single[c] != 0) {
+            // A chunk of one code point (the next one has a boundary before it): ICU's answer
+            // for it alone, from the table.
+            int alone = end >= len;
+            if (!alone) {
+                int32_t k = end;
+                UChar32 d;
+                U8_NEXT_OR_FFFD(s, k, len, d);
+                alone = has_boundary_before(t, nfkc_cf, d);
+            }
+            if (alone) {
+                if (append(out, t->single[c], fold, start, end) != 0) return -1;
+                continue;
+            }
+        }
         int simple = !u_hasBinaryProperty(c, UCHAR_CHANGES_WHEN_NFKC_CASEFOLDED);
         while (end < len) {
             int32_t k = end;
             UChar32 d;
             U8_NEXT_OR_FFFD(s, k, len, d);
-            if (unorm2_hasBoundaryBefore(nfkc_cf, d)) break;
+            if (has_boundary_before(t, nfkc_cf, d)) break;
             end = k;
             simple = 0;
         }
@@ -179,6 +243,36 @@ char *cicu_normalize(const char *text, int32_t len, int32_t options, int32_t *ou
     if (out == NULL) { *err = U_MEMORY_ALLOCATION_ERROR; return NULL; }
     if (U_FAILURE(e)) { free(out); *err = e; return NULL; }
     *out_len = n8;
+    *err = 0;
+    return out;
+}
+
+char *cicu_normalize_reference(const char *text, int32_t len, int32_t *out_len, int32_t *err) {
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *n2 = unorm2_getNFKCCasefoldInstance(&e);
+    int32_t n16 = 0;
+    if (U_SUCCESS(e)) u_strFromUTF8WithSub(NULL, 0, &n16, text, len, 0xFFFD, NULL, &e);
+    if (e == U_BUFFER_OVERFLOW_ERROR) e = U_ZERO_ERROR;
+    UChar *in = U_SUCCESS(e) ? malloc(sizeof(UChar) * ((size_t)n16 + 1)) : NULL;
+    int32_t cap = 4 * n16 + 16;
+    UChar *norm = in != NULL ? malloc(sizeof(UChar) * (size_t)cap) : NULL;
+    char *out = NULL;
+    if (norm != NULL) {
+        u_strFromUTF8WithSub(in, n16 + 1, NULL, text, len, 0xFFFD, NULL, &e);
+        for (int32_t k = 0; k < n16; k++) if (in[k] == 0) in[k] = 0x20;  // as mapped_text_load does
+        int32_t nn = unorm2_normalize(n2, in, n16, norm, cap, &e);
+        int32_t n8 = 0;
+        if (U_SUCCESS(e)) u_strToUTF8WithSub(NULL, 0, &n8, norm, nn, 0xFFFD, NULL, &e);
+        if (e == U_BUFFER_OVERFLOW_ERROR) e = U_ZERO_ERROR;
+        if (U_SUCCESS(e) && (out = malloc((size_t)n8 + 1)) != NULL) {
+            u_strToUTF8WithSub(out, n8 + 1, NULL, norm, nn, 0xFFFD, NULL, &e);
+            *out_len = n8;
+        }
+    }
+    free(in);
+    free(norm);
+    if (U_FAILURE(e)) { free(out); *err = e; return NULL; }
+    if (out == NULL) { *err = U_MEMORY_ALLOCATION_ERROR; return NULL; }
     *err = 0;
     return out;
 }

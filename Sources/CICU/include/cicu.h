@@ -187,6 +187,11 @@ int32_t cicu_word_break_count(const char *text, int32_t len, int32_t *err);
 /// cicu_free) and its byte length in *out_len, or NULL with *err set.
 char *cicu_normalize(const char *text, int32_t len, int32_t options, int32_t *out_len, int32_t *err);
 
+/// NFKC_Casefold of UTF-8 `text` by ICU alone (unorm2_normalize over the whole text; NUL as a
+/// space, as cicu_normalize): the reference cicu_normalize's chunks and tables are tested
+/// against. Returns a malloc'd NUL-terminated UTF-8 string (free with cicu_free), or NULL.
+char *cicu_normalize_reference(const char *text, int32_t len, int32_t *out_len, int32_t *err);
+
 /// The number of Han code points the traditional→simplified table maps (built once per process
 /// from ICU's "Traditional-Simplified" transform).
 int32_t cicu_script_fold_size(void);
