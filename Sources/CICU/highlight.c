@@ -1,8 +1,11 @@
 // highlight.c: marks where query terms occur in a document text. See cicu.h.
 #include "cicu.h"
+#include "mapped_text.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <unicode/utf8.h>
 
 // The last token positions seen, as many as the longest term has tokens (a term may be as long
 // as the query), and the tokens kept at each: the token and its colocated alternatives (the
@@ -32,6 +35,7 @@ typedef struct {
     const int32_t *term_prefix;  // CICU_HIGHLIGHT_* for the term's last token
     int32_t term_count;
     const int32_t *token_len;    // the byte length of each term's each token, in order
+    int32_t base;                // UTF-8 offset of the span being tokenized in the whole text
     seen_position *ring;
     long ring_size;
     long count;                  // positions seen
@@ -70,8 +74,8 @@ static int on_token(void *ctx, int flags, const char *token, int token_len, int 
     slot->off = here->used;
     here->used += token_len;
     slot->len = token_len;
-    slot->start = start;
-    slot->end = end;
+    slot->start = start + m->base;
+    slot->end = end + m->base;
     // Does some term end with this token? Earlier positions may match with any of their tokens.
     const char *p = m->terms;
     const int32_t *lengths = m->token_len;
@@ -111,9 +115,103 @@ static int on_token(void *ctx, int flags, const char *token, int token_len, int 
     return 0;
 }
 
+// MARK: Skipping sentences no term can touch
+//
+// Tokenizing a body costs about 50 ns per character, and a snippet needs every occurrence in
+// it. Most sentences of a hit's body hold no character of any query term: they are skipped.
+// The text is cut into segments after each line feed and each 。 (U+3002): neither joins the
+// characters around it into one token. A segment is skipped when no character in it can become
+// (after NFKC_Casefold and traditional→simplified folding, as the tokenizer sees it) a
+// character of a term token, and it holds a character that is certain to be a token of its own
+// or part of one (Han, ASCII letter or digit). A term occurrence is at consecutive positions,
+// so one that reached into a skipped segment would need that token; none can, and the matcher
+// forgets the positions before a skipped segment (ring_break). Kept segments next to each other
+// are tokenized as one span. HighlightPrefilterTests checks the ranges against whole-text
+// highlighting on random texts and terms.
+
+typedef struct {
+    uint8_t bmp[0x10000 / 8];  // bit set: a term token has this code point
+    int astral;                // a term token has a code point above the BMP
+} term_chars;
+
+static void term_chars_add(term_chars *set, const char *terms, int32_t terms_len) {
+    int32_t i = 0;
+    while (i < terms_len) {
+        UChar32 c;
+        U8_NEXT_OR_FFFD((const uint8_t *)terms, i, terms_len, c);
+        if (c >= 0x10000) set->astral = 1;
+        else if (c > 0) set->bmp[c >> 3] |= (uint8_t)(1 << (c & 7));
+    }
+}
+
+static int certain_token(UChar32 c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= 0x3400 && c <= 0x4DBF) ||
+           (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F);
+}
+
+// Forgets the positions seen: no term occurrence spans what was skipped.
+static void ring_break(matcher *m) {
+    for (long k = 0; k < m->ring_size; k++) m->ring[k].count = m->ring[k].used = 0;
+    m->count += m->ring_size + 1;
+}
+
+// Tokenizes the kept segments of `text` (see above), span by span.
+static int highlight_spans(matcher *m, cicu_segmenter *seg, const char *text, int32_t len) {
+    term_chars *set = calloc(1, sizeof(term_chars));
+    if (set == NULL) return -1;
+    term_chars_add(set, m->terms, m->terms_len);
+    const UNormalizer2 *nfkc_cf;
+    const uint16_t *fold;
+    segmenter_normalization(seg, &nfkc_cf, &fold);
+    const uint8_t *s = (const uint8_t *)text;
+    int32_t span = -1;  // start of the kept span being gathered, or -1
+    int skipped = 0;    // a segment was skipped since the last span was tokenized
+    int rc = 0;
+    int32_t i = 0;
+    while (i < len && rc == 0) {
+        int32_t start = i;
+        int candidate = 0, certain = 0;
+        while (i < len) {
+            UChar32 c;
+            U8_NEXT_OR_FFFD(s, i, len, c);
+            if (!candidate) {
+                int32_t mc = c >= 0x10000 ? -2 : mapped_char(nfkc_cf, fold, c);
+                if (mc == -1 || (mc == -2 && set->astral) || (mc >= 0 && ((set->bmp[mc >> 3] >> (mc & 7)) & 1))) candidate = 1;
+                if (!certain) certain = certain_token(c);
+            }
+            if (c == '\n' || c == 0x3002) break;
+        }
+        if (candidate || !certain) {
+            if (span < 0) span = start;
+            continue;
+        }
+        // Skip [start, i): tokenize the span gathered before it.
+        if (span >= 0) {
+            if (skipped) ring_break(m);
+            m->base = span;
+            rc = cicu_segmenter_tokenize(seg, text + span, start - span, CICU_PURPOSE_POSITIONS, m, on_token);
+            span = -1;
+        }
+        skipped = 1;
+    }
+    if (rc == 0 && span >= 0) {
+        if (skipped) ring_break(m);
+        m->base = span;
+        rc = cicu_segmenter_tokenize(seg, text + span, len - span, CICU_PURPOSE_POSITIONS, m, on_token);
+    }
+    free(set);
+    return rc;
+}
+
 int cicu_highlight(cicu_segmenter *seg, const char *text, int32_t len, const char *terms, int32_t terms_len,
                    const int32_t *term_tokens, const int32_t *term_prefix, int32_t term_count, void *ctx,
                    cicu_range_fn fn) {
+    return cicu_highlight_with(seg, text, len, terms, terms_len, term_tokens, term_prefix, term_count, ctx, fn, 1);
+}
+
+int cicu_highlight_with(cicu_segmenter *seg, const char *text, int32_t len, const char *terms, int32_t terms_len,
+                        const int32_t *term_tokens, const int32_t *term_prefix, int32_t term_count, void *ctx,
+                        cicu_range_fn fn, int skip_sentences) {
     long longest = 1;
     for (int32_t t = 0; t < term_count; t++) {
         if (term_tokens[t] > longest) longest = term_tokens[t];
@@ -132,13 +230,14 @@ int cicu_highlight(cicu_segmenter *seg, const char *text, int32_t len, const cha
             q += n + 1;
         }
     }
-    matcher m = {terms, terms_len, term_tokens, term_prefix, term_count, lengths, NULL, longest, 0, LONG_TERM_STEPS, ctx, fn};
+    matcher m = {terms, terms_len, term_tokens, term_prefix, term_count, lengths, 0, NULL, longest, 0, LONG_TERM_STEPS, ctx, fn};
     m.ring = malloc(sizeof(seen_position) * (size_t)longest);
     if (m.ring == NULL) {
         free(lengths);
         return -1;
     }
-    int rc = cicu_segmenter_tokenize(seg, text, len, CICU_PURPOSE_POSITIONS, &m, on_token);
+    int rc = skip_sentences ? highlight_spans(&m, seg, text, len)
+                            : cicu_segmenter_tokenize(seg, text, len, CICU_PURPOSE_POSITIONS, &m, on_token);
     free(m.ring);
     free(lengths);
     return rc;

@@ -23,6 +23,16 @@ int mapped_text_load(mapped_text *out, const UNormalizer2 *nfkc_cf, const uint16
 
 void mapped_text_free(mapped_text *t);
 
+/// What code point `c` becomes in mapped_text_load's output when it stands alone (the next code
+/// point has a normalization boundary before it): NFKC_Casefold by `nfkc_cf`, then `fold`. -1
+/// when that is not one BMP code point, or when `c` has no boundary before it (it may change
+/// the code point before it): the caller must then assume any outcome.
+int32_t mapped_char(const UNormalizer2 *nfkc_cf, const uint16_t *fold, int32_t c);
+
+struct cicu_segmenter;
+/// The normalizer and traditional→simplified table `seg` tokenizes with (`fold` may be NULL).
+void segmenter_normalization(struct cicu_segmenter *seg, const UNormalizer2 **nfkc_cf, const uint16_t **fold);
+
 /// Frees the buffers when they hold room for more than `max_units` units (a large text was
 /// loaded), so that a long-lived segmenter does not keep them.
 void mapped_text_shrink(mapped_text *t, int32_t max_units);

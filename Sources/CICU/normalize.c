@@ -97,6 +97,15 @@ static int has_boundary_before(const bmp_tables *t, const UNormalizer2 *nfkc_cf,
     return unorm2_hasBoundaryBefore(nfkc_cf, c);
 }
 
+int32_t mapped_char(const UNormalizer2 *nfkc_cf, const uint16_t *fold, int32_t c) {
+    const bmp_tables *t = tables_for(nfkc_cf);
+    if (c == 0) c = 0x20;
+    if (t == NULL || c < 0 || c >= 0x10000 || U16_IS_SURROGATE(c) || t->single[c] == 0) return -1;
+    if (!((t->boundary[c >> 3] >> (c & 7)) & 1)) return -1;
+    uint16_t m = t->single[c];
+    return fold != NULL && fold[m] != 0 ? fold[m] : m;
+}
+
 int mapped_text_load(mapped_text *out, const UNormalizer2 *nfkc_cf, const uint16_t *fold,
                      const char *utf8, int32_t len) {
     const uint8_t *s = (const uint8_t *)utf8;

@@ -596,6 +596,11 @@ static int tokenize(cicu_segmenter *seg, const char *text, int32_t len, int32_t 
     return rc;
 }
 
+void segmenter_normalization(struct cicu_segmenter *seg, const UNormalizer2 **nfkc_cf, const uint16_t **fold) {
+    *nfkc_cf = seg->nfkc_cf;
+    *fold = seg->fold;
+}
+
 int cicu_segmenter_tokenize(cicu_segmenter *seg, const char *text, int32_t len, int32_t purpose,
                             void *ctx, cicu_token_fn fn) {
     sink s = {ctx, fn, NULL, 0};

@@ -25,8 +25,10 @@ extension Segmenter {
     /// Where `terms` occur in `text`: merged UTF-8 byte ranges into `text`, in order. Matching
     /// follows the positions FTS5 phrases match on (``TokenPurpose/positions``), so the ranges are
     /// the occurrences a phrase query finds, computed without an FTS5 query.
+    /// Sentences that hold no character of any term are not tokenized (`skipSentences`; the
+    /// ranges are the same without it, only slower: see `cicu_highlight`).
     /// - Throws: ``AnalysisError/tokenizationFailed(status:)`` when ICU fails.
-    public func highlights(in text: String, terms: [HighlightTerm]) throws -> [Range<Int>] {
+    public func highlights(in text: String, terms: [HighlightTerm], skipSentences: Bool = true) throws -> [Range<Int>] {
         let usable = terms.filter { !$0.tokens.isEmpty && $0.tokens.count <= Self.maxHighlightTokens }
         guard !usable.isEmpty else { return [] }
         var flat: [CChar] = []
@@ -43,12 +45,12 @@ extension Segmenter {
         let rc = text.withUTF8 { utf8 in
             utf8.withMemoryRebound(to: CChar.self) { chars in
                 withExtendedLifetime(collector) {
-                    cicu_highlight(rawHandle, chars.baseAddress, Int32(chars.count), flat, Int32(flat.count), counts, prefixes,
-                                   Int32(usable.count), Unmanaged.passUnretained(collector).toOpaque()) { ctx, start, end in
+                    cicu_highlight_with(rawHandle, chars.baseAddress, Int32(chars.count), flat, Int32(flat.count), counts, prefixes,
+                                        Int32(usable.count), Unmanaged.passUnretained(collector).toOpaque(), { ctx, start, end in
                         let c = Unmanaged<Collector>.fromOpaque(ctx!).takeUnretainedValue()
                         c.ranges.append(Int(start)..<Int(end))
                         return 0
-                    }
+                    }, skipSentences ? 1 : 0)
                 }
             }
         }

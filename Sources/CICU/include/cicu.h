@@ -145,9 +145,15 @@ enum { CICU_HIGHLIGHT_EXACT = 0, CICU_HIGHLIGHT_PREFIX = 1, CICU_HIGHLIGHT_DIGIT
 /// prefix query) or CICU_HIGHLIGHT_DIGITS (it only has to start the text's token, and only
 /// the characters it covers are marked: a digit prefix, `2020` in `20200101`).
 /// Returns 0, fn's non-zero value, or -1.
+/// Sentences (ended by a line feed or 。) that hold no character of any term are not
+/// tokenized, which changes no range (see highlight.c).
 int cicu_highlight(cicu_segmenter *seg, const char *text, int32_t len, const char *terms, int32_t terms_len,
                    const int32_t *term_tokens, const int32_t *term_prefix, int32_t term_count, void *ctx,
                    cicu_range_fn fn);
+/// cicu_highlight, tokenizing every sentence when `skip_sentences` is 0 (the reference in tests).
+int cicu_highlight_with(cicu_segmenter *seg, const char *text, int32_t len, const char *terms, int32_t terms_len,
+                        const int32_t *term_tokens, const int32_t *term_prefix, int32_t term_count, void *ctx,
+                        cicu_range_fn fn, int skip_sentences);
 
 // MARK: Recorded tokens
 
