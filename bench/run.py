@@ -691,6 +691,8 @@ def measure(args, corpus_size):
     if one_timings:
         split = time_split([x for v in one_timings.values() for x in v])
         figures["split_p50"] = {part: pct(split[part], .5) for part in split}
+    with open(os.path.join(args.work, f"bench-figures-{corpus_size}.json"), "w") as f:
+        json.dump({"lines": lines, "summary": summary, "figures": figures}, f, ensure_ascii=False, indent=1)
     return lines, summary, figures
 
 

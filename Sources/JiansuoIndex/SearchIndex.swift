@@ -972,26 +972,24 @@ public final class SearchIndex: Sendable {
                 if total >= request.offset && ids.count < request.limit { ids.append(row[0]) }
                 total += 1
             }
-            let hits = try ids.map { id in
-                let row = try Row.fetchOne(db, sql: "SELECT d.path, d.title, jiansuo_text(d.body, ?), d.date_key FROM documents d WHERE d.id = ?",
-                                           arguments: [Self.openingBytes, id])
-                let snippet = Self.opening(row?[2] ?? "", title: row?[1] ?? "", limit: Self.openingBytes)
-                return SearchHit(path: row?[0] ?? "", title: row?[1] ?? "", score: 0, snippet: snippet, highlights: [], date: row?[3])
-            }
-            return SearchResults(total: total, hits: hits)
+            return SearchResults(total: total, hits: try ids.map { try openingHit(db, id: $0) })
         }
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM documents d WHERE 1\(filterSQL)", arguments: arguments) ?? 0
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT d.path, d.title, jiansuo_text(d.body, ?), d.date_key
-            FROM documents d
-            WHERE 1\(filterSQL)
-            ORDER BY \(order)
-            LIMIT ? OFFSET ?
-            """, arguments: [Self.openingBytes] + arguments + [request.limit, request.offset])
-        return SearchResults(total: total, hits: rows.map { row in
-            let snippet = Self.opening(row[2] ?? "", title: row[1] ?? "", limit: Self.openingBytes)
-            return SearchHit(path: row[0], title: row[1], score: 0, snippet: snippet, highlights: [], date: row[3])
-        })
+        // The page's ids first, sorted by their keys alone; then each hit's text. Selecting the
+        // text with the sort made SQLite inflate every document's opening before sorting
+        // (100,000 documents: 1.9 s for the first page, 9.2 s at offset 90,000).
+        let ids = try Int64.fetchAll(db, sql: """
+            SELECT d.id FROM documents d WHERE 1\(filterSQL) ORDER BY \(order) LIMIT ? OFFSET ?
+            """, arguments: arguments + [request.limit, request.offset])
+        return SearchResults(total: total, hits: try ids.map { try openingHit(db, id: $0) })
+    }
+
+    /// A listed document (no query terms): path, title, date and the opening of its body.
+    private func openingHit(_ db: Database, id: Int64) throws -> SearchHit {
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT d.path, d.title, jiansuo_text(d.body, ?), d.date_key FROM documents d WHERE d.id = ?"),
+                                   arguments: [Self.openingBytes, id])
+        let snippet = Self.opening(row?[2] ?? "", title: row?[1] ?? "", limit: Self.openingBytes)
+        return SearchHit(path: row?[0] ?? "", title: row?[1] ?? "", score: 0, snippet: snippet, highlights: [], date: row?[3])
     }
 
     /// ` AND …` conditions on `documents d` for the filters, and their arguments.
