@@ -729,6 +729,8 @@ def growth_table(sizes, figures):
         return ms(value) if form == "ms" else form.format(value)
 
     def line(label, values, form):
+        if all(v is None for v in values):
+            return
         grow = values[-1] / values[0] if values[0] and values[-1] and values[0] == values[0] and values[-1] == values[-1] else None
         rows.append(f"| {label} | " + " | ".join(cell(v, form) for v in values) + f" | {f'{grow:.1f}×' if grow else '–'} |")
 
@@ -757,6 +759,8 @@ def main():
     parser.add_argument("--cli-queries", type=int, default=200)
     parser.add_argument("--writes", type=int, default=50)
     parser.add_argument("--peers", default="rg,trigram,recoll,tracker,tantivy")
+    parser.add_argument("--reuse", default="", help="sizes whose figures are read from WORK/bench-figures-SIZE.json "
+                        "(written by an earlier run) instead of measured")
     parser.add_argument("--out", default=os.path.join(REPO, "bench", "RESULTS.md"))
     parser.add_argument("--readme", default=os.path.join(REPO, "README.md"),
                         help="README whose table between the bench/run markers is replaced ('' to leave it)")
@@ -766,8 +770,14 @@ def main():
     sizes = [s for s in args.sizes.split(",") if s]
     os.makedirs(args.work, exist_ok=True)
     reports, summaries, figures = {}, {}, {}
+    reuse = {s for s in args.reuse.split(",") if s}
     for size in sizes:
-        reports[size], summaries[size], figures[size] = measure(args, size)
+        if size in reuse:
+            with open(os.path.join(args.work, f"bench-figures-{size}.json")) as f:
+                saved = json.load(f)
+            reports[size], summaries[size], figures[size] = saved["lines"], saved["summary"], saved["figures"]
+        else:
+            reports[size], summaries[size], figures[size] = measure(args, size)
     lines = []
     if len(sizes) > 1:
         lines += [f"# Jiansuo benchmark: {', '.join(sizes)} ({time.strftime('%Y-%m-%d %H:%M %Z')})", "",
@@ -790,13 +800,50 @@ def main():
             head, rest = readme.split(start, 1)
             _, tail = rest.split(end, 1)
             shown = sizes[-2:]  # the README shows the two largest sizes measured
-            table = readme_table(shown, summaries)
+            table = readme_table(shown, summaries) if len(shown) == 1 else figures_table(shown, figures)
             if len(sizes) > 1:
                 table += ["", f"How each figure grows from {sizes[0]} to {sizes[-1]}:", ""] + growth_table(sizes, figures)
             stamp = f"Measured {time.strftime('%Y-%m-%d')} with `bench/run --sizes {args.sizes}`; full output in bench/RESULTS.md."
             with open(args.readme, "w", encoding="utf-8") as f:
                 f.write(head + start + "\n" + "\n".join(table) + "\n\n" + stamp + "\n" + end + tail)
     log(f"written to {args.out}")
+
+
+def figures_table(sizes, figures):
+    """The README's table for several sizes: Jiansuo's figures per size, the targets of issue 14,
+    and the peers of the last size, from the figures alone."""
+    last = figures[sizes[-1]]
+    peers = last["peers"]
+
+    def of(name, key, form):
+        value = peers.get(name, {}).get(key)
+        return None if value is None else form(value)
+
+    def join(*pairs):
+        return ", ".join(f"{label} {v}" for label, v in pairs if v is not None)
+    rows = [f"| measure ({os.cpu_count()} cores) | " + " | ".join(f"Jiansuo, {s} ({figures[s]['documents']:,} files)" for s in sizes)
+            + f" | target | peers, same run, {sizes[-1]} |", "|---|" + "---:|" * len(sizes) + "---|---|"]
+
+    def row(label, cell, target, peer=""):
+        rows.append(f"| {label} | " + " | ".join(cell(figures[s]) for s in sizes) + f" | {target} | {peer} |")
+    row("initial build, start to idle", lambda f: f"{f['build_s']:.1f} s ({f['build_mb_s']:.1f} MB/s)", "≥ 8 MB/s",
+        join(("trigram", of("SQLite", "build_s", lambda v: f"{v:.0f} s")), ("Recoll", of("Recoll", "build_s", lambda v: f"{v:.0f} s")),
+             ("Tantivy (indexing only)", of("Tantivy", "build_s", lambda v: f"{v:.1f} s"))))
+    row("peak RSS while building", lambda f: f"{f['peak_rss_mb']:.0f} MB", "≤ 300 MB")
+    row("index on disk / corpus", lambda f: f"{f['index_ratio']:.2f}×", "≤ 2.0×")
+    row("search p50 / p99, 1 client, through the socket", lambda f: f"{ms(f['p50'])} / {ms(f['p99'])}", "≤ 5 ms / ≤ 30 ms",
+        join(("trigram", of("SQLite", "p50", ms)), ("Tantivy in-process, no snippets", of("Tantivy", "p50", ms))))
+    row("… rare / common / very frequent words, p50", lambda f: f"{ms(f['rare_p50'])} / {ms(f['common_p50'])} / {ms(f['frequent_p50'])}", "")
+    row("… very frequent words, p99", lambda f: ms(f["frequent_p99"]), "≤ 30 ms",
+        join(("Tantivy p50", of("Tantivy", "frequent_p50", ms))))
+    row("whole `jiansuo search --limit 10` process, p50", lambda f: ms(f["cli_p50"]), "≤ `recollq`",
+        join(("recollq", of("Recoll", "p50", ms)), ("rg", of("ripgrep", "p50", ms))))
+    row("recall (make-queries ground truth)", lambda f: f"{100 * f['recall']:.2f}%", "100%")
+    row("freshness p99", lambda f: ms(f["fresh_p99"]), "≤ 200 ms")
+    if all("split_p50" in figures[s] for s in sizes):
+        row("time split p50: wait / plan / match / page / socket and JSON",
+            lambda f: " / ".join(ms(f["split_p50"][p]) for p in ("wait", "plan", "match", "page", "socket and JSON")), "")
+    return rows
 
 
 def readme_table(sizes, summaries):
