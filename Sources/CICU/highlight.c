@@ -131,7 +131,6 @@ static int on_token(void *ctx, int flags, const char *token, int token_len, int 
 
 typedef struct {
     uint8_t bmp[0x10000 / 8];  // bit set: a term token has this code point
-    int astral;                // a term token has a code point above the BMP
 } term_chars;
 
 static void term_chars_add(term_chars *set, const char *terms, int32_t terms_len) {
@@ -139,8 +138,7 @@ static void term_chars_add(term_chars *set, const char *terms, int32_t terms_len
     while (i < terms_len) {
         UChar32 c;
         U8_NEXT_OR_FFFD((const uint8_t *)terms, i, terms_len, c);
-        if (c >= 0x10000) set->astral = 1;
-        else if (c > 0) set->bmp[c >> 3] |= (uint8_t)(1 << (c & 7));
+        if (c > 0 && c < 0x10000) set->bmp[c >> 3] |= (uint8_t)(1 << (c & 7));
     }
 }
 
@@ -175,8 +173,9 @@ static int highlight_spans(matcher *m, cicu_segmenter *seg, const char *text, in
             UChar32 c;
             U8_NEXT_OR_FFFD(s, i, len, c);
             if (!candidate) {
-                int32_t mc = c >= 0x10000 ? -2 : mapped_char(nfkc_cf, fold, c);
-                if (mc == -1 || (mc == -2 && set->astral) || (mc >= 0 && ((set->bmp[mc >> 3] >> (mc & 7)) & 1))) candidate = 1;
+                // A code point above the BMP may become one below it (𝐀 becomes a): a candidate.
+                int32_t mc = c >= 0x10000 ? -1 : mapped_char(nfkc_cf, fold, c);
+                if (mc == -1 || ((set->bmp[mc >> 3] >> (mc & 7)) & 1)) candidate = 1;
                 if (!certain) certain = certain_token(c);
             }
             if (c == '\n' || c == 0x3002) break;

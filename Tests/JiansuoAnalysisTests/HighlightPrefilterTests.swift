@@ -9,11 +9,11 @@ import Testing
     static let alphabet: [String] = [
         "经", "济", "發", "展", "中", "国", "的", "人", "民", "學", "习", "数", "据",
         "a", "b", "A", "B", "ａ", "Ｂ", "1", "2", "１", "e\u{301}", "é", "\u{301}",
-        "の", "カ", "ｶ", "ﾞ", "한", "。", "\n", "，", ",", ".", " ", "\u{3000}", "！", "😀", "𠀀",
+        "の", "カ", "ｶ", "ﾞ", "한", "。", "\n", "，", ",", ".", " ", "\u{3000}", "！", "😀", "𠀀", "𝐀", "𝐛",
     ]
 
     /// Sentences of these alone are skipped by terms of the alphabet above.
-    static let filler: [String] = ["山", "水", "花", "鸟", "風", "x", "y", "7", "，", " ", "の"]
+    static let filler: [String] = ["山", "水", "花", "鸟", "風", "x", "y", "7", "，", " ", "の", "𝐀"]
 
     @Test func skippingSentencesChangesNoRange() throws {
         let segmenter = try Segmenter()
