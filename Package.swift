@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "jiansuod", targets: ["jiansuod"]),
         .executable(name: "jiansuo", targets: ["jiansuo"]),
+        .executable(name: "jiansuo-web", targets: ["jiansuo-web"]),
         // The core, for the fuzzing package in fuzz/ (built with -sanitize=fuzzer).
         .library(name: "JiansuoCore", targets: ["JiansuoAnalysis", "JiansuoExtract", "JiansuoQuery", "JiansuoProtocol"]),
     ],
@@ -71,6 +72,25 @@ let package = Package(
             ]
         ),
         .target(name: "JiansuoClient", dependencies: ["JiansuoProtocol"]),
+        // `jiansuo web`: the local search page (HTTP on loopback, SwiftNIO's HTTP/1), a client of
+        // the socket like the CLI; its own executable, so the CLI never loads the HTTP stack.
+        .target(
+            name: "JiansuoWeb",
+            dependencies: [
+                "JiansuoClient", "JiansuoProtocol", "JiansuoPath",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "jiansuo-web",
+            dependencies: [
+                "JiansuoWeb",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         .executableTarget(
             name: "jiansuod",
@@ -112,9 +132,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "JiansuoClientTests", dependencies: ["JiansuoClient", "JiansuoProtocol"]),
+        .testTarget(name: "JiansuoWebTests", dependencies: ["JiansuoWeb", "JiansuoProtocol"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["jiansuod", "jiansuo", "JiansuoProtocol", "JiansuoClient", "JiansuoAnalysis", "JiansuoPath",
+            dependencies: ["jiansuod", "jiansuo", "jiansuo-web", "JiansuoProtocol", "JiansuoClient", "JiansuoAnalysis", "JiansuoPath",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],

@@ -249,7 +249,8 @@ struct RequestHandler: Sendable {
                     match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
                     titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true,
                     order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance, rankLayout: compiled.rankLayout,
-                    highlightTerms: compiled.highlightTerms, timeBudgetMilliseconds: budget, reader: reader))
+                    highlightTerms: compiled.highlightTerms, timeBudgetMilliseconds: budget, reader: reader,
+                    facets: params.facets == true))
             } catch IndexError.timeout where budget < left {
                 expensive.insert(key)
                 throw Demote()
@@ -287,7 +288,20 @@ struct RequestHandler: Sendable {
             timings: params.timings == true ? SearchTimings(
                 wait: Self.milliseconds(started &- receivedAt), plan: Self.milliseconds(planned &- started),
                 match: Self.milliseconds(matchNanoseconds), page: Self.milliseconds(pageNanoseconds),
-                total: Self.milliseconds(Indexer.now() &- receivedAt)) : nil)
+                total: Self.milliseconds(Indexer.now() &- receivedAt)) : nil,
+            facets: results.facets.map(Self.facets))
+    }
+
+    /// The protocol's facet lists: by count (years by year, newest first), at most
+    /// ``SearchFacets/maxValues`` each.
+    static func facets(_ counts: FacetCounts) -> SearchFacets {
+        func byCount(_ map: [String: Int]) -> [FacetValue] {
+            map.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .prefix(SearchFacets.maxValues).map { FacetValue(value: $0.key, count: $0.value) }
+        }
+        return SearchFacets(
+            ext: byCount(counts.extensions), category: byCount(counts.categories),
+            year: counts.years.sorted { $0.key > $1.key }.prefix(SearchFacets.maxValues).map { FacetValue(value: $0.key, count: $0.value) })
     }
 
     private static func milliseconds(_ nanoseconds: UInt64) -> Double { (Double(nanoseconds) / 1e4).rounded() / 100 }
@@ -315,11 +329,19 @@ struct RequestHandler: Sendable {
         guard let d = try index.document(path: params.path, reader: reader) else {
             throw ProtocolError(.notFound, "'\(params.path)' is not in the index")
         }
+        // Every occurrence of the query's terms (the terms a search for it highlights).
+        var marks: [Range<Int>]?
+        if let query = params.query {
+            let segmenter = try Segmenter(options: index.options)
+            let terms = QueryCompiler(segmenter: segmenter).compile(QueryParser.parse(query)).highlightTerms
+            marks = try segmenter.highlights(in: d.body, terms: terms)
+        }
         return ShowResult(
             path: d.path, title: d.title, format: d.format, encoding: d.encoding, size: d.state.size,
             mtimeNanoseconds: d.state.mtimeNanoseconds, indexedAtMilliseconds: d.indexedAtMilliseconds,
             date: d.date, author: d.author, categories: d.categories, tags: d.tags, links: d.links, body: d.body,
-            encodingUncertainty: d.encodingUncertainty)
+            encodingUncertainty: d.encodingUncertainty, highlights: marks.map { $0.prefix(ShowResult.maxHighlights).map { [$0.lowerBound, $0.upperBound] } },
+            highlightsTruncated: marks.map { $0.count > ShowResult.maxHighlights })
     }
 
     private func encode(_ value: some Encodable) -> [UInt8] {

@@ -177,10 +177,14 @@ public struct SearchRequest: Sendable {
     /// The user searching: hits, `total` and pages count only the documents this user may read
     /// (see ``ReadPermission``). Nil: every document (root, the daemon's own user).
     public var reader: Reader?
+    /// Whether to count the matches by extension, category and year (``SearchResults/facets``).
+    public var facets: Bool
 
     public init(match: String?, filters: [DocumentFilter] = [], limit: Int, offset: Int, titleKey: String? = nil,
                 snippets: Bool = true, order: ResultOrder = .relevance, rankLayout: String = "",
-                highlightTerms: [HighlightTerm] = [], timeBudgetMilliseconds: Int? = nil, reader: Reader? = nil) {
+                highlightTerms: [HighlightTerm] = [], timeBudgetMilliseconds: Int? = nil, reader: Reader? = nil,
+                facets: Bool = false) {
+        self.facets = facets
         self.timeBudgetMilliseconds = timeBudgetMilliseconds
         self.reader = reader
         self.rankLayout = rankLayout
@@ -228,6 +232,8 @@ public struct SearchResults: Sendable, Equatable {
     /// snippets), in nanoseconds.
     public var matchNanoseconds: UInt64 = 0
     public var pageNanoseconds: UInt64 = 0
+    /// The matches counted by extension, category and year, when the request asked.
+    public var facets: FacetCounts? = nil
 }
 
 /// A file that could not be indexed.

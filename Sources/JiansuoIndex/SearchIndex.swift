@@ -634,7 +634,9 @@ public final class SearchIndex: Sendable {
                 let wanted = request.offset + request.limit
                 var top = TopHits(capacity: wanted, order: request.order)
                 var total = 0
-                if filterSQL.isEmpty && request.order == .relevance && permission == nil {
+                var facets = request.facets ? FacetCounts() : nil
+                var facetReader = FacetCounts.Reader()
+                if filterSQL.isEmpty && request.order == .relevance && permission == nil && !request.facets {
                     let rows = try Row.fetchCursor(db, sql: "SELECT rowid, jiansuo_rank(fts, ?, ?) FROM fts WHERE fts MATCH ?",
                                                    arguments: [request.rankLayout, sizesGeneration, match])
                     while let row = try rows.next() {
@@ -646,10 +648,12 @@ public final class SearchIndex: Sendable {
                 } else {
                     // With a reader, each matching document's path and access are read too:
                     // only those the reader may read count.
+                    // With facets, each match's path, categories and day (columns 7, 8, 9).
                     let key = request.order == .date ? "d.date_key" : request.order == .path ? "d.path" : "''"
-                    let access = permission == nil ? "" : ", d.path, d.owner, d.grp, d.mode"
+                    let access = permission == nil && facets == nil ? "" : ", d.path, d.owner, d.grp, d.mode"
+                    let facetColumns = facets == nil ? "" : ", d.path, d.categories, d.date_key"
                     let rows = try Row.fetchCursor(db, sql: """
-                        SELECT fts.rowid, jiansuo_rank(fts, ?, ?), \(key)\(access) FROM fts JOIN documents d ON d.id = fts.rowid
+                        SELECT fts.rowid, jiansuo_rank(fts, ?, ?), \(key)\(access)\(facetColumns) FROM fts JOIN documents d ON d.id = fts.rowid
                         WHERE fts MATCH ?\(filterSQL)
                         """, arguments: [request.rankLayout, sizesGeneration, match] + filterArguments)
                     var seen = 0
@@ -660,6 +664,7 @@ public final class SearchIndex: Sendable {
                         if let permission, !permission.mayRead(path: row[3], stored: Self.access(row[4], row[5], row[6])) { continue }
                         total += 1
                         top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: row[2]))
+                        if facets != nil { facetReader.add(to: &facets!, path: row[7], categoriesJSON: row[8], dateKey: row[9]) }
                     }
                 }
                 let page = top.sorted().dropFirst(request.offset)
@@ -675,7 +680,7 @@ public final class SearchIndex: Sendable {
                                         expired: { deadline.map { cindex_deadline_expired($0) != 0 } ?? false })
                 }
                 return SearchResults(total: total, hits: hits, matchNanoseconds: pageStart - matchStart,
-                                     pageNanoseconds: DispatchTime.now().uptimeNanoseconds - pageStart)
+                                     pageNanoseconds: DispatchTime.now().uptimeNanoseconds - pageStart, facets: facets)
             }
         } catch let error as DatabaseError {
             if error.resultCode == .SQLITE_INTERRUPT, timedOut, let ms = request.timeBudgetMilliseconds {
@@ -960,19 +965,22 @@ public final class SearchIndex: Sendable {
     private func listFiltered(_ db: Database, _ filterSQL: String, _ arguments: StatementArguments, _ request: SearchRequest,
                               _ permission: ReadPermission?) throws -> SearchResults {
         let order = request.order == .path ? "d.path" : "d.date_key DESC, d.path"
-        if let permission {
+        if permission != nil || request.facets {
             // Every document passing the filters is checked, in order; the page is cut after.
             var total = 0
             var ids: [Int64] = []
+            var facets = request.facets ? FacetCounts() : nil
+            var facetReader = FacetCounts.Reader()
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT d.id, d.path, d.owner, d.grp, d.mode FROM documents d WHERE 1\(filterSQL) ORDER BY \(order)
+                SELECT d.id, d.path, d.owner, d.grp, d.mode, d.categories, d.date_key FROM documents d WHERE 1\(filterSQL) ORDER BY \(order)
                 """, arguments: arguments)
             while let row = try rows.next() {
-                guard permission.mayRead(path: row[1], stored: Self.access(row[2], row[3], row[4])) else { continue }
+                if let permission, !permission.mayRead(path: row[1], stored: Self.access(row[2], row[3], row[4])) { continue }
                 if total >= request.offset && ids.count < request.limit { ids.append(row[0]) }
                 total += 1
+                if facets != nil { facetReader.add(to: &facets!, path: row[1], categoriesJSON: row[5], dateKey: row[6]) }
             }
-            return SearchResults(total: total, hits: try ids.map { try openingHit(db, id: $0) })
+            return SearchResults(total: total, hits: try ids.map { try openingHit(db, id: $0) }, facets: facets)
         }
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM documents d WHERE 1\(filterSQL)", arguments: arguments) ?? 0
         // The page's ids first, sorted by their keys alone; then each hit's text. Selecting the

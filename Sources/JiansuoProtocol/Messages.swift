@@ -89,9 +89,13 @@ public struct SearchParams: Codable, Sendable, Equatable {
     public var sort: HitOrder?
     /// Whether the result says where the daemon's time went (``SearchTimings``); default false.
     public var timings: Bool?
+    /// Whether the result counts the matching documents by extension, category and year
+    /// (``SearchFacets``); default false. Costs a read of every match's metadata.
+    public var facets: Bool?
 
     public init(query: String, limit: Int? = nil, offset: Int? = nil, snippets: Bool? = nil, sort: HitOrder? = nil,
-                timings: Bool? = nil) {
+                timings: Bool? = nil, facets: Bool? = nil) {
+        self.facets = facets
         self.query = query
         self.limit = limit
         self.offset = offset
@@ -100,7 +104,7 @@ public struct SearchParams: Codable, Sendable, Equatable {
         self.timings = timings
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case query, limit, offset, snippets, sort, timings }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case query, limit, offset, snippets, sort, timings, facets }
 
     public init(from decoder: any Decoder) throws {
         try StrictKeys.check(decoder, CodingKeys.allCases.map(\.rawValue))
@@ -117,6 +121,7 @@ public struct SearchParams: Codable, Sendable, Equatable {
         snippets = try c.decodeIfPresent(Bool.self, forKey: .snippets)
         sort = try c.decodeIfPresent(HitOrder.self, forKey: .sort)
         timings = try c.decodeIfPresent(Bool.self, forKey: .timings)
+        facets = try c.decodeIfPresent(Bool.self, forKey: .facets)
     }
 }
 
@@ -209,14 +214,25 @@ public struct ErrorsParams: Codable, Sendable, Equatable {
 public struct ShowParams: Codable, Sendable, Equatable {
     /// Absolute path of an indexed file.
     public var path: String
+    /// A query in the search syntax, up to ``SearchParams/maxQueryCharacters`` characters: the
+    /// result's `highlights` mark every occurrence of its terms in `body`. Nil: no highlights.
+    public var query: String?
 
-    public init(path: String) { self.path = path }
+    public init(path: String, query: String? = nil) {
+        self.path = path
+        self.query = query
+    }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case path }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case path, query }
 
     public init(from decoder: any Decoder) throws {
         try StrictKeys.check(decoder, CodingKeys.allCases.map(\.rawValue))
-        path = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .path)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        path = try c.decode(String.self, forKey: .path)
+        query = try c.decodeIfPresent(String.self, forKey: .query)
+        if let query, query.count > SearchParams.maxQueryCharacters {
+            throw ProtocolError(.invalidParams, "query is longer than \(SearchParams.maxQueryCharacters) characters")
+        }
     }
 }
 

@@ -40,8 +40,13 @@ public struct SearchResult: Codable, Sendable, Equatable {
     public var hints: [String]
     /// Where the daemon's time went, when the request asked (`timings: true`).
     public var timings: SearchTimings?
+    /// Counts of all matching documents (every page) by extension, category and year, when the
+    /// request asked (`facets: true`).
+    public var facets: SearchFacets?
 
-    public init(total: Int, hits: [SearchHitMessage], hints: [String], timings: SearchTimings? = nil) {
+    public init(total: Int, hits: [SearchHitMessage], hints: [String], timings: SearchTimings? = nil,
+                facets: SearchFacets? = nil) {
+        self.facets = facets
         self.total = total
         self.hits = hits
         self.hints = hints
@@ -70,6 +75,38 @@ public struct SearchTimings: Codable, Sendable, Equatable {
         self.match = match
         self.page = page
         self.total = total
+    }
+}
+
+/// How many of a search's matching documents (all pages, only those the caller may read) have
+/// each extension, category and year. Each list is sorted by count, largest first (`year`: by
+/// year, newest first) and holds at most ``maxValues`` values.
+public struct SearchFacets: Codable, Sendable, Equatable {
+    /// Most values per list.
+    public static let maxValues = 50
+
+    /// Lower-case file name extensions without the dot (`txt`); `""` for a name without one.
+    public var ext: [FacetValue]
+    /// Front matter categories, as written in the first document that has each.
+    public var category: [FacetValue]
+    /// Years (`2023`) of the documents' days (the `date` of hits).
+    public var year: [FacetValue]
+
+    public init(ext: [FacetValue], category: [FacetValue], year: [FacetValue]) {
+        self.ext = ext
+        self.category = category
+        self.year = year
+    }
+}
+
+/// One value of a facet and the number of matching documents that have it.
+public struct FacetValue: Codable, Sendable, Equatable {
+    public var value: String
+    public var count: Int
+
+    public init(value: String, count: Int) {
+        self.value = value
+        self.count = count
     }
 }
 
@@ -330,10 +367,20 @@ public struct ShowResult: Codable, Sendable, Equatable {
     public var links: [String]
     /// The extracted body text, as indexed.
     public var body: String
+    /// With a `query`: every occurrence of its terms in `body`, as `[start, end]` pairs of UTF-8
+    /// byte offsets (end exclusive), in order, at most ``maxHighlights``. Absent without a query.
+    public var highlights: [[Int]]?
+    /// True when `body` holds more occurrences than `highlights` lists.
+    public var highlightsTruncated: Bool?
+    /// Most occurrences `highlights` lists.
+    public static let maxHighlights = 10_000
 
     public init(path: String, title: String, format: String, encoding: String, size: Int64, mtimeNanoseconds: Int64,
                 indexedAtMilliseconds: Int64, date: String?, author: String?, categories: [String], tags: [String],
-                links: [String] = [], body: String, encodingUncertainty: String? = nil) {
+                links: [String] = [], body: String, encodingUncertainty: String? = nil, highlights: [[Int]]? = nil,
+                highlightsTruncated: Bool? = nil) {
+        self.highlights = highlights
+        self.highlightsTruncated = highlightsTruncated
         self.encodingUncertainty = encodingUncertainty
         self.links = links
         self.path = path

@@ -44,12 +44,13 @@ struct Jiansuo: ParsableCommand {
               jiansuo search '"知识产权 质押"' -l
                                                 a phrase, paths only / 短语，只列路径
               jiansuo status                    the daemon's state / 守护进程状态
+              jiansuo web                       a search page in the browser / 网页搜索
               jiansuo segment 北京市知識產權    how text is tokenized / 查看分词
               jiansuo rebuild --wait            after a bulk import
                                                 批量导入后重建索引
             """,
         version: JiansuoVersion.current,
-        subcommands: [Search.self, Status.self, Show.self, Errors.self, Segment.self, Reconcile.self, Rebuild.self, Optimize.self, Check.self])
+        subcommands: [Search.self, Status.self, Show.self, Errors.self, Segment.self, Web.self, Reconcile.self, Rebuild.self, Optimize.self, Check.self])
 
     // Declared here too so that `jiansuo --socket PATH search …` parses; subcommands read it
     // through their own @OptionGroup.
@@ -280,6 +281,43 @@ struct Show: ParsableCommand {
         for line in doc.body.split(separator: "\n", omittingEmptySubsequences: false) {
             print(line.split(separator: "\t", omittingEmptySubsequences: false).map { safe(String($0)) }.joined(separator: "\t"))
         }
+    }
+}
+
+struct Web: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a local search page (127.0.0.1 and ::1) that asks the daemon as you.",
+        discussion: """
+            Prints the page's address with its access token as the first line of standard output
+            and opens it with xdg-open when there is a display. Runs jiansuo-web, installed next
+            to jiansuo: plain searches never load the HTTP server.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .long, help: "The port (default: a free one).")
+    var port: Int = 0
+
+    @Flag(name: .long, help: "Do not open the page in a browser.")
+    var noOpen = false
+
+    func run() throws {
+        // jiansuo-web beside this executable (the resolved /proc/self/exe), never from PATH.
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let me = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+        let program = String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/jiansuo-web"
+        guard access(program, X_OK) == 0 else {
+            writeStandardError("jiansuo: \(program) is missing: the search page is a separate executable installed with jiansuo\n".utf8)
+            throw ExitCode(ExitCodes.usage)
+        }
+        let socket = connection.client.socketPath
+        var arguments = [program, "--socket", socket, "--port", String(port)]
+        if noOpen { arguments.append("--no-open") }
+        let argv = arguments.map { strdup($0) } + [nil]
+        execv(program, argv)
+        writeStandardError("jiansuo: cannot run \(program): \(String(cString: strerror(errno)))\n".utf8)
+        throw ExitCode(ExitCodes.usage)
     }
 }
 
