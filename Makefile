@@ -41,7 +41,7 @@ install: man
 	install -d $(BINDIR) $(MANDIR) $(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/jiansuo $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-	install -m 0755 $(BIN)/jiansuod $(BIN)/jiansuo $(BINDIR)/
+	install -m 0755 $(BIN)/jiansuod $(BIN)/jiansuo $(BIN)/jiansuo-web $(BINDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/jiansuo/jiansuod.yaml || sed 's|^  - samples$$|  - /srv/documents    # edit: the folders to index|' etc/jiansuod.yaml > $(DESTDIR)$(SYSCONFDIR)/jiansuo/jiansuod.yaml
 	sed 's#/usr/local/bin/jiansuod#$(PREFIX)/bin/jiansuod#; s#/usr/local/share/doc#$(PREFIX)/share/doc#' systemd/jiansuod.service > $(DESTDIR)$(UNITDIR)/jiansuod.service
 	install -m 0644 systemd/jiansuod.socket $(DESTDIR)$(UNITDIR)/jiansuod.socket
@@ -53,7 +53,7 @@ install: man
 	install -m 0644 README.md docs/protocol.md $(DOCDIR)/
 
 uninstall:
-	rm -f $(BINDIR)/jiansuod $(BINDIR)/jiansuo $(MANDIR)/jiansuo.1 $(MANDIR)/jiansuod.1 \
+	rm -f $(BINDIR)/jiansuod $(BINDIR)/jiansuo $(BINDIR)/jiansuo-web $(MANDIR)/jiansuo.1 $(MANDIR)/jiansuod.1 \
 		$(DESTDIR)$(UNITDIR)/jiansuod.service $(DESTDIR)$(UNITDIR)/jiansuod.socket \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/jiansuo $(DESTDIR)$(PREFIX)/share/bash-completion/completions/jiansuod \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_jiansuo $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/jiansuo.fish
