@@ -59,7 +59,7 @@ class Page:
         self.process.wait(10)
 
 
-def browser_view(url, query, screenshot):
+def browser_view(url, query, screenshot, more_queries=()):
     os.environ["SE_AVOID_STATS"] = "true"
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -90,7 +90,16 @@ def browser_view(url, query, screenshot):
         summary = driver.find_element(By.ID, "summary").text if hits else "no hits"
         if screenshot:
             driver.save_screenshot(screenshot)
-        return shown, paint, hits, marks, summary
+        # More queries, each a page load: the server's answer (request to first byte) and the
+        # browser's own work (last byte to DOMContentLoaded, then to the load event).
+        origin = url.split("/?")[0]
+        loads = []
+        for q in more_queries:
+            driver.get(origin + "/?q=" + urllib.parse.quote(q))
+            loads.append(driver.execute_script(
+                "const n = performance.getEntriesByType('navigation')[0];"
+                "return [n.responseStart - n.requestStart, n.domContentLoadedEventEnd - n.responseEnd, n.loadEventEnd - n.responseEnd];"))
+        return shown, paint, hits, marks, summary, loads
     finally:
         driver.quit()
 
@@ -104,6 +113,7 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="keep the index of an earlier bench/web run")
     parser.add_argument("--screenshot", help="save the browser's first result page here (PNG)")
     parser.add_argument("--browser-query", default="知识产权")
+    parser.add_argument("--browser-queries", type=int, default=30, help="result pages loaded in the browser after the first")
     args = parser.parse_args()
     corpus, _, queries_path = ensure_corpus(args.work, args.size)
     queries = [q for q, *_ in read_queries(queries_path)][: args.queries]
@@ -138,10 +148,17 @@ def main():
         render99 = percentile([r for _, _, r, _ in results], .99)
         print(f"\ntarget: first result page within 50 ms of the daemon's answer: render p99 {render99:.2f} ms"
               f" → {'met' if render99 <= 50 else 'NOT met'}")
-        shown, (server, parse), hits, marks, summary = browser_view(page.url, args.browser_query, args.screenshot)
-        print(f"headless Chromium, query {args.browser_query}: first page shown {shown:.0f} ms after Enter"
-              f" (request to first byte {server:.0f} ms, HTML to DOMContentLoaded {parse:.0f} ms); {hits} hits,"
-              f" {marks} highlights; {summary}" + (f"; screenshot {args.screenshot}" if args.screenshot else ""))
+        shown, (server, parse), hits, marks, summary, loads = browser_view(page.url, args.browser_query, args.screenshot,
+                                                                          queries[:args.browser_queries])
+        print(f"headless Chromium, query {args.browser_query} (the browser's first page: fonts and script loaded cold):"
+              f" shown {shown:.0f} ms after Enter (request to first byte {server:.0f} ms, HTML to DOMContentLoaded"
+              f" {parse:.0f} ms); {hits} hits, {marks} highlights; {summary}"
+              + (f"; screenshot {args.screenshot}" if args.screenshot else ""))
+        if loads:
+            first_byte, dom, load = zip(*loads)
+            print(f"headless Chromium, {len(loads)} more result pages: request to first byte p50 {percentile(first_byte, .5):.1f}"
+                  f" / p99 {percentile(first_byte, .99):.1f} ms; last byte to DOMContentLoaded p50 {percentile(dom, .5):.1f}"
+                  f" / p99 {percentile(dom, .99):.1f} ms; to the load event p50 {percentile(load, .5):.1f} ms")
     finally:
         page.stop()
         daemon.stop()

@@ -2,6 +2,16 @@
 /// nothing is read from the disk. The script only enhances: keys, previous/next match, sort on
 /// change, and a status corner that refreshes while the daemon is busy.
 enum Assets {
+    /// FNV-1a of both files, hex: in their addresses, so a browser that keeps them (they are
+    /// served with `max-age`) fetches them again when they change.
+    static let version: String = {
+        var hash: UInt64 = 0xcbf29ce484222325
+        for byte in (css + javascript).utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100000001b3
+        }
+        return String(hash, radix: 16)
+    }()
+
     static let css = #"""
     :root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --accent: #0b57d0; --mark: #ffe58f; --bg: #fff; --panel: #f6f8fa; }
     * { box-sizing: border-box; }
@@ -27,6 +37,7 @@ enum Assets {
     .filters li { display: flex; justify-content: space-between; gap: .5rem; }
     .filters .n { color: var(--muted); font-variant-numeric: tabular-nums; }
     .filters [aria-current] { font-weight: 700; }
+    .filters details summary { cursor: pointer; color: var(--muted); font-size: .85rem; }
     form.dates { display: grid; gap: .4rem; }
     .summary, .hint { color: var(--muted); }
     .error { color: #cf222e; }

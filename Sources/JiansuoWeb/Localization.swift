@@ -48,6 +48,7 @@ struct Text: Sendable {
     static let to = Text(zh: "至", en: "To")
     static let apply = Text(zh: "应用", en: "Apply")
     static let noExtension = Text(zh: "（无扩展名）", en: "(none)")
+    static let more = Text(zh: "更多", en: "More")
     static let remove = Text(zh: "移除", en: "Remove")
     static let activeFilters = Text(zh: "当前筛选", en: "Filters")
     static let noHits = Text(zh: "没有找到匹配的文档。", en: "No documents match.")

@@ -5,12 +5,15 @@ import JiansuoProtocol
 /// The HTML of each page, rendered on the server. Every string that comes from the daemon or
 /// the request is escaped (``HTML/text(_:)``) or percent-encoded into links (``URLQuery``).
 enum Pages {
+    /// Facet values listed before "more".
+    static let facetValuesShown = 8
+
     static func head(_ title: String, _ language: Language, into html: inout HTML) {
         html.raw("<!DOCTYPE html>\n<html lang=\"\(language.tag)\"><head><meta charset=\"utf-8\">")
         html.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
         html.raw("<title>")
         html.text(title)
-        html.raw("</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"/static/app.js\" defer></script></head>")
+        html.raw("</title><link rel=\"stylesheet\" href=\"/static/app.css?v=\(Assets.version)\"><script src=\"/static/app.js?v=\(Assets.version)\" defer></script></head>")
     }
 
     /// The page header: name, search form (on every page), status corner.
@@ -146,14 +149,17 @@ enum Pages {
                       into html: inout HTML) {
         guard !values.isEmpty else { return }
         html.raw("<section class=\"facet\" id=\"facet-\(key)\"><h2>\(language(title))</h2><ul>")
-        for value in values where !(key == "cat" && value.value.contains("\"")) {
+        let shown = values.filter { !(key == "cat" && $0.value.contains("\"")) }
+        for (k, value) in shown.enumerated() {
+            // The most frequent values; the rest behind "more" (a <details>: no script needed).
+            if k == facetValuesShown { html.raw("</ul><details><summary>\(language(Text.more)) (\(shown.count - k))</summary><ul>") }
             html.raw("<li><a href=\"")
             html.text(form.link([key: value.value, "page": ""]))
             html.raw("\"\(value.value == selected ? " aria-current=\"true\"" : "")>")
             html.text(value.value.isEmpty ? language(Text.noExtension) : value.value)
             html.raw("</a> <span class=\"n\">\(value.count.formatted())</span></li>")
         }
-        html.raw("</ul></section>")
+        html.raw(shown.count > facetValuesShown ? "</ul></details></section>" : "</ul></section>")
     }
 
     static func results(form: SearchForm, result: SearchResult, language: Language, into html: inout HTML) {

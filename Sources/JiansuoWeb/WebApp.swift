@@ -1,5 +1,6 @@
 import Foundation
 import JiansuoClient
+import Synchronization
 import JiansuoPath
 import JiansuoProtocol
 
@@ -98,13 +99,15 @@ public final class WebApp: Sendable {
         ("X-Frame-Options", "DENY"),
         ("Cross-Origin-Opener-Policy", "same-origin"),
         ("Cross-Origin-Resource-Policy", "same-origin"),
-        ("Cache-Control", "no-store"),
     ]
 
     /// Answers one request. Never throws: failures are pages.
     public func respond(_ request: WebRequest) -> WebResponse {
         var response = route(request)
         response.headers += Self.securityHeaders
+        // Pages hold documents: never stored. The style sheet and script (their address names
+        // their content) are kept by the browser.
+        if !response.headers.contains(where: { $0.0 == "Cache-Control" }) { response.headers.append(("Cache-Control", "no-store")) }
         if request.method == "HEAD" { response.body = [] }
         return response
     }
@@ -136,15 +139,18 @@ public final class WebApp: Sendable {
         case ("GET", "/doc"), ("HEAD", "/doc"): return documentPage(request, language)
         case ("GET", "/status.json"): return statusJSON()
         case ("GET", "/static/app.css"), ("HEAD", "/static/app.css"):
-            return WebResponse(status: 200, contentType: "text/css; charset=utf-8", body: Array(Assets.css.utf8))
+            return WebResponse(status: 200, contentType: "text/css; charset=utf-8", body: Array(Assets.css.utf8), headers: Self.cached)
         case ("GET", "/static/app.js"), ("HEAD", "/static/app.js"):
-            return WebResponse(status: 200, contentType: "text/javascript; charset=utf-8", body: Array(Assets.javascript.utf8))
+            return WebResponse(status: 200, contentType: "text/javascript; charset=utf-8", body: Array(Assets.javascript.utf8),
+                               headers: Self.cached)
         case ("POST", "/open"): return open(request, language)
         case (_, "/"), (_, "/doc"), (_, "/open"), (_, "/status.json"), (_, "/static/app.css"), (_, "/static/app.js"):
             return .plain(405, "method not allowed")
         default: return Pages.notFound(language)
         }
     }
+
+    static let cached = [("Cache-Control", "private, max-age=86400, immutable")]
 
     /// Compares in time independent of where the strings differ.
     static func same(_ a: String, _ b: String) -> Bool {
@@ -166,9 +172,20 @@ public final class WebApp: Sendable {
 
     // MARK: Pages
 
+    /// The daemon's status, asked at most once a second (``statusLifetimeNanoseconds``): every
+    /// page shows it, and a `status` costs the daemon about as much as a search.
     func status() -> Result<StatusResult, ClientError> {
-        Result { () throws(ClientError) in try client.send(.status, expecting: StatusResult.self) }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if let cached = recentStatus.withLock({ $0 }), now &- cached.at < Self.statusLifetimeNanoseconds {
+            return .success(cached.status)
+        }
+        let result = Result { () throws(ClientError) in try client.send(.status, expecting: StatusResult.self) }
+        if case .success(let status) = result { recentStatus.withLock { $0 = (now, status) } }
+        return result
     }
+
+    static let statusLifetimeNanoseconds: UInt64 = 1_000_000_000
+    private let recentStatus = Mutex<(at: UInt64, status: StatusResult)?>(nil)
 
     private func searchPage(_ request: WebRequest, _ language: Language) -> WebResponse {
         let form = SearchForm(request.query)

@@ -51,6 +51,41 @@ import Testing
         #expect(try paths(query) == Set(expected))
     }
 
+    func facets(_ query: String, reader: Reader? = nil) throws -> (Int, FacetCounts) {
+        let compiled = QueryCompiler(segmenter: try Segmenter()).compile(QueryParser.parse(query))
+        let results = try index.search(SearchRequest(match: compiled.match, filters: compiled.filters, limit: 1, offset: 0,
+                                                     rankLayout: compiled.rankLayout, reader: reader, facets: true))
+        return (results.total, try #require(results.facets))
+    }
+
+    /// Facets count every match (all pages, not the page), with the query's filters, in both
+    /// plans: terms (the FTS5 pass) and filters alone (the listing).
+    @Test func facetsCountEveryMatch() throws {
+        let (total, all) = try facets("知识产权")
+        #expect(total == 3)
+        #expect(all.extensions == ["txt": 1, "md": 1, "html": 1])
+        #expect(all.categories == ["金融": 1, "新浪財經": 1])
+        #expect(all.years == ["2021": 1, "2022": 1, "2023": 1])
+        let (_, notes) = try facets("path:笔记")  // no terms: the listing
+        #expect(notes.extensions == ["md": 2])  // c.MD counts as md
+        #expect(notes.years == ["2022": 1, "2019": 1])
+        let (filtered, recent) = try facets("知识产权 after:2022")
+        #expect(filtered == 2 && recent.years == ["2022": 1, "2023": 1] && recent.categories.isEmpty)
+        // Without facets asked, none are computed.
+        let plain = try index.search(SearchRequest(match: "\"知\"", limit: 1, offset: 0))
+        #expect(plain.facets == nil)
+    }
+
+    @Test func facetExtensions() {
+        #expect(FacetCounts.fileExtension(of: "/a/b.TXT") == "txt")
+        #expect(FacetCounts.fileExtension(of: "/a/.profile") == "")
+        #expect(FacetCounts.fileExtension(of: "/a.d/README") == "")
+        #expect(FacetCounts.fileExtension(of: "/a/b.tar.gz") == "gz")
+        #expect(FacetCounts.fileExtension(of: "/a/b.") == "")
+        #expect(FacetCounts.fileExtension(of: "/a/b." + String(repeating: "x", count: 17)) == "")
+        #expect(FacetCounts.fileExtension(of: "/a/文档.网页") == "网页")
+    }
+
     @Test func badDatesAndFiltersInsideORAreExplained() {
         let compiler = QueryCompiler(segmenter: try! Segmenter())
         let bad = compiler.compile(QueryParser.parse("知识产权 after:yesterday"))

@@ -51,8 +51,12 @@ import Testing
     }
 
     @Test func everyResponseCarriesTheSecurityHeaders() {
-        for r in [get("/"), get("/", cookie: cookie), get("/static/app.js", cookie: cookie), get("/x", cookie: cookie),
-                  get("/", host: "evil:1")] {
+        let script = get("/static/app.js", cookie: cookie)
+        #expect(header(script, "Cache-Control")?.hasPrefix("private, max-age=") == true)  // no document in it
+        #expect(header(script, "Content-Security-Policy") != nil)
+        #expect(get("/static/app.js").status == 403)
+        for r in [get("/"), get("/", cookie: cookie), get("/x", cookie: cookie), get("/", host: "evil:1"),
+                  get("/doc?path=/x", cookie: cookie)] {
             let csp = header(r, "Content-Security-Policy") ?? ""
             #expect(csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"))
             #expect(!csp.contains("unsafe"))

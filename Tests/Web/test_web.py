@@ -334,6 +334,8 @@ class WebPageTests(unittest.TestCase):
             self.search(other, web, TERM)
             total = other.find_element(By.ID, "summary").get_attribute("data-total")
             self.assertEqual(total, "26")  # the private file is left out
+            counts = [int(n.text) for n in other.find_elements(By.CSS_SELECTOR, "#facet-ext .n")]
+            self.assertEqual(sum(counts), 26)  # so are the facet counts
             self.search(other, web, "机密")
             self.assertTrue(other.find_elements(By.CSS_SELECTOR, "p.none"))
             secret = os.path.join(self.daemon.docs, "私人", "secret.txt")
