@@ -214,7 +214,9 @@ enum Pages {
 
     // MARK: Document
 
-    static func document(_ outcome: Result<ShowResult, ClientError>, query: String?, back: String?, canOpen: Bool, opened: Bool,
+    /// `openForm`: the form token of the "open with the default application" form, nil for no
+    /// such form (no desktop).
+    static func document(_ outcome: Result<ShowResult, ClientError>, query: String?, back: String?, openForm: String?, opened: Bool,
                          status: Result<StatusResult, ClientError>, language: Language) -> [UInt8] {
         var html = HTML()
         var form = SearchForm([:])
@@ -247,8 +249,9 @@ enum Pages {
                     html.raw("<button type=\"button\" id=\"next-match\">↓ \(language(Text.nextMatch))</button></span>")
                 }
             }
-            if canOpen {
-                html.raw("<form class=\"open\" method=\"post\" action=\"/open\"><input type=\"hidden\" name=\"path\" value=\"")
+            if let openForm {
+                html.raw("<form class=\"open\" method=\"post\" action=\"/open\"><input type=\"hidden\" name=\"form\" value=\"\(openForm)\">")
+                html.raw("<input type=\"hidden\" name=\"path\" value=\"")
                 html.text(doc.path)
                 html.raw("\"><input type=\"hidden\" name=\"back\" value=\"")
                 html.text(back ?? "")

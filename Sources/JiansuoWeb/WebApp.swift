@@ -63,6 +63,9 @@ public struct WebResponse: Sendable {
 public final class WebApp: Sendable {
     /// The token: 32 random bytes, hex.
     public let token: String
+    /// Another random value, in the pages' forms: a POST must carry it (a page of another site
+    /// cannot read it).
+    let formToken = WebApp.makeToken()
     /// The port the server listens on (for the Host check and the cookie's name).
     public let port: Int
     let client: Client
@@ -129,8 +132,10 @@ public final class WebApp: Sendable {
         guard let cookie = Self.cookie(cookieName, in: request.headers["cookie"]), Self.same(cookie, token) else {
             return Pages.forbidden(language)
         }
-        // 3. A form that changes something (opening a file) must come from this page.
-        if request.method == "POST", let origin = request.headers["origin"],
+        // 3. A form that changes something (opening a file) must come from this page: a foreign
+        // Origin is refused (`null` is what a browser sends under `no-referrer`), and the form
+        // must carry ``formToken``, which only this server's pages hold.
+        if request.method == "POST", let origin = request.headers["origin"], origin != "null",
            !allowedHosts.contains(origin.lowercased().replacingOccurrences(of: "http://", with: "")) {
             return .plain(403, "forbidden: a form from another origin")
         }
@@ -217,7 +222,7 @@ public final class WebApp: Sendable {
             return WebResponse(status: 404, contentType: "text/html; charset=utf-8",
                                body: Pages.message(Text.documentNotFound, status: state, language: language))
         }
-        let body = Pages.document(outcome, query: query, back: request.query["back"], canOpen: opener != nil,
+        let body = Pages.document(outcome, query: query, back: request.query["back"], openForm: opener == nil ? nil : formToken,
                                   opened: request.query["opened"] == "1", status: state, language: language)
         return WebResponse(status: 200, contentType: "text/html; charset=utf-8", body: body,
                            headers: [("Server-Timing", Self.timing(started, answered))])
@@ -246,6 +251,7 @@ public final class WebApp: Sendable {
     /// Opens a document the daemon shows this user with the desktop's default application.
     private func open(_ request: WebRequest, _ language: Language) -> WebResponse {
         let form = URLQuery.parse(String(decoding: request.body, as: UTF8.self))
+        guard Self.same(form["form"] ?? "", formToken) else { return .plain(403, "forbidden: the form is not from this page") }
         guard let opener, let path = form["path"], !path.isEmpty else { return Pages.notFound(language) }
         // Only what the daemon shows this user: the same check as the document view.
         guard case .success(let document) = Result(catching: { () throws(ClientError) in

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// The HTTP/1.1 server of `jiansuo web` (SwiftNIO): listens on 127.0.0.1 and ::1 only, never on
 /// another address, and hands each request to a ``WebApp`` on a thread pool (the app's calls to
@@ -12,6 +13,8 @@ public final class WebServer: Sendable {
     static let maxBodyBytes = 64 * 1024
     /// A connection without a request for this long is closed.
     static let idleSeconds: Int64 = 60
+    /// Most connections served at once (both listeners together).
+    static let maxConnections = 128
 
     private let listeners: [NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>]
     /// The port both listeners share.
@@ -56,6 +59,7 @@ public final class WebServer: Sendable {
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(idleSeconds)))
+                    try channel.pipeline.syncOperations.addHandler(CloseWhenIdle())
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
@@ -64,6 +68,7 @@ public final class WebServer: Sendable {
 
     /// Serves until ``stop()`` (or a listener fails); then joins the request threads.
     public func run(app: WebApp) async throws {
+        let open = ConnectionCount()
         let pool = NIOThreadPool(numberOfThreads: 4)
         pool.start()
         do {
@@ -73,7 +78,18 @@ public final class WebServer: Sendable {
                         try await listener.executeThenClose { connections in
                             try await withThrowingDiscardingTaskGroup { served in
                                 for try await connection in connections {
-                                    served.addTask { await Self.serve(connection, app: app, pool: pool) }
+                                    // Past the cap, a newcomer is closed at once: connecting
+                                    // needs no token, so connections must not exhaust descriptors.
+                                    guard open.value.add(1, ordering: .relaxed).newValue <= Self.maxConnections else {
+                                        open.value.subtract(1, ordering: .relaxed)
+                                        // Closed through the async channel (dropping it unclosed traps).
+                                        served.addTask { try? await connection.executeThenClose { _, _ in } }
+                                        continue
+                                    }
+                                    served.addTask {
+                                        await Self.serve(connection, app: app, pool: pool)
+                                        open.value.subtract(1, ordering: .relaxed)
+                                    }
                                 }
                             }
                         }
@@ -144,4 +160,23 @@ public enum WebError: Error, CustomStringConvertible {
         case .cannotListen(let message): message
         }
     }
+}
+
+/// Closes a connection when `IdleStateHandler` says it has been idle (no request, or a request
+/// sent too slowly, for ``WebServer/idleSeconds``).
+final class CloseWhenIdle: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+/// The connections being served, counted across listeners.
+final class ConnectionCount: Sendable {
+    let value = Atomic<Int>(0)
 }

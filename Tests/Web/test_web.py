@@ -9,6 +9,7 @@ Binaries: $JIANSUO_BIN (default .build/debug). Screenshots: $JIANSUO_WEB_OUTPUT 
 """
 import http.client
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -96,11 +97,11 @@ class Daemon:
 class Web:
     """`jiansuo web --no-open`, as root or as another user; reads the URL from its first line."""
 
-    def __init__(self, socket, uid=None):
+    def __init__(self, socket, uid=None, env=None):
         command = [os.path.join(BIN, "jiansuo"), "--socket", socket, "web", "--no-open"]
         if uid is not None:
             command = ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", f"--groups={uid}", "--"] + command
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.url = self.process.stdout.readline().strip()
         if not self.url.startswith("http://127.0.0.1:"):
             raise RuntimeError("jiansuo web printed no URL: " + self.url + self.process.stderr.read())
@@ -326,6 +327,43 @@ class WebPageTests(unittest.TestCase):
         finally:
             plain.quit()
 
+    def test_open_with_the_desktop(self):
+        # A desktop: DISPLAY set and an xdg-open on PATH (this one records what it was asked).
+        desktop = os.path.join(self.base, "desktop")
+        os.makedirs(desktop, exist_ok=True)
+        opened = os.path.join(desktop, "opened")
+        write(os.path.join(desktop, "xdg-open"), f"#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{opened}'\n", mode=0o755)
+        env = dict(os.environ, DISPLAY=":99", PATH=desktop + ":" + os.environ.get("PATH", "/usr/bin:/bin"))
+        web = Web(self.daemon.socket, env=env)
+        d = self.driver
+        try:
+            self.search(d, web, TERM)
+            self.open_document(d)
+            path = d.find_element(By.CSS_SELECTOR, "form.open input[name=path]").get_attribute("value")
+            d.find_element(By.CSS_SELECTOR, "form.open button").click()
+            self.wait(lambda d: "opened=1" in d.current_url)
+            for _ in range(50):
+                if os.path.exists(opened):
+                    break
+                time.sleep(0.1)
+            with open(opened, encoding="utf-8") as f:
+                self.assertEqual(f.read().splitlines(), [path])
+            # Without a display there is no such button.
+            self.search(d, self.web, TERM)
+            self.open_document(d)
+            self.assertFalse(d.find_elements(By.CSS_SELECTOR, "form.open"))
+            # A path the daemon does not show is never opened; nor is anything without the form's token.
+            response, _ = web.request("/open", method="POST", body="path=" + urllib.parse.quote(path))
+            self.assertEqual(response.status, 403)
+            _, page = web.request("/doc?path=" + urllib.parse.quote(path))
+            form = re.search(r'name="form" value="([0-9a-f]+)"', page).group(1)
+            response, _ = web.request("/open", method="POST", body=f"form={form}&path=" + urllib.parse.quote("/etc/passwd"))
+            self.assertEqual(response.status, 404)
+            with open(opened, encoding="utf-8") as f:
+                self.assertEqual(len(f.read().splitlines()), 1)
+        finally:
+            web.stop()
+
     @unittest.skipUnless(CAN_SWITCH_USER, "needs root and setpriv to run the page as another user")
     def test_a_user_sees_only_what_they_may_read(self):
         web = Web(self.daemon.socket, uid=NOBODY)
@@ -440,6 +478,30 @@ class WebSecurityTests(unittest.TestCase):
         response, _ = self.web.request("/open", method="POST", body="path=" + urllib.parse.quote(self.daemon.docs + "/其他/evil.md"),
                                        headers={"Origin": "http://evil.example"})
         self.assertEqual(response.status, 403)
+
+    def test_slow_and_many_clients_do_not_stop_it(self):
+        import socket
+        stalled = []
+        for _ in range(200):  # more than the 128 served at once; half a request each
+            s = socket.create_connection(("127.0.0.1", self.web.port))
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % self.web.port)
+            stalled.append(s)
+        for s in stalled[:150]:
+            s.close()
+        time.sleep(0.5)
+        response, body = self.web.request("/?q=" + urllib.parse.quote(TERM))
+        self.assertEqual(response.status, 200)
+        self.assertIn("<mark>", body)
+        huge = "/?q=" + "a" * 200000
+        try:
+            response, _ = self.web.request(huge)
+            self.assertIn(response.status, (400, 413, 414, 431))
+        except (ConnectionError, http.client.HTTPException):
+            pass  # refused by closing: also fine
+        for s in stalled[150:]:
+            s.close()
+        response, _ = self.web.request("/")
+        self.assertEqual(response.status, 200)
 
     def test_hostile_parameters_get_a_page(self):
         for path in ["/?q=" + "%22" * 500, "/?q=" + "(" * 900, "/?page=-1&q=x", "/?page=99999999999999999999&q=x",
