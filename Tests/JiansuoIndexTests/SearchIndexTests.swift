@@ -247,6 +247,23 @@ import Testing
         try index.integrityCheck()
     }
 
+    /// `status` counts the documents whose charset is a guess from a partial index, never
+    /// reading the table (whose rows hold the compressed bodies).
+    @Test func uncertainEncodingsAreCountedFromTheirIndex() throws {
+        let index = try SearchIndex.inMemory()
+        var guessed = Document(title: "乙", body: Self.filler, format: .text, encoding: "GB18030")
+        guessed.encodingUncertainty = "detected as ISO-8859-1 (confidence 20 of 100)"
+        try index.apply([.upsert(path: "/a.txt", state: Self.state, document: Document(title: "甲", body: Self.filler, format: .text, encoding: "UTF-8")),
+                         .upsert(path: "/b.txt", state: Self.state, document: guessed)])
+        #expect(try index.documentCount(uncertainEncodingOnly: true) == 1)
+        #expect(try index.documentCount() == 2)
+        let plan = try index.writer.read {
+            try Row.fetchAll($0, sql: "EXPLAIN QUERY PLAN SELECT count(*) FROM documents WHERE encoding_uncertainty IS NOT NULL")
+                .map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("COVERING INDEX documents_uncertain") }, "\(plan)")
+    }
+
     @Test func positionsFollowTheBodyWhenItChanges() throws {
         let index = try SearchIndex.inMemory()
         try index.apply([.upsert(path: "/a.txt", state: Self.state,
