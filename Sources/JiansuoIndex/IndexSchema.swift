@@ -28,11 +28,16 @@ import JiansuoAnalysis
 /// `CINDEX_POSITION_STRIDE` bytes, as little-endian 32-bit integers; a snippet is read and
 /// highlighted only around the first match. `v5` added each file's owner, group and mode, `v6`
 /// `encoding_uncertainty`, `v7` `documents_uncertain`, a partial index of the documents whose
-/// charset is a guess (`status` counts them without reading the table).
+/// charset is a guess (`status` counts them without reading the table), `v8` `documents_access`,
+/// each document's path, owner, group and mode by id (filtered searches read them without
+/// reading the table).
 enum IndexSchema {
     /// FTS5's default ranking (the `rank` column): bm25 with the title weighing ten body
     /// matches. Searches rank with `jiansuo_rank` instead; this serves direct SQL use.
     static let rankFunction = "bm25(1.0, 10.0)"
+
+    /// The covering index of each document's path, owner, group and mode by id (`v8`).
+    static let accessIndex = "documents_access"
 
     static func migrator(_ options: AnalysisOptions) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -122,6 +127,13 @@ enum IndexSchema {
             try db.execute(sql: """
                 CREATE INDEX documents_uncertain ON documents(encoding_uncertainty) WHERE encoding_uncertainty IS NOT NULL
                 """)
+        }
+        migrator.registerMigration("v8") { db in
+            // Who may read each document, for filtered searches: owner, group and mode come after
+            // the compressed body in the table's rows, so reading them from the table walks the
+            // body's overflow pages, for every match. This covering index holds them by id
+            // (searches join it `INDEXED BY`; see ``accessIndex``).
+            try db.execute(sql: "CREATE INDEX \(accessIndex) ON documents(id, path, owner, grp, mode)")
         }
         return migrator
     }

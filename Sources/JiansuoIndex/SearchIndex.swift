@@ -581,7 +581,10 @@ public final class SearchIndex: Sendable {
             guard let reader else { return try Int.fetchOne(db, sql: "SELECT count(*) FROM documents\(condition)") ?? 0 }
             let permission = ReadPermission(reader)
             var count = 0
-            let rows = try Row.fetchCursor(db, sql: "SELECT path, owner, grp, mode FROM documents\(condition)")
+            // Without a condition, from the access columns' covering index (see `v8`).
+            let rows = try Row.fetchCursor(db, sql: uncertainEncodingOnly
+                ? "SELECT path, owner, grp, mode FROM documents\(condition)"
+                : "SELECT path, owner, grp, mode FROM documents INDEXED BY \(IndexSchema.accessIndex)")
             while let row = try rows.next() {
                 if permission.mayRead(path: row[0], stored: Self.access(row[1], row[2], row[3])) { count += 1 }
             }
@@ -649,11 +652,17 @@ public final class SearchIndex: Sendable {
                     // With a reader, each matching document's path and access are read too:
                     // only those the reader may read count.
                     // With facets, each match's path, categories and day (columns 7, 8, 9).
+                    // The access columns come from their covering index (`a`): in the table they
+                    // follow the compressed body, and reading them there walks its overflow
+                    // pages. `d` is joined only for the sort key, filters and facets, which
+                    // come before the body.
                     let key = request.order == .date ? "d.date_key" : request.order == .path ? "d.path" : "''"
-                    let access = permission == nil && facets == nil ? "" : ", d.path, d.owner, d.grp, d.mode"
+                    let access = permission == nil ? ", NULL, NULL, NULL, NULL" : ", a.path, a.owner, a.grp, a.mode"
                     let facetColumns = facets == nil ? "" : ", d.path, d.categories, d.date_key"
+                    let joinDocuments = key != "''" || !filterSQL.isEmpty || facets != nil ? " JOIN documents d ON d.id = fts.rowid" : ""
+                    let joinAccess = permission == nil ? "" : " JOIN documents a INDEXED BY \(IndexSchema.accessIndex) ON a.id = fts.rowid"
                     let rows = try Row.fetchCursor(db, sql: """
-                        SELECT fts.rowid, jiansuo_rank(fts, ?, ?), \(key)\(access)\(facetColumns) FROM fts JOIN documents d ON d.id = fts.rowid
+                        SELECT fts.rowid, jiansuo_rank(fts, ?, ?), \(key)\(access)\(facetColumns) FROM fts\(joinDocuments)\(joinAccess)
                         WHERE fts MATCH ?\(filterSQL)
                         """, arguments: [request.rankLayout, sizesGeneration, match] + filterArguments)
                     var seen = 0
@@ -972,7 +981,9 @@ public final class SearchIndex: Sendable {
             var facets = request.facets ? FacetCounts() : nil
             var facetReader = FacetCounts.Reader()
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT d.id, d.path, d.owner, d.grp, d.mode, d.categories, d.date_key FROM documents d WHERE 1\(filterSQL) ORDER BY \(order)
+                SELECT d.id, d.path, \(permission == nil ? "NULL, NULL, NULL" : "a.owner, a.grp, a.mode"), d.categories, d.date_key
+                FROM documents d\(permission == nil ? "" : " JOIN documents a INDEXED BY \(IndexSchema.accessIndex) ON a.id = d.id")
+                WHERE 1\(filterSQL) ORDER BY \(order)
                 """, arguments: arguments)
             while let row = try rows.next() {
                 if let permission, !permission.mayRead(path: row[1], stored: Self.access(row[2], row[3], row[4])) { continue }
