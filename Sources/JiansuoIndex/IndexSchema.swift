@@ -132,7 +132,10 @@ enum IndexSchema {
             // Who may read each document, for filtered searches: owner, group and mode come after
             // the compressed body in the table's rows, so reading them from the table walks the
             // body's overflow pages, for every match. This covering index holds them by id
-            // (searches join it `INDEXED BY`; see ``accessIndex``).
+            // (searches join it `INDEXED BY`; see ``accessIndex``). With the path, so that a
+            // filtered search reads no table row per match (measured on the medium corpus as
+            // another user: without the path in it, frequent words took p50 58–64 ms, as before
+            // the index; with it, 32–47). About 80 bytes a document, 1.2% of the index.
             try db.execute(sql: "CREATE INDEX \(accessIndex) ON documents(id, path, owner, grp, mode)")
         }
         return migrator
