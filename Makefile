@@ -1,11 +1,11 @@
 # Builds release binaries and installs Jiansuo, or packages it for Debian.
-#   make                      release build
+#   make                      release build into .build/dist (jiansuo linked statically)
 #   make install              into PREFIX (default /usr/local); config into /etc/jiansuo
 #   make install DESTDIR=/tmp/stage PREFIX=/usr
 #   make deb                  a .deb built with dpkg-deb; prints its path as its last line
-#   make deb BIN=/some/dir    the same from the prebuilt jiansuod and jiansuo in /some/dir,
+#   make deb BIN=/some/dir    the same from the prebuilt jiansuod, jiansuo and jiansuo-web in /some/dir,
 #                             without running Swift (BIN= works for install and man too)
-# Installs: bin/jiansuod, bin/jiansuo; /etc/jiansuo/jiansuod.yaml (kept if present);
+# Installs: bin/jiansuod, bin/jiansuo, bin/jiansuo-web; /etc/jiansuo/jiansuod.yaml (kept if present);
 # systemd units into $(UNITDIR); bash, zsh and fish completions; man pages (made from the
 # binaries' --help by scripts/make-man); the README.
 PREFIX ?= /usr/local
@@ -15,9 +15,9 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 BINDIR = $(DESTDIR)$(PREFIX)/bin
 MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
 DOCDIR = $(DESTDIR)$(PREFIX)/share/doc/jiansuo
-# The directory that holds the jiansuod and jiansuo binaries. Only a BIN given on the command
-# line replaces it (not one from the environment), and then nothing is compiled.
-BIN = .build/release
+# The directory that holds the jiansuod, jiansuo and jiansuo-web binaries. Only a BIN given on
+# the command line replaces it (not one from the environment), and then nothing is compiled.
+BIN = .build/dist
 MANPAGES = .build/man
 ifeq ($(origin BIN),command line)
 BINARIES =
@@ -29,9 +29,16 @@ endif
 
 all: build
 
+# jiansuo is linked with the Swift runtime statically (its own build folder, .build/static): a
+# search is a whole process, and loading the runtime's shared libraries was a quarter of its
+# start (docs/performance.md, "The CLI"). The daemon and the page's server stay dynamic.
 build:
 	scripts/install-deps
 	swift build -c release
+	swift build -c release --static-swift-stdlib --product jiansuo --scratch-path .build/static
+	install -d .build/dist
+	install -m 0755 .build/release/jiansuod .build/release/jiansuo-web .build/dist/
+	install -m 0755 .build/static/release/jiansuo .build/dist/jiansuo
 
 man: $(BINARIES)
 	scripts/install-deps help2man

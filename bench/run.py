@@ -349,7 +349,7 @@ def measure(args, corpus_size):
 
     bench = os.path.join(args.bin, "jiansuo-bench")
     daemon_bin = os.path.join(args.bin, "jiansuod")
-    cli = os.path.join(args.bin, "jiansuo")
+    cli = args.cli or os.path.join(args.bin, "jiansuo")
 
     # 1. Ceiling.
     log("[ceiling] extraction, ICU segmentation alone, Jiansuo's analysis")
@@ -757,6 +757,9 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--peer-queries", type=int, default=250, help="queries (evenly sampled) run on every engine")
     parser.add_argument("--cli-queries", type=int, default=200)
+    static_cli = os.path.join(REPO, ".build", "static", "release", "jiansuo")
+    parser.add_argument("--cli", default=static_cli if os.path.exists(static_cli) else None,
+                        help="the jiansuo measured as whole processes (default: the one `make` builds, linked statically)")
     parser.add_argument("--writes", type=int, default=50)
     parser.add_argument("--peers", default="rg,trigram,recoll,tracker,tantivy")
     parser.add_argument("--reuse", default="", help="sizes whose figures are read from WORK/bench-figures-SIZE.json "
