@@ -52,6 +52,8 @@ enum Assets {
     main.document { padding: 1rem 1.25rem; max-width: 60rem; }
     .docnav { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; align-items: center; position: sticky; top: 3.6rem; background: var(--bg); padding: .4rem 0; z-index: 1; }
     .docnav form { margin: 0; }
+    .stepper { display: inline-flex; gap: .4rem; }
+    .stepper[hidden] { display: none; }
     .docmeta { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem; font-size: .85rem; color: var(--muted); }
     .docmeta dd { margin: 0; word-break: break-all; }
     .body { white-space: pre-wrap; line-height: 1.9; font-size: 1rem; border-top: 1px solid var(--line); padding-top: 1rem; }
