@@ -113,6 +113,14 @@ func bytes(_ relativePath: String) throws -> [UInt8] {
         #expect(doc.body == "订了24 26日，5 8=40，加粗和code，Chapter 31 Extending SQL''。")
     }
 
+    /// Found by bench/recall on the large corpus: "> 11. 可选的安装选项" must keep its 11 (a
+    /// reader and a renderer show it), in a quote or not, with `.` or `)`; bullets still go.
+    @Test func orderedListItemsKeepTheirNumbers() throws {
+        let text = "说明\n\n> 11. 可选的安装选项\n\n1. 有序一\n2) 有序二\n123456789. 很长的编号\n- 无序\n* 星号\n10.不是列表"
+        let doc = try extractor.extract(Array(text.utf8), fileName: "a.md")
+        #expect(doc.body == "说明\n\n11. 可选的安装选项\n\n1. 有序一\n2) 有序二\n123456789. 很长的编号\n无序\n星号\n10.不是列表")
+    }
+
     @Test func plainTextTitleIsTheFirstLine() throws {
         let doc = try extractor.extract(Array("\u{FEFF}全文检索工具安装说明\r\n\r\n　　正文第一段。\r\n".utf8), fileName: "a.txt")
         #expect(doc.title == "全文检索工具安装说明")
