@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "jiansuo-web",
             dependencies: [
-                "JiansuoWeb",
+                "JiansuoWeb", "JiansuoClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]

@@ -15,6 +15,17 @@ public struct Client: Sendable {
     /// How long to wait for a response, in seconds.
     public var timeoutSeconds: Int
 
+    /// The sockets tried when none is given, in order: the checkout's daemon (`./run-demo`),
+    /// then the system service's.
+    public static let defaultSocketPaths = ["index/jiansuod.sock", "/run/jiansuo/jiansuod.sock"]
+
+    /// The socket to use: `explicit` (a `--socket` flag), else `$JIANSUO_SOCKET`, else the first
+    /// of ``defaultSocketPaths`` that exists, else the first of them. Empty values count as unset.
+    public static func socketPath(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let path = explicit ?? environment["JIANSUO_SOCKET"], !path.isEmpty { return path }
+        return defaultSocketPaths.first { access($0, F_OK) == 0 } ?? defaultSocketPaths[0]
+    }
+
     public init(socketPath: String, timeoutSeconds: Int = 30) {
         self.socketPath = socketPath
         self.timeoutSeconds = timeoutSeconds

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JiansuoClient
 import JiansuoWeb
 import UnixSignals
 
@@ -32,9 +33,7 @@ struct JiansuoWebCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let socketPath = socket ?? environment["JIANSUO_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (["index/jiansuod.sock", "/run/jiansuo/jiansuod.sock"].first { FileManager.default.fileExists(atPath: $0) }
-                ?? "/run/jiansuo/jiansuod.sock")
+        let socketPath = Client.socketPath(explicit: socket, environment: environment)
         let absoluteSocket = socketPath.hasPrefix("/") ? socketPath : FileManager.default.currentDirectoryPath + "/" + socketPath
         let server: WebServer
         do {

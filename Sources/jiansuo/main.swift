@@ -61,16 +61,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "The daemon's socket (default: $JIANSUO_SOCKET, else index/jiansuod.sock if it exists, else /run/jiansuo/jiansuod.sock).")
     var socket: String?
 
-    /// The checkout's daemon (`./run-demo`) first, then the system service's.
-    static let defaultSockets = ["index/jiansuod.sock", "/run/jiansuo/jiansuod.sock"]
-
-    var client: Client {
-        if let path = socket ?? ProcessInfo.processInfo.environment["JIANSUO_SOCKET"], !path.isEmpty {
-            return Client(socketPath: path)
-        }
-        let found = Self.defaultSockets.first { access($0, F_OK) == 0 } ?? Self.defaultSockets[0]
-        return Client(socketPath: found)
-    }
+    var client: Client { Client(socketPath: Client.socketPath(explicit: socket)) }
 }
 
 /// Runs a request, turning failures into a message on stderr and the documented exit code.
