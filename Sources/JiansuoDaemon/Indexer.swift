@@ -225,9 +225,17 @@ public final class Indexer: Sendable {
         Self.yieldToRequests()
         // Documents written since FTS5's segments were last merged into one.
         var changedSinceMerge = 0
+        // Whether the searches of the index's most frequent terms are to be cached at the next
+        // idle: after starting, and after a full merge (bulk work).
+        var warmSearches = true
         while true {
+            // Started on an index that needs no work (or the warming was interrupted): warm
+            // once nothing is queued or being crawled, checking every second until then.
+            if warmSearches, state.withLock({ !$0.queue.hasReady && $0.scans == 0 && !$0.stopped }) {
+                warmSearches = !self.warmSearches()
+            }
             let wait = state.withLock { s -> UInt64? in
-                s.queue.hasReady ? 0 : s.queue.nextDue(now: Self.now())
+                s.queue.hasReady ? 0 : s.queue.nextDue(now: Self.now()) ?? (warmSearches ? 1_000_000_000 : nil)
             }
             if wait == nil || wait! > 0 {
                 if let wait { _ = wakeup.wait(timeout: .now() + .nanoseconds(Int(min(wait, 1_000_000_000)))) } else { wakeup.wait() }
@@ -251,10 +259,15 @@ public final class Indexer: Sendable {
                     if processed > 0 {
                         changedSinceMerge += processed
                         if Self.shouldMerge(changed: changedSinceMerge, documents: (try? index.documentCount()) ?? 0),
-                           mergeSegments() { changedSinceMerge = 0 }
+                           mergeSegments() {
+                            changedSinceMerge = 0
+                            warmSearches = true
+                        }
                         try? index.reclaimFreePages()
                         try? index.cacheDocumentSizes()
+                        if !warmSearches { refreshSearches() }
                     }
+                    if warmSearches { warmSearches = !self.warmSearches() }
                     break
                 }
                 processed += batch.count
@@ -339,6 +352,36 @@ public final class Indexer: Sendable {
         }
         logger.info("index segments merged", metadata: ["steps": "\(steps)", "ms": "\((Self.now() - started) / 1_000_000)"])
         return true
+    }
+
+    /// Caches the searches of the index's most frequent terms
+    /// (``SearchIndex/warmMatchCache(fraction:limit:shouldStop:)``), with `status` saying
+    /// `merging` meanwhile. Returns false when new work or ``stop()`` interrupted it (it is
+    /// tried again at the next idle).
+    private func warmSearches() -> Bool {
+        let started = Self.now()
+        state.withLock { $0.merging = true }
+        defer { state.withLock { $0.merging = false } }
+        let interrupted = { self.state.withLock { $0.stopped || $0.queue.hasReady } }
+        do {
+            let searches = try index.warmMatchCache(shouldStop: interrupted)
+            if interrupted() { return false }
+            logger.info("searches of the most frequent terms cached",
+                        metadata: ["searches": "\(searches)", "ms": "\((Self.now() - started) / 1_000_000)"])
+        } catch {
+            logger.warning("cannot cache the searches of the most frequent terms", metadata: ["error": "\(error)"])
+        }
+        return true
+    }
+
+    /// Runs again the cached searches users asked for (``SearchIndex/refreshMatchCache(limit:shouldStop:)``),
+    /// which the writes just made stale.
+    private func refreshSearches() {
+        do {
+            try index.refreshMatchCache(shouldStop: { self.state.withLock { $0.stopped || $0.queue.hasReady } })
+        } catch {
+            logger.warning("cannot refresh the cached searches", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Items processed in one busy period after which freed memory is returned (malloc_trim).

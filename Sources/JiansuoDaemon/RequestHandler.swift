@@ -231,13 +231,22 @@ struct RequestHandler: Sendable {
         guard left > 0 else { throw IndexError.timeout(milliseconds: total) }
         let key = params.query
         var budget = left
+        func request(_ query: String, _ compiled: CompiledQuery) -> SearchRequest {
+            SearchRequest(query: query, compiled: compiled, options: index.options, limit: limit, offset: offset,
+                          snippets: params.snippets ?? true, order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance,
+                          timeBudgetMilliseconds: budget, reader: reader, facets: params.facets == true)
+        }
+        // A search the index has cached (many matches, no change since) costs no more than a
+        // rare one: no estimate, no slow lane.
         if lane == .fast {
-            if expensive.contains(key) { throw Demote() }
-            // Known to be expensive before it runs: straight to the slow lane.
-            if let cost = try? index.estimatedCost(of: compiled.highlightTerms, uncountedUpTo: RequestPools.expensiveCost),
-               cost > RequestPools.expensiveCost {
-                expensive.insert(key)
-                throw Demote()
+            if !index.isCached(request(params.query, compiled)) {
+                if expensive.contains(key) { throw Demote() }
+                // Known to be expensive before it runs: straight to the slow lane.
+                if let cost = try? index.estimatedCost(of: compiled.highlightTerms, uncountedUpTo: RequestPools.expensiveCost),
+                   cost > RequestPools.expensiveCost {
+                    expensive.insert(key)
+                    throw Demote()
+                }
             }
             budget = min(left, RequestPools.fastBudgetMilliseconds)
         }
@@ -245,12 +254,7 @@ struct RequestHandler: Sendable {
         var matchNanoseconds: UInt64 = 0, pageNanoseconds: UInt64 = 0
         func run(_ compiled: CompiledQuery) throws -> SearchResults {
             do {
-                return try index.search(SearchRequest(
-                    match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
-                    titleKey: SearchIndex.titleKey(params.query, options: index.options), snippets: params.snippets ?? true,
-                    order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance, rankLayout: compiled.rankLayout,
-                    highlightTerms: compiled.highlightTerms, timeBudgetMilliseconds: budget, reader: reader,
-                    facets: params.facets == true))
+                return try index.search(request(params.query, compiled))
             } catch IndexError.timeout where budget < left {
                 expensive.insert(key)
                 throw Demote()
@@ -288,7 +292,7 @@ struct RequestHandler: Sendable {
             timings: params.timings == true ? SearchTimings(
                 wait: Self.milliseconds(started &- receivedAt), plan: Self.milliseconds(planned &- started),
                 match: Self.milliseconds(matchNanoseconds), page: Self.milliseconds(pageNanoseconds),
-                total: Self.milliseconds(Indexer.now() &- receivedAt)) : nil,
+                total: Self.milliseconds(Indexer.now() &- receivedAt), cached: results.cached ? true : nil) : nil,
             facets: results.facets.map(Self.facets))
     }
 

@@ -199,6 +199,22 @@ public struct SearchRequest: Sendable {
     }
 }
 
+extension SearchRequest {
+    /// The request for the user's query text `query`, compiled as `compiled`
+    /// (``JiansuoQuery/QueryCompiler/compile(_:)``): its match, filters, rank layout and
+    /// highlight terms, and the title key of `query` analysed with `options`. The daemon's
+    /// searches and ``SearchIndex/warmMatchCache(fraction:limit:shouldStop:)`` both build their
+    /// requests here, so that a warmed search is the one a user's search looks up.
+    public init(query: String, compiled: CompiledQuery, options: AnalysisOptions, limit: Int, offset: Int = 0,
+                snippets: Bool = true, order: ResultOrder = .relevance, timeBudgetMilliseconds: Int? = nil,
+                reader: Reader? = nil, facets: Bool = false) {
+        self.init(match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
+                  titleKey: SearchIndex.titleKey(query, options: options), snippets: snippets, order: order,
+                  rankLayout: compiled.rankLayout, highlightTerms: compiled.highlightTerms,
+                  timeBudgetMilliseconds: timeBudgetMilliseconds, reader: reader, facets: facets)
+    }
+}
+
 /// The order of search hits.
 public enum ResultOrder: String, Sendable {
     /// Exact title, then title matches, then BM25.
@@ -234,6 +250,9 @@ public struct SearchResults: Sendable, Equatable {
     public var pageNanoseconds: UInt64 = 0
     /// The matches counted by extension, category and year, when the request asked.
     public var facets: FacetCounts? = nil
+    /// True when the matches, `total` and `facets` came from the index's cache of searches with
+    /// many matches (see ``SearchIndex/warmMatchCache(fraction:limit:shouldStop:)``) instead of FTS5.
+    public var cached = false
 }
 
 /// A file that could not be indexed.

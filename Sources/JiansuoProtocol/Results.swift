@@ -68,8 +68,12 @@ public struct SearchTimings: Codable, Sendable, Equatable {
     public var page: Double
     /// From arrival until the result was built (before it is encoded as JSON).
     public var total: Double
+    /// True when the matches, `total` and facets came from the daemon's cache of searches with
+    /// many matches (valid until the next change to the index) instead of FTS5; absent when false.
+    public var cached: Bool?
 
-    public init(wait: Double, plan: Double, match: Double, page: Double, total: Double) {
+    public init(wait: Double, plan: Double, match: Double, page: Double, total: Double, cached: Bool? = nil) {
+        self.cached = cached
         self.wait = wait
         self.plan = plan
         self.match = match
@@ -143,7 +147,8 @@ public struct SearchHitMessage: Codable, Sendable, Equatable {
 /// Result of `status`.
 public struct StatusResult: Codable, Sendable, Equatable {
     /// `"scanning"` (initial crawl), `"indexing"` (files pending), `"merging"` (every file is
-    /// indexed and searchable; the index's segments are being merged after bulk work),
+    /// indexed and searchable; after bulk work, the index's segments are being merged and the
+    /// searches of its most frequent terms cached),
     /// `"idle"`; also `"polling"`, `"missing-root"`, `"rebuilding"` or `"damaged"`.
     public var state: String
     /// Number of documents in the index.

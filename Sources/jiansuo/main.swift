@@ -154,7 +154,7 @@ struct Search: ParsableCommand {
         if let t = result.timings {
             let wall = Date().timeIntervalSince(sent) * 1000
             func f(_ x: Double) -> String { "\((x * 100).rounded() / 100)" }
-            writeStandardError(("timings (ms): wait \(f(t.wait)), plan \(f(t.plan)), match \(f(t.match)), page \(f(t.page)), " +
+            writeStandardError(("timings (ms): wait \(f(t.wait)), plan \(f(t.plan)), match \(f(t.match))\(t.cached == true ? " (cached)" : ""), page \(f(t.page)), " +
                                 "daemon \(f(t.total)); socket and JSON \(f(max(0, wall - t.total))); request \(f(wall))\n").utf8)
         }
         if filesWithMatches {

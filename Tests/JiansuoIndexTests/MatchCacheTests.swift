@@ -1,0 +1,197 @@
+@testable import JiansuoIndex
+import JiansuoAnalysis
+import JiansuoExtract
+import JiansuoQuery
+import Foundation
+import Testing
+
+/// The cache of searches with many matches (``MatchCache``): a cached answer must be exactly
+/// the answer FTS5 gives (hits, order, scores, total, facets) for every order and page, never
+/// survive a write, and never serve a reader or a filter.
+@Suite struct MatchCacheTests {
+    let compiler = QueryCompiler(segmenter: try! Segmenter())
+
+    /// A cache that keeps searches from 5 matches, 10 hits deep, pages up to 40.
+    static func smallCache() -> MatchCache { MatchCache(minimumMatches: 5, depth: 10, maximumDepth: 40) }
+
+    /// `n` documents: 的 in all (repeated a varying number of times, so scores differ), 中国 in
+    /// every other, 经济 in every third, 稀有词 in one; dates and paths in varied orders.
+    static func documents(_ n: Int, round: Int = 0) -> [IndexChange] {
+        (0..<n).map { k in
+            let body = String(repeating: "我们的", count: 1 + (k * 7 + round) % 11) + (k % 2 == 0 ? "中国" : "美国")
+                + (k % 3 == 0 ? "经济发展" : "") + (k == 17 ? "稀有词" : "") + "。"
+            let day = 1 + (k * 13) % 28
+            return .upsert(path: "/r/\((k * 31) % n)-\(k).\(k % 4 == 0 ? "md" : "txt")",
+                           state: FileState(size: Int64(k), mtimeNanoseconds: 1, inode: UInt64(k)),
+                           document: Document(title: k % 10 == 0 ? "中国" : "第\(k)篇", body: body, format: .text, encoding: "UTF-8",
+                                              metadata: Metadata(date: String(format: "20%02d-03-%02d", 10 + k % 9, day),
+                                                                 categories: [k % 2 == 0 ? "甲" : "乙"])))
+        }
+    }
+
+    func request(_ query: String, limit: Int = 10, offset: Int = 0, order: ResultOrder = .relevance, reader: Reader? = nil,
+                 facets: Bool = false) -> SearchRequest {
+        SearchRequest(query: query, compiled: compiler.compile(QueryParser.parse(query)), options: .default, limit: limit, offset: offset,
+                      snippets: false, order: order, reader: reader, facets: facets)
+    }
+
+    @Test func cachedSearchesAnswerExactlyAsFTS5ForEveryOrderAndPage() throws {
+        let cached = try SearchIndex.inMemory(matchCache: Self.smallCache())
+        let plain = try SearchIndex.inMemory(matchCache: MatchCache(minimumMatches: Int.max))
+        try cached.apply(Self.documents(60))
+        try plain.apply(Self.documents(60))
+        for query in ["的", "中国", "经济", "我们 中国", "的 -经济", "中国 OR 经济"] {
+            for order in [ResultOrder.relevance, .date, .path] {
+                for (offset, limit) in [(0, 10), (5, 10), (0, 3), (30, 10), (0, 40), (35, 10), (50, 10), (0, 60)] {
+                    let expected = try plain.search(request(query, limit: limit, offset: offset, order: order))
+                    #expect(!expected.cached)
+                    for _ in 0..<2 {
+                        let got = try cached.search(request(query, limit: limit, offset: offset, order: order))
+                        #expect(got.total == expected.total && got.hits == expected.hits, "\(query) \(order) \(offset)+\(limit)")
+                    }
+                }
+            }
+        }
+        // The second of two identical searches is answered from the cache, up to the deepest page kept.
+        _ = try cached.search(request("的"))
+        #expect(try cached.search(request("的")).cached)
+        #expect(try cached.search(request("的", offset: 30)).cached)
+        #expect(try !cached.search(request("的", limit: 20, offset: 50)).cached)  // beyond maximumDepth: never kept
+        #expect(try !cached.search(request("的", limit: 20, offset: 50)).cached)
+        #expect(try !cached.search(request("稀有词")).cached && !cached.search(request("稀有词")).cached)  // 1 match: not kept
+    }
+
+    @Test func facetsAreCachedWithTheMatches() throws {
+        let cached = try SearchIndex.inMemory(matchCache: Self.smallCache())
+        let plain = try SearchIndex.inMemory(matchCache: MatchCache(minimumMatches: Int.max))
+        try cached.apply(Self.documents(30))
+        try plain.apply(Self.documents(30))
+        let expected = try plain.search(request("中国", facets: true))
+        _ = try cached.search(request("中国"))                  // kept without facets
+        let first = try cached.search(request("中国", facets: true))
+        #expect(!first.cached && first.facets == expected.facets)
+        let second = try cached.search(request("中国", facets: true))
+        #expect(second.cached && second.facets == expected.facets && second.hits == expected.hits)
+        #expect(try cached.search(request("中国")).facets == nil)  // not asked: not given
+    }
+
+    @Test func everyWriteMakesTheCacheStale() throws {
+        let index = try SearchIndex.inMemory(matchCache: Self.smallCache())
+        try index.apply(Self.documents(20))
+        _ = try index.search(request("中国"))
+        #expect(try index.search(request("中国")).cached)
+        let before = try index.search(request("中国")).total
+        // A new matching document: counted, and no answer from before the write.
+        try index.apply([.upsert(path: "/r/new.txt", state: FileState(size: 1, mtimeNanoseconds: 1, inode: 999),
+                                 document: Document(title: "中国中国", body: "中国中国中国", format: .text, encoding: "UTF-8"))])
+        let after = try index.search(request("中国", limit: 40))
+        #expect(!after.cached && after.total == before + 1 && after.hits.contains { $0.path == "/r/new.txt" })
+        // A deletion.
+        try index.apply([.delete(path: "/r/new.txt")])
+        let deleted = try index.search(request("中国", limit: 40))
+        #expect(!deleted.cached && deleted.total == before && !deleted.hits.contains { $0.path == "/r/new.txt" })
+        // A merge changes no answer, and it is a write too.
+        #expect(try index.search(request("中国", limit: 40)).cached)
+        try index.optimize()
+        let merged = try index.search(request("中国", limit: 40))
+        #expect(!merged.cached && merged.hits == deleted.hits && merged.total == deleted.total)
+    }
+
+    @Test func readersAndFiltersAreNeverCached() throws {
+        let index = try SearchIndex.inMemory(matchCache: Self.smallCache())
+        try index.apply(Self.documents(20))
+        let reader = Reader(uid: 0, gid: 0, groups: [])
+        for query in ["中国 ext:md", "中国 after:2012", "中国 category:甲"] {
+            _ = try index.search(request(query))
+            #expect(try !index.search(request(query)).cached, "\(query)")
+        }
+        _ = try index.search(request("中国", reader: reader))
+        #expect(try !index.search(request("中国", reader: reader)).cached)
+        #expect(!index.isCached(request("中国", reader: reader)))
+        #expect(index.matchCacheStatistics.entries == 0)
+    }
+
+    @Test func warmingCachesTheMostFrequentTerms() throws {
+        let index = try SearchIndex.inMemory(matchCache: Self.smallCache())
+        try index.apply(Self.documents(30))
+        // Markers stripped (the word and the bigram of 中国 are one term), most documents first.
+        let terms = try index.frequentTerms(minimumDocuments: 10, limit: 100)
+        #expect(terms.first?.documents == 30 && terms.contains { $0.term == "的" && $0.documents == 30 })
+        #expect(terms.filter { $0.term == "中国" }.count == 1)
+        #expect(terms.first { $0.term == "中国" }?.documents == 15 + 0)  // 15 bodies; titles 中国 are among them
+        #expect(!terms.contains { $0.term.unicodeScalars.first!.value < 0x20 })
+        #expect(zip(terms, terms.dropFirst()).allSatisfy { $0.documents >= $1.documents })
+        #expect(try index.frequentTerms(minimumDocuments: 10, limit: 2).count == 2)
+        // Terms in at least a third of the documents: 的, 我们, 中国 … but not 经济 (10 of 30) or 稀有词.
+        let searches = try index.warmMatchCache(fraction: 0.4)
+        #expect(searches > 0)
+        for query in ["的", "我们", "中国"] {
+            #expect(index.isCached(request(query)), "\(query)")
+            #expect(try index.search(request(query)).cached, "\(query)")
+        }
+        #expect(try !index.search(request("经济")).cached)
+        // The same pass seeded the cost estimate's counts (tokens in at least min(threshold, 1,000)
+        // documents: here 12), with the count fts_vocab gives.
+        let seeded = index.documentFrequencies.lookup(["的", "\u{2}中国", "经"])
+        #expect(seeded["的"] == 30 && seeded["\u{2}中国"] == 15 && seeded["经"] == nil)
+        #expect(try index.warmMatchCache(shouldStop: { true }) == 0)
+        // Fewer documents than the cache's minimum: nothing to warm.
+        let tiny = try SearchIndex.inMemory(matchCache: MatchCache(minimumMatches: 100))
+        try tiny.apply(Self.documents(30))
+        #expect(try tiny.warmMatchCache(fraction: 0.01) == 0)
+    }
+
+    @Test func refreshingRunsAgainWhatUsersAskedFor() throws {
+        let index = try SearchIndex.inMemory(matchCache: Self.smallCache())
+        try index.apply(Self.documents(20))
+        _ = try index.search(request("中国"))                    // kept, asked by a user
+        _ = try index.search(request("中国", order: .date))
+        try index.warmMatchCache(fraction: 0.9)                 // 的 and 我们: kept, not asked
+        try index.apply(Self.documents(25, round: 1))           // a write: all stale
+        #expect(!index.isCached(request("中国")))
+        #expect(try index.refreshMatchCache() == 2)
+        let fresh = try SearchIndex.inMemory(matchCache: MatchCache(minimumMatches: Int.max))
+        try fresh.apply(Self.documents(20))
+        try fresh.apply(Self.documents(25, round: 1))
+        for order in [ResultOrder.relevance, .date] {
+            let got = try index.search(request("中国", order: order))
+            let expected = try fresh.search(request("中国", order: order))
+            #expect(got.cached && got.total == expected.total && got.hits == expected.hits)
+        }
+        #expect(!index.isCached(request("的")))
+        #expect(try index.refreshMatchCache() == 2)  // the two were asked for again since
+        #expect(try index.refreshMatchCache() == 0)
+    }
+
+    @Test func theCacheStaysWithinItsBounds() throws {
+        let cache = MatchCache(minimumMatches: 2, depth: 3, maximumDepth: 5, capacity: 3, maximumHits: 8)
+        func key(_ k: Int) -> MatchCache.Key { MatchCache.Key(match: "t\(k)", rankLayout: "", titleKey: nil, order: .relevance) }
+        func outcome(_ hits: Int) -> MatchCache.Outcome {
+            MatchCache.Outcome(total: 100, hits: (0..<hits).map { RankedHit(id: Int64($0), exact: false, rank: 1, key: "") }, facets: nil)
+        }
+        #expect(cache.keep(wanted: 1) == 3 && cache.keep(wanted: 5) == 5 && cache.keep(wanted: 6) == nil)
+        cache.store(key(1), generation: 2, outcome: outcome(3), demanded: true)
+        cache.store(key(2), generation: 2, outcome: outcome(3), demanded: true)
+        _ = cache.lookup(key(1), generation: 2, wanted: 3, facets: false)   // 1 is now more recent than 2
+        cache.store(key(3), generation: 2, outcome: outcome(3), demanded: true)  // 9 hits > 8: the least recent (2) goes
+        #expect(cache.contains(key(1), generation: 2, wanted: 3, facets: false))
+        #expect(!cache.contains(key(2), generation: 2, wanted: 3, facets: false))
+        #expect(cache.statistics.entries == 2)
+        // Not kept: too few matches, deeper than the maximum, a write under way (odd: never stored).
+        cache.store(key(4), generation: 2, outcome: MatchCache.Outcome(total: 1, hits: [], facets: nil), demanded: true)
+        cache.store(key(5), generation: 2, outcome: outcome(6), demanded: true)
+        cache.store(key(6), generation: -1, outcome: outcome(3), demanded: true)
+        #expect(cache.statistics.entries == 2)
+        // An entry answers only its generation, and only pages it holds.
+        #expect(cache.lookup(key(1), generation: 4, wanted: 3, facets: false) == nil)
+        #expect(cache.lookup(key(1), generation: 2, wanted: 4, facets: false) == nil)
+        #expect(cache.lookup(key(1), generation: 2, wanted: 3, facets: true) == nil)
+        #expect(cache.lookup(key(1), generation: 2, wanted: 2, facets: false)?.hits.count == 3)
+        // A store of a new generation drops every older entry.
+        cache.store(key(7), generation: 4, outcome: outcome(3), demanded: false)
+        #expect(cache.statistics.entries == 1)
+        // Asked for by searches: 1, 2 and 3 (4, 5 and 6 were not kept; 7 was stored by warming).
+        #expect(Set(cache.refreshable(limit: 10).map(\.match)) == ["t1", "t2", "t3"])
+        #expect(cache.refreshable(limit: 10).isEmpty)
+    }
+}
