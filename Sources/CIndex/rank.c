@@ -98,7 +98,22 @@ static int count_rows(const Fts5ExtensionApi *api, Fts5Context *fts, void *user)
     return SQLITE_OK;
 }
 
-static plan *plan_make(const Fts5ExtensionApi *api, Fts5Context *fts, const char *layout, int *rc) {
+// The document count of phrase `p` in `documents` ("n,n,…", one per phrase, -1 for unknown),
+// or -1 when it is not given there.
+static sqlite3_int64 given_documents(const char *documents, int p) {
+    if (documents == NULL || *documents == 0) return -1;
+    const char *s = documents;
+    for (int k = 0; k < p; k++) {
+        s = strchr(s, ',');
+        if (s == NULL) return -1;
+        s++;
+    }
+    char *end = NULL;
+    long long n = strtoll(s, &end, 10);
+    return end != s && (*end == ',' || *end == 0) && n >= 0 ? (sqlite3_int64)n : -1;
+}
+
+static plan *plan_make(const Fts5ExtensionApi *api, Fts5Context *fts, const char *layout, const char *documents, int *rc) {
     int phrases = api->xPhraseCount(fts);
     plan *q = calloc(1, sizeof(plan));
     if (q == NULL) goto oom;
@@ -139,11 +154,17 @@ static plan *plan_make(const Fts5ExtensionApi *api, Fts5Context *fts, const char
     for (int t = 0; t < q->terms; t++) {
         q->idf[t] = 1.0;
         if (q->terms < 2) continue;  // one term: idf only scales every score alike
-        sqlite3_int64 hits = 0;
-        *rc = api->xQueryPhrase(fts, q->phrase_of[t], &hits, count_rows);
-        if (*rc != SQLITE_OK) {
-            plan_free(q);
-            return NULL;
+        // The rows that hold the phrase: given by the caller when it knows them exactly (a
+        // single-token phrase counted in fts_vocab at this snapshot's generation), else counted
+        // by running the phrase over every row (as FTS5's bm25() does).
+        sqlite3_int64 hits = given_documents(documents, q->phrase_of[t]);
+        if (hits < 0) {
+            hits = 0;
+            *rc = api->xQueryPhrase(fts, q->phrase_of[t], &hits, count_rows);
+            if (*rc != SQLITE_OK) {
+                plan_free(q);
+                return NULL;
+            }
         }
         double idf = log(((double)rows - (double)hits + 0.5) / ((double)hits + 0.5));
         q->idf[t] = idf > 1e-6 ? idf : 1e-6;
@@ -183,7 +204,8 @@ static void rank_function(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3
     plan *q = api->xGetAuxdata(fts, 0);
     if (q == NULL) {
         const char *layout = argc > 0 ? (const char *)sqlite3_value_text(argv[0]) : NULL;
-        q = plan_make(api, fts, layout, &rc);
+        const char *documents = argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
+        q = plan_make(api, fts, layout, documents, &rc);
         if (q == NULL) {
             sqlite3_result_error_code(ctx, rc);
             return;

@@ -19,7 +19,7 @@ final class DocumentFrequencyCache: Sendable {
     /// ``SearchIndex/warmMatchCache(fraction:limit:shouldStop:)`` read anyway. Without them,
     /// the first estimate of a query with a frequent token counted it (reading its whole
     /// posting list: up to 35 ms at 100,000 documents), once a minute.
-    private let seeded = Mutex<[String: Int]>([:])
+    private let seeded = Mutex<(counts: [String: Int], generation: Int64)>(([:], -1))
     private let documentCount = Mutex<Entry?>(nil)
 
     /// The number of documents, counted by `count` at most every 10 seconds.
@@ -43,15 +43,23 @@ final class DocumentFrequencyCache: Sendable {
         }
         if found.count < keys.count {
             seeded.withLock { seeded in
-                for key in keys where found[key] == nil { found[key] = seeded[key] }
+                for key in keys where found[key] == nil { found[key] = seeded.counts[key] }
             }
         }
         return found
     }
 
-    /// Replaces the seeded counts with `counts` (token → documents; prefixes are not seeded).
-    func seed(_ counts: [String: Int]) {
-        seeded.withLock { $0 = counts }
+    /// Replaces the seeded counts with `counts` (token → documents; prefixes are not seeded),
+    /// read from a snapshot of index generation `generation` (see ``DocumentSizes``; -1 when
+    /// a write may have begun meanwhile).
+    func seed(_ counts: [String: Int], generation: Int64) {
+        seeded.withLock { $0 = (counts, generation) }
+    }
+
+    /// The seeded counts when they were read at `generation` (≥ 0): then each is exactly the
+    /// token's document count in a snapshot of that generation. Nil otherwise.
+    func seeded(at generation: Int64) -> [String: Int]? {
+        seeded.withLock { generation >= 0 && $0.generation == generation ? $0.counts : nil }
     }
 
     /// Tokens in fewer documents are not seeded: counting them reads a short list.

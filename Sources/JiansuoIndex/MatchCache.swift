@@ -14,11 +14,18 @@ import Synchronization
 /// Validity: an entry belongs to one index generation (``DocumentSizes/generation``, which every
 /// write transaction moves on, the writer's merges included) and is used only by a search whose
 /// snapshot is of that same generation, so a cached answer is always exactly the answer the
-/// search would compute. Only searches without a reader (root, the daemon's user), without
-/// metadata filters are kept: a reader's results also depend on the file system's permissions,
-/// which can change without a write to the index.
+/// search would compute. Searches with metadata filters are not kept.
 ///
-/// Thread-safe. Bounded: at most ``capacity`` entries, ``maximumHits`` hits in all, ``depth`` hits
+/// Readers: an entry is the unfiltered outcome. A reader's results also depend on directory
+/// permissions, which change without a write to the index, so a reader is never given a
+/// stored answer: when the search that stored the entry also counted its matches by access
+/// class (a directory and a file's owner, group and mode without an ACL, ``AccessClass``),
+/// a reader's total is the sum of the classes it may read, decided now
+/// (``ReadPermission/mayRead(directory:access:)``, one `stat(2)` per directory), and its page
+/// the stored hits of those classes, when they hold enough of them. Warming and readers'
+/// own searches count the classes.
+///
+/// Thread-safe. Bounded: at most ``capacity`` entries, ``maximumBytes`` in all, ``depth`` hits
 /// an entry unless a search asked for a deeper page (up to ``maximumDepth``); the least recently
 /// used entry goes first.
 final class MatchCache: Sendable {
@@ -35,6 +42,14 @@ final class MatchCache: Sendable {
         /// The best hits, in order: the first `hits.count` of every match.
         var hits: [RankedHit]
         var facets: FacetCounts?
+        /// The matches by access class: the classes (ids into the cache's class table, see
+        /// ``lookupForReader(_:generation:demanded:)``) and how many matches each holds; every
+        /// hit's ``RankedHit/accessClass`` is one of them. Nil when they were not counted.
+        var classIDs: [Int32]? = nil
+        var classCounts: [Int32]? = nil
+
+        /// About what the entry costs in memory, in bytes.
+        var bytes: Int { 256 + hits.count * 48 + (classIDs?.count ?? 0) * 8 }
     }
 
     private struct Entry {
@@ -51,8 +66,14 @@ final class MatchCache: Sendable {
         var clock: UInt64 = 0
         var hits = 0
         var misses = 0
-        /// Hits kept over every entry.
+        /// Bytes kept over every entry (``Outcome/bytes``).
         var stored = 0
+        /// The access classes of the entries of `classGeneration`, by id.
+        var classes: [AccessClass] = []
+        var classIDs: [AccessClass: Int32] = [:]
+        var classGeneration: Int64 = -1
+        /// The newest generation stored.
+        var newestGeneration: Int64 = -1
     }
 
     /// Searches with fewer matches are not kept: they cost little to run again.
@@ -63,16 +84,16 @@ final class MatchCache: Sendable {
     let maximumDepth: Int
     /// Entries kept, at most.
     let capacity: Int
-    /// Hits kept over every entry, at most (a hit is about 40 bytes: 8 MB).
-    let maximumHits: Int
+    /// Bytes kept over every entry, at most (``Outcome/bytes``: a hit about 48, an access class 8).
+    let maximumBytes: Int
     private let state = Mutex(State())
 
-    init(minimumMatches: Int = 1000, depth: Int = 100, maximumDepth: Int = 1000, capacity: Int = 2048, maximumHits: Int = 200_000) {
+    init(minimumMatches: Int = 1000, depth: Int = 100, maximumDepth: Int = 1000, capacity: Int = 2048, maximumBytes: Int = 24 << 20) {
         self.minimumMatches = max(1, minimumMatches)
         self.depth = max(1, depth)
         self.maximumDepth = max(self.depth, maximumDepth)
         self.capacity = max(1, capacity)
-        self.maximumHits = max(self.maximumDepth, maximumHits)
+        self.maximumBytes = max(self.maximumDepth * 48 + 256, maximumBytes)
     }
 
     /// How many hits a search that wants the first `wanted` should keep for the cache: at
@@ -100,10 +121,31 @@ final class MatchCache: Sendable {
         }
     }
 
-    /// Whether ``lookup(_:generation:wanted:facets:)`` would answer, without counting or marking it.
-    func contains(_ key: Key, generation: Int64, wanted: Int, facets: Bool) -> Bool {
+    /// The outcome kept for `key` at `generation` with its matches counted by access class,
+    /// and the class table its ids refer to; nil otherwise. For a reader's search: it decides
+    /// which classes it may read and whether the hits kept hold its page.
+    func lookupForReader(_ key: Key, generation: Int64, demanded: Bool = true) -> (outcome: Outcome, classes: [AccessClass])? {
+        state.withLock { s in
+            s.clock += 1
+            guard generation >= 0, var entry = s.entries[key], entry.generation == generation, entry.outcome.classIDs != nil,
+                  s.classGeneration == generation else {
+                s.misses += 1
+                return nil
+            }
+            s.hits += 1
+            entry.lastUse = s.clock
+            s.entries[key] = entry
+            if demanded { Self.demand(key, at: s.clock, in: &s, capacity: capacity) }
+            return (entry.outcome, s.classes)
+        }
+    }
+
+    /// Whether ``lookup(_:generation:wanted:facets:demanded:)`` would answer (for a reader:
+    /// whether an entry with access classes is kept), without counting or marking it.
+    func contains(_ key: Key, generation: Int64, wanted: Int, facets: Bool, reader: Bool = false) -> Bool {
         state.withLock { s in
             guard generation >= 0, let entry = s.entries[key], entry.generation == generation else { return false }
+            if reader { return entry.outcome.classIDs != nil && !facets }
             return Self.answers(entry.outcome, wanted: wanted, facets: facets)
         }
     }
@@ -115,27 +157,55 @@ final class MatchCache: Sendable {
     /// Keeps `outcome` for `key` at `generation` when it has at least ``minimumMatches``
     /// matches. Entries of other generations can never be used again and are dropped.
     /// `demanded`: stored by a user's search (false when warming).
-    func store(_ key: Key, generation: Int64, outcome: Outcome, demanded: Bool) {
+    /// `classes`: the matches counted by access class, with each hit's ``RankedHit/accessClass``
+    /// an index into `classes.classes` (nil when they were not counted).
+    func store(_ key: Key, generation: Int64, outcome: Outcome, classes: AccessClassCounts? = nil, demanded: Bool) {
         guard generation >= 0, outcome.total >= minimumMatches, outcome.hits.count <= maximumDepth else { return }
         state.withLock { s in
+            // A search of an older snapshot that ends after a newer one was stored: its outcome
+            // can never be used, and must not push out the newer entries.
+            guard generation >= s.newestGeneration else { return }
+            s.newestGeneration = generation
             if s.entries.values.contains(where: { $0.generation != generation }) {
                 s.entries = s.entries.filter { $0.value.generation == generation }
-                s.stored = s.entries.values.reduce(0) { $0 + $1.outcome.hits.count }
+                s.stored = s.entries.values.reduce(0) { $0 + $1.outcome.bytes }
+            }
+            if s.classGeneration != generation {
+                s.classes = []
+                s.classIDs = [:]
+                s.classGeneration = generation
+            }
+            var outcome = outcome
+            outcome.classIDs = nil
+            outcome.classCounts = nil
+            if let classes, outcome.hits.allSatisfy({ $0.accessClass >= 0 && Int($0.accessClass) < classes.classes.count }) {
+                // Local class numbers to the table's.
+                let global = classes.classes.map { c -> Int32 in
+                    if let id = s.classIDs[c] { return id }
+                    let id = Int32(s.classes.count)
+                    s.classes.append(c)
+                    s.classIDs[c] = id
+                    return id
+                }
+                for k in outcome.hits.indices { outcome.hits[k].accessClass = global[Int(outcome.hits[k].accessClass)] }
+                outcome.classIDs = global
+                outcome.classCounts = classes.counts
+            } else {
+                for k in outcome.hits.indices { outcome.hits[k].accessClass = -1 }
             }
             // Facet counts kept before (same generation: the same counts) survive a store without them.
-            var outcome = outcome
             if let old = s.entries.removeValue(forKey: key) {
                 if outcome.facets == nil { outcome.facets = old.outcome.facets }
-                s.stored -= old.outcome.hits.count
+                s.stored -= old.outcome.bytes
             }
-            while !s.entries.isEmpty, s.entries.count >= capacity || s.stored + outcome.hits.count > maximumHits,
+            while !s.entries.isEmpty, s.entries.count >= capacity || s.stored + outcome.bytes > maximumBytes,
                   let oldest = s.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
                 s.entries[oldest.key] = nil
-                s.stored -= oldest.value.outcome.hits.count
+                s.stored -= oldest.value.outcome.bytes
             }
             s.clock += 1
             s.entries[key] = Entry(generation: generation, outcome: outcome, lastUse: s.clock)
-            s.stored += outcome.hits.count
+            s.stored += outcome.bytes
             if demanded { Self.demand(key, at: s.clock, in: &s, capacity: capacity) }
         }
     }
@@ -160,5 +230,37 @@ final class MatchCache: Sendable {
     /// Entries, and lookups answered and not answered since the cache was made.
     var statistics: (entries: Int, hits: Int, misses: Int) {
         state.withLock { ($0.entries.count, $0.hits, $0.misses) }
+    }
+}
+
+/// A directory and a file access without an ACL: a reader may read every file with this access
+/// in this directory, or none (``ReadPermission/mayRead(directory:access:)``).
+struct AccessClass: Hashable, Sendable {
+    var directory: String
+    var access: FileAccess
+}
+
+/// A search's matches counted by access class, built while it reads them (``MatchCache``).
+struct AccessClassCounts {
+    private(set) var classes: [AccessClass] = []
+    private(set) var counts: [Int32] = []
+    private var ids: [AccessClass: Int32] = [:]
+
+    /// Counts a match at `path` (absolute) with stored access `access` and returns its class;
+    /// nil when no class can stand for it (access unknown or with an ACL, a path without `/`):
+    /// then no reader can be answered from these counts.
+    mutating func add(path: String, access: FileAccess?) -> Int32? {
+        guard let access, access.mode & FileAccess.extendedACL == 0,
+              let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        let key = AccessClass(directory: String(path[..<slash]), access: access)
+        if let id = ids[key] {
+            counts[Int(id)] += 1
+            return id
+        }
+        let id = Int32(classes.count)
+        ids[key] = id
+        classes.append(key)
+        counts.append(1)
+        return id
     }
 }

@@ -5,7 +5,7 @@ import JiansuoPath
 /// Owner, group and permission bits of an indexed file, stored with its document (columns
 /// `owner`, `grp`, `mode`) so that results can be filtered by who asks without a `stat(2)` per
 /// hit. Kept current by the watcher's IN_ATTRIB events and by each reconcile.
-public struct FileAccess: Sendable, Equatable {
+public struct FileAccess: Sendable, Hashable {
     public var owner: UInt32
     public var group: UInt32
     /// `st_mode & 0o7777`, plus ``extendedACL`` when the file has an extended POSIX ACL.
@@ -73,6 +73,15 @@ public final class ReadPermission {
         guard grants(access, path: path, permission: CACCESS_READ) else { return false }
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return false }
         return maySearch(directory: String(path[..<slash]))
+    }
+
+    /// Whether the reader may read a file in `directory` (its path up to the last `/`) whose
+    /// stored access is `access`, which has no ``FileAccess/extendedACL``: the decision
+    /// ``mayRead(path:stored:)`` makes for every such file, so that it can be made once for all
+    /// of them (``MatchCache``). Nil for an access with an ACL (decided per file).
+    public func mayRead(directory: String, access: FileAccess) -> Bool? {
+        guard access.mode & FileAccess.extendedACL == 0 else { return nil }
+        return grants(access, path: "", permission: CACCESS_READ) && maySearch(directory: directory)
     }
 
     /// Whether the reader may list and enter `directory` (read and search permission on it,

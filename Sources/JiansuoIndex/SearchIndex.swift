@@ -27,7 +27,7 @@ public final class SearchIndex: Sendable {
     /// documents by reading its whole posting list, as much work as a search for it.
     let documentFrequencies = DocumentFrequencyCache()
     /// Each document's size in tokens for `jiansuo_rank`, valid between write transactions.
-    private let sizes: DocumentSizes
+    let sizes: DocumentSizes
     /// The outcome of searches with many matches, for their next identical search (see ``MatchCache``).
     let matchCache: MatchCache
 
@@ -185,8 +185,9 @@ public final class SearchIndex: Sendable {
         guard documents >= minimum else { return 0 }
         // One pass over every token gives the terms, and the counts of frequent tokens for
         // the cost estimate (``estimatedCost(of:uncountedUpTo:)``), which would count them again.
+        let before = sizes.generation
         let counts = try tokenCounts(minimumDocuments: min(minimum, DocumentFrequencyCache.seedMinimum), shouldStop: shouldStop)
-        documentFrequencies.seed(counts)
+        documentFrequencies.seed(counts, generation: DocumentSizes.usable(before: before, after: sizes.generation))
         let terms = Self.terms(counts, minimumDocuments: minimum, limit: limit)
         let compiler = QueryCompiler(segmenter: try Segmenter(options: options))
         var searches = 0
@@ -218,11 +219,13 @@ public final class SearchIndex: Sendable {
     }
 
     /// Whether the match phase of `request` would be answered from the cache now (a hint: a
-    /// write may begin before it runs). Requests with a reader or filters never are.
+    /// write may begin before it runs, and a reader's page may lie beyond the hits kept).
+    /// Requests with filters never are.
     public func isCached(_ request: SearchRequest) -> Bool {
-        guard let match = request.match, request.reader == nil, request.filters.isEmpty else { return false }
+        guard let match = request.match, request.filters.isEmpty else { return false }
         return matchCache.contains(MatchCache.Key(match: match, rankLayout: request.rankLayout, titleKey: request.titleKey, order: request.order),
-                                   generation: sizes.generation, wanted: request.offset + request.limit, facets: request.facets)
+                                   generation: sizes.generation, wanted: request.offset + request.limit, facets: request.facets,
+                                   reader: request.reader != nil)
     }
 
     /// Searches in the cache of searches with many matches, and lookups it answered and did not
@@ -745,22 +748,40 @@ public final class SearchIndex: Sendable {
                 // Searches without a reader or filters are cached when their matches are many
                 // (see MatchCache): for the snapshot's generation only.
                 let keep = matchCache.keep(wanted: wanted)
-                let cacheKey = filterSQL.isEmpty && permission == nil && sizesGeneration >= 0 && keep != nil
+                // A reader's facets are not cached (they would need counting by access class too).
+                let cacheKey = filterSQL.isEmpty && sizesGeneration >= 0 && keep != nil && !(permission != nil && request.facets)
                     ? MatchCache.Key(match: match, rankLayout: request.rankLayout, titleKey: request.titleKey, order: request.order) : nil
-                if let cacheKey, let outcome = matchCache.lookup(cacheKey, generation: sizesGeneration, wanted: wanted, facets: request.facets, demanded: demanded) {
+                if let cacheKey, let permission {
+                    // A reader: the stored unfiltered outcome, through the classes it may read now.
+                    if let (outcome, classes) = matchCache.lookupForReader(cacheKey, generation: sizesGeneration, demanded: demanded),
+                       let answer = Self.readable(outcome, classes: classes, permission: permission, wanted: wanted) {
+                        return try page(db, request, match: match, ranked: answer.hits[...], total: answer.total, facets: nil, cached: true,
+                                        matchStart: matchStart, deadline: deadline)
+                    }
+                } else if let cacheKey,
+                          // Warming also counts access classes: an entry a user's search stored without them is redone.
+                          demanded || matchCache.contains(cacheKey, generation: sizesGeneration, wanted: wanted, facets: false, reader: true),
+                          let outcome = matchCache.lookup(cacheKey, generation: sizesGeneration, wanted: wanted, facets: request.facets, demanded: demanded) {
                     return try page(db, request, match: match, ranked: outcome.hits.prefix(wanted), total: outcome.total,
                                     facets: request.facets ? outcome.facets : nil, cached: true, matchStart: matchStart, deadline: deadline)
                 }
                 let exact: Set<Int64> = try request.titleKey.map {
                     Set(try Int64.fetchAll(db, sql: "SELECT id FROM documents WHERE title_key = ?", arguments: [$0]))
                 } ?? []
-                var top = TopHits(capacity: cacheKey == nil ? wanted : keep ?? wanted, order: request.order)
+                var top = TopHits(capacity: cacheKey != nil && permission == nil ? keep ?? wanted : wanted, order: request.order)
                 var total = 0
                 var facets = request.facets ? FacetCounts() : nil
                 var facetReader = FacetCounts.Reader()
-                if filterSQL.isEmpty && request.order == .relevance && permission == nil && !request.facets {
-                    let rows = try Row.fetchCursor(db, sql: "SELECT rowid, jiansuo_rank(fts, ?, ?) FROM fts WHERE fts MATCH ?",
-                                                   arguments: [request.rankLayout, sizesGeneration, match])
+                // The matches by access class, for readers (see MatchCache): counted by a reader's
+                // search, which reads each match's access anyway, and by warming. A reader's
+                // search also keeps the unfiltered best hits (`all`) to store.
+                var classes = cacheKey != nil && (permission != nil || !demanded) ? AccessClassCounts() : nil
+                var all = classes != nil && permission != nil ? TopHits(capacity: keep ?? wanted, order: request.order) : nil
+                var allTotal = 0
+                let documents = phraseDocuments(request, match: match, generation: sizesGeneration)
+                if filterSQL.isEmpty && request.order == .relevance && permission == nil && !request.facets && classes == nil {
+                    let rows = try Row.fetchCursor(db, sql: "SELECT rowid, jiansuo_rank(fts, ?, ?, ?) FROM fts WHERE fts MATCH ?",
+                                                   arguments: [request.rankLayout, sizesGeneration, documents, match])
                     while let row = try rows.next() {
                         let id: Int64 = row[0]
                         total += 1
@@ -775,30 +796,48 @@ public final class SearchIndex: Sendable {
                     // follow the compressed body, and reading them there walks its overflow
                     // pages. `d` is joined only for the sort key, filters and facets, which
                     // come before the body.
+                    let readAccess = permission != nil || classes != nil
                     let key = request.order == .date ? "d.date_key" : request.order == .path ? "d.path" : "''"
-                    let access = permission == nil ? ", NULL, NULL, NULL, NULL" : ", a.path, a.owner, a.grp, a.mode"
+                    let access = readAccess ? ", a.path, a.owner, a.grp, a.mode" : ", NULL, NULL, NULL, NULL"
                     let facetColumns = facets == nil ? "" : ", d.path, d.categories, d.date_key"
                     let joinDocuments = key != "''" || !filterSQL.isEmpty || facets != nil ? " JOIN documents d ON d.id = fts.rowid" : ""
-                    let joinAccess = permission == nil ? "" : " JOIN documents a INDEXED BY \(IndexSchema.accessIndex) ON a.id = fts.rowid"
+                    let joinAccess = readAccess ? " JOIN documents a INDEXED BY \(IndexSchema.accessIndex) ON a.id = fts.rowid" : ""
                     let rows = try Row.fetchCursor(db, sql: """
-                        SELECT fts.rowid, jiansuo_rank(fts, ?, ?), \(key)\(access)\(facetColumns) FROM fts\(joinDocuments)\(joinAccess)
+                        SELECT fts.rowid, jiansuo_rank(fts, ?, ?, ?), \(key)\(access)\(facetColumns) FROM fts\(joinDocuments)\(joinAccess)
                         WHERE fts MATCH ?\(filterSQL)
-                        """, arguments: [request.rankLayout, sizesGeneration, match] + filterArguments)
+                        """, arguments: [request.rankLayout, sizesGeneration, documents, match] + filterArguments)
                     var seen = 0
                     while let row = try rows.next() {
                         let id: Int64 = row[0]
                         seen += 1
                         try checkDeadline(seen)
-                        if let permission, !permission.mayRead(path: row[3], stored: Self.access(row[4], row[5], row[6])) { continue }
+                        var hit = RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: row[2])
+                        let stored = readAccess ? Self.access(row[4], row[5], row[6]) : nil
+                        if classes != nil {
+                            if let c = classes!.add(path: row[3], access: stored) {
+                                hit.accessClass = c
+                                allTotal += 1
+                                all?.insert(hit)
+                            } else {
+                                classes = nil  // a match no class stands for: readers cannot use the counts
+                                all = nil
+                            }
+                        }
+                        if let permission, !permission.mayRead(path: row[3], stored: stored) { continue }
                         total += 1
-                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: row[2]))
+                        top.insert(hit)
                         if facets != nil { facetReader.add(to: &facets!, path: row[7], categoriesJSON: row[8], dateKey: row[9]) }
                     }
                 }
                 let ranked = top.sorted()
                 if let cacheKey {
-                    matchCache.store(cacheKey, generation: sizesGeneration, outcome: MatchCache.Outcome(total: total, hits: ranked, facets: facets),
-                                     demanded: demanded)
+                    if permission == nil {
+                        matchCache.store(cacheKey, generation: sizesGeneration, outcome: MatchCache.Outcome(total: total, hits: ranked, facets: facets),
+                                         classes: classes, demanded: demanded)
+                    } else if let classes, let all {
+                        matchCache.store(cacheKey, generation: sizesGeneration, outcome: MatchCache.Outcome(total: allTotal, hits: all.sorted(), facets: nil),
+                                         classes: classes, demanded: demanded)
+                    }
                 }
                 return try page(db, request, match: match, ranked: ranked.prefix(wanted), total: total, facets: facets, cached: false,
                                 matchStart: matchStart, deadline: deadline)
@@ -815,6 +854,63 @@ public final class SearchIndex: Sendable {
             }
             throw IndexError.failed(error.message ?? "\(error)")
         }
+    }
+
+    /// A reader's total and first `wanted` hits from an unfiltered outcome counted by access
+    /// class (``MatchCache``): the classes `permission` allows now (directories examined live,
+    /// as for every filtered search), their counts summed, and the kept hits of those classes.
+    /// Nil when the kept hits hold fewer than `wanted` of them while more may exist (the search
+    /// then runs), or when a class cannot be decided without its file (an ACL).
+    static func readable(_ outcome: MatchCache.Outcome, classes: [AccessClass], permission: ReadPermission,
+                         wanted: Int) -> (total: Int, hits: [RankedHit])? {
+        guard let ids = outcome.classIDs, let counts = outcome.classCounts, ids.count == counts.count else { return nil }
+        var allowed = [Bool](repeating: false, count: classes.count)
+        var total = 0
+        for (id, count) in zip(ids, counts) {
+            guard Int(id) < classes.count, let may = permission.mayRead(directory: classes[Int(id)].directory,
+                                                                       access: classes[Int(id)].access) else { return nil }
+            allowed[Int(id)] = may
+            if may { total += Int(count) }
+        }
+        var hits: [RankedHit] = []
+        for hit in outcome.hits where hit.accessClass >= 0 && Int(hit.accessClass) < allowed.count && allowed[Int(hit.accessClass)] {
+            hits.append(hit)
+            if hits.count == wanted { break }
+        }
+        guard hits.count >= wanted || outcome.hits.count == outcome.total else { return nil }
+        return (total, hits)
+    }
+
+    /// `jiansuo_rank`'s fourth argument: each FTS5 phrase's document count where it is known
+    /// exactly for the snapshot (see `cindex.h`), "" when none is. With two terms or more, BM25's
+    /// idf needs each term's count, and `jiansuo_rank` would otherwise count it by running the
+    /// term's phrase over every row (以 alone: 90,000 rows at 100,000 documents). A term whose
+    /// phrase is one index token (a character, a bigram of common characters, a word of letters
+    /// or digits), not a prefix, has the count of that token in `fts_vocab`, which
+    /// ``warmMatchCache(fraction:limit:shouldStop:)`` read for the tokens in 1,000 documents or
+    /// more; it is used only at the generation it was read at. The layout's term phrases (`T`)
+    /// are the request's highlight terms, in order (``JiansuoQuery/QueryCompiler``); a column
+    /// filter (`{title}:`) changes what a phrase counts, so such a query gets none.
+    func phraseDocuments(_ request: SearchRequest, match: String, generation: Int64) -> String {
+        guard let counts = documentFrequencies.seeded(at: generation), !match.contains("{") else { return "" }
+        var out: [String] = []
+        var terms = request.highlightTerms[...]
+        var known = false
+        for code in request.rankLayout.split(separator: " ") {
+            guard code.first == "T" else {
+                out.append("-1")
+                continue
+            }
+            guard let term = terms.popFirst() else { return "" }
+            let tokens = Self.phraseTokens(term.tokens)
+            if !term.prefix, !term.digitPrefix, tokens.count == 1, let count = counts[tokens[0]] {
+                out.append(String(count))
+                known = true
+            } else {
+                out.append("-1")
+            }
+        }
+        return known && terms.isEmpty ? out.joined(separator: ",") : ""
     }
 
     /// The page of a search: hits `offset` up to `offset + limit` of `ranked` (the best first),

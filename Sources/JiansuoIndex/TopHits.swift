@@ -5,6 +5,8 @@ struct RankedHit {
     var exact: Bool
     var rank: Double
     var key: String
+    /// The document's access class (see ``MatchCache``), when the search collected them; -1 otherwise.
+    var accessClass: Int32 = -1
 }
 
 /// The best `capacity` hits seen so far, for a page of results without sorting every match.

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// The daemon caches the searches of its most frequent terms when it goes idle after bulk work,
@@ -22,9 +23,14 @@ import Testing
         }
         try f.start()
         try f.waitUntilIndexed(documents: 1100, timeout: 180)
-        let first = try Self.search(f, "的")
+        // `idle` can be reported for a moment between the last batch and the merge that
+        // precedes the warming (the state is then `merging` again): wait for the warmed answer.
+        var first = try Self.search(f, "的")
+        _ = try f.waitFor("the search of 的 to be warmed", timeout: 60) {
+            first = try Self.search(f, "的")
+            return first.cached
+        }
         #expect(first.total == 1100 && first.paths.count == 10)
-        #expect(first.cached, "warmed when the writer went idle")
         #expect(f.daemonLog.contains("searches of the most frequent terms cached"))
         // The same answer as a search that cannot be cached (a deeper page than the cache keeps
         // is computed by FTS5), and the same order.
@@ -55,5 +61,54 @@ import Testing
         try f.waitUntilIndexed(documents: 1100, timeout: 60)
         #expect(try Self.search(f, "的").total == 1100)
         #expect(try Self.search(f, "的", extra: ["--sort", "date"]).total == 1100)
+    }
+
+    /// Another user (nobody, through setpriv) with the cache warmed: its own total, never a
+    /// private file, and a directory opened without any write to the index counts at once.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func anotherUserGetsOnlyWhatItMayReadFromTheCache() throws {
+        let f = try DaemonFixture()
+        chmod(f.base.path, 0o755)  // nobody must reach the socket file
+        let open = f.root.appendingPathComponent("open"), closed = f.root.appendingPathComponent("closed")
+        try FileManager.default.createDirectory(at: open, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: closed, withIntermediateDirectories: true)
+        chmod(f.root.path, 0o755)
+        chmod(closed.path, 0o700)
+        for k in 0..<1100 {
+            let url = (k < 600 ? open : closed).appendingPathComponent("\(k).txt")
+            try "第\(k)篇\n我们的故事，编号\(k)号。".write(to: url, atomically: false, encoding: .utf8)
+            chmod(url.path, 0o644)
+        }
+        let config = f.base.appendingPathComponent("jiansuod.yaml")
+        try "socket_group: nogroup\n".write(to: config, atomically: true, encoding: .utf8)
+        try f.start(extraArguments: ["--config", config.path])
+        try f.waitUntilIndexed(documents: 1100, timeout: 180)
+        func asNobody() throws -> (total: Int, paths: [String], cached: Bool) {
+            let r = try DaemonFixture.run(URL(fileURLWithPath: "/usr/bin/setpriv"),
+                                          ["--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                                           productsDirectory.appendingPathComponent("jiansuo").path, "--socket", f.socket,
+                                           "search", "的", "--json", "--timings", "--limit", "10"])
+            let json = try r.json()
+            return (json["total"] as? Int ?? -1, (json["hits"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String },
+                    (json["timings"] as? [String: Any])?["cached"] as? Bool ?? false)
+        }
+        var root = try Self.search(f, "的")
+        _ = try f.waitFor("the search of 的 to be warmed", timeout: 60) {
+            root = try Self.search(f, "的")
+            return root.cached
+        }
+        #expect(root.total == 1100)
+        let nobody = try asNobody()
+        // (Whether the daemon answers nobody from the access classes is not asserted here: the
+        // core's MatchCacheTests show it; through the daemon it has not been seen to engage yet.)
+        #expect(nobody.total == 600 && nobody.paths.count == 10)
+        #expect(nobody.paths.allSatisfy { $0.hasPrefix(open.path + "/") })
+        // The closed directory opened: no write to the index, the next answer counts it.
+        chmod(closed.path, 0o755)
+        let opened = try asNobody()
+        #expect(opened.total == 1100)
+        #expect(opened.paths == root.paths)
+        chmod(closed.path, 0o700)
+        #expect(try asNobody().total == 600)
     }
 }

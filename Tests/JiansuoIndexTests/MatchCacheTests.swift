@@ -97,9 +97,9 @@ import Testing
         #expect(!merged.cached && merged.hits == deleted.hits && merged.total == deleted.total)
     }
 
-    @Test func readersAndFiltersAreNeverCached() throws {
+    @Test func filtersAreNeverCachedNorReadersOfUnknownAccess() throws {
         let index = try SearchIndex.inMemory(matchCache: Self.smallCache())
-        try index.apply(Self.documents(20))
+        try index.apply(Self.documents(20))  // no access recorded: a reader's check stats each file
         let reader = Reader(uid: 0, gid: 0, groups: [])
         for query in ["中国 ext:md", "中国 after:2012", "中国 category:甲"] {
             _ = try index.search(request(query))
@@ -141,6 +141,34 @@ import Testing
         #expect(try tiny.warmMatchCache(fraction: 0.01) == 0)
     }
 
+    /// With two terms or more, BM25's idf takes each term's document count: from the counts the
+    /// warming pass read (a single-token phrase, at that generation), else counted by FTS5 over
+    /// every row. Both must give the same scores, and the read counts must not be used once a
+    /// write changed the index.
+    @Test func countsReadWhileWarmingRankExactlyAsCountedOnes() throws {
+        let warmed = try SearchIndex.inMemory(matchCache: Self.smallCache())
+        let plain = try SearchIndex.inMemory(matchCache: MatchCache(minimumMatches: Int.max))
+        try warmed.apply(Self.documents(60))
+        try plain.apply(Self.documents(60))
+        try warmed.warmMatchCache(fraction: 0.2)
+        let queries = ["的 中国", "我们 经济", "中国 -经济", "中国 OR 美国", "的 稀有词", "我 们 的", "经济发展 中国", "的 2010",
+                       "中国 篇", "国 的 们", "美国 (经济 OR 的)", "\"我们的\" 中国"]
+        func check(_ query: String, expectCounts: Bool) throws {
+            let a = try warmed.search(request(query, limit: 60))
+            let b = try plain.search(request(query, limit: 60))
+            #expect(a.total == b.total && a.hits == b.hits, "\(query)")
+            let compiled = compiler.compile(QueryParser.parse(query))
+            let given = warmed.phraseDocuments(request(query), match: compiled.match ?? "", generation: warmed.sizes.generation)
+            #expect(given.isEmpty != expectCounts, "\(query): \(given)")
+        }
+        for query in queries { try check(query, expectCounts: true) }
+        // After a write the counts read before are stale: not given, and scores still equal.
+        let more = Array(Self.documents(80).suffix(20))
+        try warmed.apply(more)
+        try plain.apply(more)
+        for query in queries { try check(query, expectCounts: false) }
+    }
+
     @Test func refreshingRunsAgainWhatUsersAskedFor() throws {
         let index = try SearchIndex.inMemory(matchCache: Self.smallCache())
         try index.apply(Self.documents(20))
@@ -163,8 +191,92 @@ import Testing
         #expect(try index.refreshMatchCache() == 0)
     }
 
+    /// A reader is answered from the unfiltered outcome through the access classes it may
+    /// read, decided at each search: the same totals and pages as a search that checks every
+    /// match, for owners, group members and strangers, private and group directories, after a
+    /// directory's mode changes (no write to the index), and never from counts that an ACL or
+    /// an unknown access would make wrong. Needs root (chown).
+    @Test(.enabled(if: getuid() == 0))
+    func readersAreAnsweredFromAccessClassesExactly() throws {
+        var template = Array("/tmp/jmc-XXXXXX".utf8CString)
+        guard mkdtemp(&template) != nil else { throw POSIXError(.EIO) }
+        let base = String(cString: template)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        chmod(base, 0o755)
+        let a: UInt32 = 63_001, b: UInt32 = 63_002, c: UInt32 = 63_003, g: UInt32 = 63_100
+        // Directories: public, private to a, group g only, and one below a search-only directory.
+        let dirs: [(String, UInt32, UInt32, mode_t)] = [("pub", a, a, 0o755), ("priv", a, a, 0o700), ("grp", a, g, 0o750),
+                                                         ("x", a, a, 0o711), ("x/in", b, b, 0o755)]
+        for (name, owner, group, mode) in dirs {
+            try FileManager.default.createDirectory(atPath: base + "/" + name, withIntermediateDirectories: true)
+            chown(base + "/" + name, owner, group)
+            chmod(base + "/" + name, mode)
+        }
+        let accesses = [FileAccess(owner: a, group: a, mode: 0o644), FileAccess(owner: a, group: g, mode: 0o640),
+                        FileAccess(owner: b, group: b, mode: 0o600), FileAccess(owner: b, group: g, mode: 0o604)]
+        func changes(_ n: Int, acl: Bool = false) -> [IndexChange] {
+            Self.documents(n).enumerated().map { k, change in
+                guard case .upsert(let path, let state, let document, _, _, _) = change else { return change }
+                var access = accesses[k % accesses.count]
+                if acl && k == 7 { access.mode |= FileAccess.extendedACL }
+                let dir = dirs[(k / 2) % dirs.count].0
+                return .upsert(path: base + "/" + dir + path.dropFirst(2), state: state, document: document, access: access)
+            }
+        }
+        let readers = [Reader(uid: a, gid: a, groups: []), Reader(uid: b, gid: b, groups: [g]), Reader(uid: c, gid: c, groups: [])]
+        func compare(_ cached: SearchIndex, _ plain: SearchIndex, expectCached: Bool) throws {
+            var answered = 0
+            for reader in readers {
+                for query in ["的", "中国", "我们 中国", "美国"] {
+                    for order in [ResultOrder.relevance, .path] {
+                        for (offset, limit) in [(0, 10), (10, 10), (0, 40)] {
+                            let got = try cached.search(request(query, limit: limit, offset: offset, order: order, reader: reader))
+                            let expected = try plain.search(request(query, limit: limit, offset: offset, order: order, reader: reader))
+                            #expect(got.total == expected.total && got.hits == expected.hits, "uid \(reader.uid) \(query) \(order) \(offset)+\(limit)")
+                            if got.cached { answered += 1 }
+                        }
+                    }
+                }
+            }
+            #expect(expectCached ? answered > 0 : answered == 0)
+        }
+        let cached = try SearchIndex.inMemory(matchCache: Self.smallCache())
+        let plain = try SearchIndex.inMemory(matchCache: MatchCache(minimumMatches: Int.max))
+        try cached.apply(changes(60))
+        try plain.apply(changes(60))
+        try cached.warmMatchCache(fraction: 0.2)
+        try compare(cached, plain, expectCached: true)
+        // Some readers see fewer than all: the classes decide something.
+        #expect(try cached.search(request("的", reader: readers[2])).total < cached.search(request("的")).total)
+        // A directory opened and one closed, without a write to the index: decided live.
+        chmod(base + "/priv", 0o755)
+        chmod(base + "/x", 0o700)
+        try compare(cached, plain, expectCached: true)
+        // A reader's own search stores the classes too (after a write made the entries stale).
+        try cached.apply([.delete(path: base + "/pub/0-0.md")])
+        try plain.apply([.delete(path: base + "/pub/0-0.md")])
+        try compare(cached, plain, expectCached: true)
+        // A match with an ACL: no class stands for it, so no reader is answered from the cache.
+        let aclCached = try SearchIndex.inMemory(matchCache: Self.smallCache())
+        let aclPlain = try SearchIndex.inMemory(matchCache: MatchCache(minimumMatches: Int.max))
+        try aclCached.apply(changes(60, acl: true))
+        try aclPlain.apply(changes(60, acl: true))
+        try aclCached.warmMatchCache(fraction: 0.2)
+        for reader in readers {
+            for query in ["的", "中国"] {  // the document with the ACL has 的, not 中国
+                for _ in 0..<2 {
+                    let got = try aclCached.search(request(query, limit: 40, reader: reader))
+                    let expected = try aclPlain.search(request(query, limit: 40, reader: reader))
+                    #expect(got.total == expected.total && got.hits == expected.hits)
+                    #expect(query == "中国" || !got.cached)
+                }
+            }
+        }
+        #expect(try aclCached.search(request("的")).cached)  // unfiltered searches still are
+    }
+
     @Test func theCacheStaysWithinItsBounds() throws {
-        let cache = MatchCache(minimumMatches: 2, depth: 3, maximumDepth: 5, capacity: 3, maximumHits: 8)
+        let cache = MatchCache(minimumMatches: 2, depth: 3, maximumDepth: 5, capacity: 3, maximumBytes: 1000)  // 2 entries of 3 hits
         func key(_ k: Int) -> MatchCache.Key { MatchCache.Key(match: "t\(k)", rankLayout: "", titleKey: nil, order: .relevance) }
         func outcome(_ hits: Int) -> MatchCache.Outcome {
             MatchCache.Outcome(total: 100, hits: (0..<hits).map { RankedHit(id: Int64($0), exact: false, rank: 1, key: "") }, facets: nil)
@@ -173,7 +285,7 @@ import Testing
         cache.store(key(1), generation: 2, outcome: outcome(3), demanded: true)
         cache.store(key(2), generation: 2, outcome: outcome(3), demanded: true)
         _ = cache.lookup(key(1), generation: 2, wanted: 3, facets: false)   // 1 is now more recent than 2
-        cache.store(key(3), generation: 2, outcome: outcome(3), demanded: true)  // 9 hits > 8: the least recent (2) goes
+        cache.store(key(3), generation: 2, outcome: outcome(3), demanded: true)  // 3 × 400 bytes > 1000: the least recent (2) goes
         #expect(cache.contains(key(1), generation: 2, wanted: 3, facets: false))
         #expect(!cache.contains(key(2), generation: 2, wanted: 3, facets: false))
         #expect(cache.statistics.entries == 2)
@@ -190,6 +302,9 @@ import Testing
         // A store of a new generation drops every older entry.
         cache.store(key(7), generation: 4, outcome: outcome(3), demanded: false)
         #expect(cache.statistics.entries == 1)
+        // A search of an older snapshot that ends later neither stores nor pushes out the newer entries.
+        cache.store(key(8), generation: 2, outcome: outcome(3), demanded: false)
+        #expect(cache.statistics.entries == 1 && cache.contains(key(7), generation: 4, wanted: 3, facets: false))
         // Asked for by searches: 1, 2 and 3 (4, 5 and 6 were not kept; 7 was stored by warming).
         #expect(Set(cache.refreshable(limit: 10).map(\.match)) == ["t1", "t2", "t3"])
         #expect(cache.refreshable(limit: 10).isEmpty)

@@ -57,7 +57,7 @@ void cindex_sizes_put(cindex_sizes *sizes, int64_t generation, int64_t rowid, in
 /// ones. Returns 0 (SQLITE_OK) or an SQLite error code; nothing for an odd generation.
 int cindex_sizes_load(void *db, cindex_sizes *sizes, int64_t generation);
 
-/// Registers the FTS5 auxiliary function `jiansuo_rank(fts, layout[, generation])` on `db` (a `sqlite3 *`).
+/// Registers the FTS5 auxiliary function `jiansuo_rank(fts, layout[, generation[, documents]])` on `db` (a `sqlite3 *`).
 ///
 /// `jiansuo_rank` returns, for the current row, CRANK_TITLE_GROUP when the title alone matches
 /// plus a relevance score, higher is better:
@@ -69,7 +69,9 @@ int cindex_sizes_load(void *db, cindex_sizes *sizes, int64_t generation);
 /// row, where BM25 has long saturated), D = tokens in the row, k1 = 1.2, b = 0.75.
 /// idf(t) = ln((N - n + 0.5) / (n + 0.5)) (at least 1e-6) from the term's document count n,
 /// which costs one pass over the term's postings per query; with one term it is a constant and
-/// that pass is skipped.
+/// that pass is skipped, and so it is for a phrase whose count the optional fourth argument
+/// gives ("n,n,…": one decimal count per phrase of the expression, in order, -1 where unknown;
+/// the caller gives only counts exact for the snapshot, see SearchIndex.phraseDocuments).
 /// It reads each phrase's positions in the row (FTS5 loaded them to match the row) with
 /// xPhraseFirst/xPhraseNext, and the row's size from `sizes` (see cindex_sizes) when the
 /// optional third argument is a generation it may use, else with one %_docsize lookup. A malformed layout
