@@ -107,17 +107,9 @@ final class MatchCache: Sendable {
     /// `demanded`: asked by a user's search (false when warming or refreshing).
     func lookup(_ key: Key, generation: Int64, wanted: Int, facets: Bool, demanded: Bool = true) -> Outcome? {
         state.withLock { s in
-            s.clock += 1
-            guard generation >= 0, var entry = s.entries[key], entry.generation == generation,
-                  Self.answers(entry.outcome, wanted: wanted, facets: facets) else {
-                s.misses += 1
-                return nil
-            }
-            s.hits += 1
-            entry.lastUse = s.clock
-            s.entries[key] = entry
-            if demanded { Self.demand(key, at: s.clock, in: &s, capacity: capacity) }
-            return entry.outcome
+            Self.use(key, generation: generation, demanded: demanded, in: &s, capacity: capacity) {
+                Self.answers($0.outcome, wanted: wanted, facets: facets)
+            }?.outcome
         }
     }
 
@@ -126,18 +118,27 @@ final class MatchCache: Sendable {
     /// which classes it may read and whether the hits kept hold its page.
     func lookupForReader(_ key: Key, generation: Int64, demanded: Bool = true) -> (outcome: Outcome, classes: [AccessClass])? {
         state.withLock { s in
-            s.clock += 1
-            guard generation >= 0, var entry = s.entries[key], entry.generation == generation, entry.outcome.classIDs != nil,
-                  s.classGeneration == generation else {
-                s.misses += 1
-                return nil
-            }
-            s.hits += 1
-            entry.lastUse = s.clock
-            s.entries[key] = entry
-            if demanded { Self.demand(key, at: s.clock, in: &s, capacity: capacity) }
-            return (entry.outcome, s.classes)
+            let classGeneration = s.classGeneration
+            return Self.use(key, generation: generation, demanded: demanded, in: &s, capacity: capacity) {
+                $0.outcome.classIDs != nil && classGeneration == generation
+            }.map { ($0.outcome, s.classes) }
         }
+    }
+
+    /// The entry for `key` at `generation` when `usable` accepts it, counted as a hit and made
+    /// the most recently used (and asked for, when `demanded`); else nil, counted as a miss.
+    private static func use(_ key: Key, generation: Int64, demanded: Bool, in s: inout State, capacity: Int,
+                            _ usable: (Entry) -> Bool) -> Entry? {
+        s.clock += 1
+        guard generation >= 0, var entry = s.entries[key], entry.generation == generation, usable(entry) else {
+            s.misses += 1
+            return nil
+        }
+        s.hits += 1
+        entry.lastUse = s.clock
+        s.entries[key] = entry
+        if demanded { demand(key, at: s.clock, in: &s, capacity: capacity) }
+        return entry
     }
 
     /// Whether ``lookup(_:generation:wanted:facets:demanded:)`` would answer (for a reader:
