@@ -23,7 +23,9 @@ import Synchronization
 /// a reader's total is the sum of the classes it may read, decided now
 /// (``ReadPermission/mayRead(directory:access:)``, one `stat(2)` per directory), and its page
 /// the stored hits of those classes, when they hold enough of them. Warming and readers'
-/// own searches count the classes.
+/// own searches count the classes; a reader's own search (run because the kept hits did not
+/// hold its page) keeps ``maximumDepth`` hits, so that readers who may read few of the best
+/// hits are answered from the cache next time.
 ///
 /// Thread-safe. Bounded: at most ``capacity`` entries, ``maximumBytes`` in all, ``depth`` hits
 /// an entry unless a search asked for a deeper page (up to ``maximumDepth``); the least recently

@@ -1,6 +1,7 @@
 import CAccess
 import Glibc
 import JiansuoPath
+import Synchronization
 
 /// Owner, group and permission bits of an indexed file, stored with its document (columns
 /// `owner`, `grp`, `mode`) so that results can be filtered by who asks without a `stat(2)` per
@@ -35,6 +36,70 @@ public struct FileAccess: Sendable, Hashable {
     }
 }
 
+extension FileAccess {
+    /// ``of(path:followingSymlinks:)`` for a directory a search examines (it follows symlinks):
+    /// a `stat(2)` every time, and the extended-ACL probe (two `getxattr(2)` calls) only when
+    /// the directory's device, inode or status change time (ctime) differ from when it was
+    /// last probed. Setting or removing an ACL, like `chmod` and `chown`, sets ctime to the
+    /// current time, so an unchanged ctime means an unchanged ACL flag; a probe is remembered
+    /// only when ctime was already over a second old, so that a change in the same tick of the
+    /// kernel's coarse clock cannot hide behind it. On the large corpus (2,226 directories) a
+    /// reader answered from ``MatchCache`` spent 80% of its time examining directories, 40%
+    /// of it in the ACL probe (docs/performance.md).
+    static func ofDirectory(path: String) -> FileAccess? {
+        var st = stat()
+        guard RawPath.withCString(path, { stat($0, &st) }) == 0 else { return nil }
+        let identity = DirectoryProbes.Identity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino),
+                                                ctimeSeconds: Int64(st.st_ctim.tv_sec), ctimeNanoseconds: Int64(st.st_ctim.tv_nsec))
+        let key = PathKey(path)
+        let extended: Bool
+        if let known = DirectoryProbes.shared.extended(key, identity) {
+            extended = known
+        } else {
+            extended = RawPath.withCString(path) { caccess_has_extended_acl($0) } == 1
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            if Int64(now.tv_sec) - identity.ctimeSeconds > 1 { DirectoryProbes.shared.remember(key, identity, extended) }
+        }
+        return FileAccess(owner: st.st_uid, group: st.st_gid, mode: UInt32(st.st_mode) & 0o7777 | (extended ? extendedACL : 0))
+    }
+}
+
+/// A path as its UTF-8 bytes, hashed as bytes (a `String` key hashes its Unicode-normalized
+/// form, which for CJK paths cost more than the `stat(2)` it guarded).
+struct PathKey: Hashable {
+    let bytes: [UInt8]
+    init(_ path: String) { bytes = Array(path.utf8) }
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+}
+
+/// The extended-ACL flag of directories by path, with the identity it was probed at (see
+/// ``FileAccess/ofDirectory(path:)``). Thread-safe; at most ``capacity`` entries (emptied
+/// when full).
+final class DirectoryProbes: Sendable {
+    struct Identity: Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var ctimeSeconds: Int64
+        var ctimeNanoseconds: Int64
+    }
+
+    static let shared = DirectoryProbes()
+    static let capacity = 65_536
+    private let entries = Mutex<[PathKey: (identity: Identity, extended: Bool)]>([:])
+
+    func extended(_ key: PathKey, _ identity: Identity) -> Bool? {
+        entries.withLock { e in e[key].flatMap { $0.identity == identity ? $0.extended : nil } }
+    }
+
+    func remember(_ key: PathKey, _ identity: Identity, _ extended: Bool) {
+        entries.withLock { e in
+            if e.count >= Self.capacity { e.removeAll(keepingCapacity: true) }
+            e[key] = (identity, extended)
+        }
+    }
+}
+
 /// Who is searching: the credentials a client connected with (SO_PEERCRED, SO_PEERGROUPS).
 /// A search made for a reader returns, counts and shows only the documents that user could
 /// read (see ``ReadPermission``).
@@ -62,7 +127,7 @@ public struct Reader: Sendable, Equatable {
 /// request.
 public final class ReadPermission {
     public let reader: Reader
-    private var directories: [String: Bool] = [:]
+    private var directories: [PathKey: Bool] = [:]
 
     public init(_ reader: Reader) { self.reader = reader }
 
@@ -87,18 +152,19 @@ public final class ReadPermission {
     /// Whether the reader may list and enter `directory` (read and search permission on it,
     /// search permission above it).
     public func mayEnter(directory: String) -> Bool {
-        guard maySearch(directory: directory), let access = FileAccess.of(path: directory) else { return false }
+        guard maySearch(directory: directory), let access = FileAccess.ofDirectory(path: directory) else { return false }
         return grants(access, path: directory, permission: CACCESS_READ)
     }
 
     /// Search permission on `directory` and every directory above it.
     private func maySearch(directory: String) -> Bool {
         if directory.isEmpty { return true }  // above "/"
-        if let known = directories[directory] { return known }
+        let key = PathKey(directory)
+        if let known = directories[key] { return known }
         let parent = directory.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(directory[..<$0]) } ?? ""
         let allowed = maySearch(directory: parent)
-            && FileAccess.of(path: directory).map { grants($0, path: directory, permission: CACCESS_EXECUTE) } == true
-        directories[directory] = allowed
+            && FileAccess.ofDirectory(path: directory).map { grants($0, path: directory, permission: CACCESS_EXECUTE) } == true
+        directories[key] = allowed
         return allowed
     }
 

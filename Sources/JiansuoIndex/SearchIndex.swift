@@ -776,7 +776,10 @@ public final class SearchIndex: Sendable {
                 // search, which reads each match's access anyway, and by warming. A reader's
                 // search also keeps the unfiltered best hits (`all`) to store.
                 var classes = cacheKey != nil && (permission != nil || !demanded) ? AccessClassCounts() : nil
-                var all = classes != nil && permission != nil ? TopHits(capacity: keep ?? wanted, order: request.order) : nil
+                // A reader's search ran because the kept hits (or none) did not hold its page:
+                // it keeps the deepest the cache allows, so that the next search of a reader
+                // who may read fewer of the best hits finds its page among them.
+                var all = classes != nil && permission != nil ? TopHits(capacity: matchCache.maximumDepth, order: request.order) : nil
                 var allTotal = 0
                 let documents = phraseDocuments(request, match: match, generation: sizesGeneration)
                 if filterSQL.isEmpty && request.order == .relevance && permission == nil && !request.facets && classes == nil {

@@ -115,6 +115,37 @@ import Testing
         #expect(!ReadPermission(Reader(uid: Self.stranger, gid: Self.stranger, groups: [])).mayEnter(directory: dir))  // x without r
     }
 
+    /// A directory's extended-ACL probe is remembered across requests while its ctime is
+    /// unchanged: an ACL set, removed, or a chmod afterwards is seen by the next request, and
+    /// so is a directory replaced by another at the same path.
+    @Test(.enabled(if: canSetACL))
+    func directoryProbesFollowEveryChange() throws {
+        let f = try Folder()
+        let dir = try f.directory("共享", owner: Self.owner, group: Self.group, mode: 0o755)
+        let inside = f.file("共享/文件.txt", owner: Self.owner, group: Self.group, mode: 0o644)
+        Thread.sleep(forTimeInterval: 2.2)  // ctime over a second old: the probe is remembered
+        #expect(Self.may(Self.stranger, inside))
+        #expect(Self.may(Self.stranger, inside))
+        // A named user entry without x: the stranger may no longer search the directory.
+        try Self.setfacl(["-m", "u:\(Self.stranger):r", dir])
+        #expect(!Self.may(Self.stranger, inside))
+        #expect(Self.may(Self.member, groups: [Self.group], inside))
+        Thread.sleep(forTimeInterval: 2.2)
+        #expect(!Self.may(Self.stranger, inside))
+        try Self.setfacl(["-b", dir])  // every extended entry removed
+        #expect(Self.may(Self.stranger, inside))
+        Thread.sleep(forTimeInterval: 2.2)
+        #expect(Self.may(Self.stranger, inside))
+        chmod(dir, 0o750)
+        #expect(!Self.may(Self.stranger, inside))
+        // Another directory at the same path, with an ACL from the start.
+        try FileManager.default.removeItem(atPath: dir)
+        let again = try f.directory("共享", owner: Self.owner, group: Self.group, mode: 0o755)
+        let file = f.file("共享/文件.txt", owner: Self.owner, group: Self.group, mode: 0o644)
+        try Self.setfacl(["-m", "u:\(Self.stranger):-", again])
+        #expect(!Self.may(Self.stranger, file))
+    }
+
     static func setfacl(_ arguments: [String]) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/setfacl")
