@@ -27,8 +27,9 @@ import Synchronization
 public final class Indexer: Sendable {
     /// The indexer's phase, as `status` reports it.
     public enum Phase: String, Sendable {
-        /// `merging`: every file is indexed (searches see all of it) and the writer is merging
-        /// FTS5's segments after bulk work.
+        /// `merging`: every file is indexed (searches see all of it) and the writer is finishing
+        /// what follows work: merging FTS5's segments after bulk work, reading document sizes,
+        /// caching the searches of the most frequent terms (after a start or a merge).
         case scanning, indexing, merging, idle
     }
 
@@ -49,6 +50,12 @@ public final class Indexer: Sendable {
         var scans = 1  // the start-up scan
         var stopped = false
         var merging = false
+        /// The writer has finished a bulk of work and is doing what follows it (a merge, freeing
+        /// pages, reading sizes, running cached searches again): not idle yet.
+        var settling = false
+        /// The searches of the most frequent terms are to be cached at the next idle: after
+        /// starting, and after a full merge (bulk work). Not idle until they are.
+        var warmPending = true
     }
 
     private let holder: IndexHolder
@@ -208,7 +215,7 @@ public final class Indexer: Sendable {
         state.withLock { s in
             let pending = s.queue.count + s.inFlight
             if s.scans > 0 { return (.scanning, max(pending, 1)) }
-            if pending == 0, s.merging { return (.merging, 0) }
+            if pending == 0, s.merging || s.settling || s.warmPending { return (.merging, 0) }
             return (pending > 0 ? .indexing : .idle, pending)
         }
     }
@@ -226,16 +233,19 @@ public final class Indexer: Sendable {
         // Documents written since FTS5's segments were last merged into one.
         var changedSinceMerge = 0
         // Whether the searches of the index's most frequent terms are to be cached at the next
-        // idle: after starting, and after a full merge (bulk work).
-        var warmSearches = true
+        // idle (`State.warmPending`, which `status` reads).
+        var warmPending: Bool {
+            get { state.withLock { $0.warmPending } }
+            set { state.withLock { $0.warmPending = newValue } }
+        }
         while true {
             // Started on an index that needs no work (or the warming was interrupted): warm
             // once nothing is queued or being crawled, checking every second until then.
-            if warmSearches, state.withLock({ !$0.queue.hasReady && $0.scans == 0 && !$0.stopped }) {
-                warmSearches = !self.warmSearches()
+            if warmPending, state.withLock({ !$0.queue.hasReady && $0.scans == 0 && !$0.stopped }) {
+                warmPending = !self.warmSearches()
             }
             let wait = state.withLock { s -> UInt64? in
-                s.queue.hasReady ? 0 : s.queue.nextDue(now: Self.now()) ?? (warmSearches ? 1_000_000_000 : nil)
+                s.queue.hasReady ? 0 : s.queue.nextDue(now: Self.now()) ?? (s.warmPending ? 1_000_000_000 : nil)
             }
             if wait == nil || wait! > 0 {
                 if let wait { _ = wakeup.wait(timeout: .now() + .nanoseconds(Int(min(wait, 1_000_000_000)))) } else { wakeup.wait() }
@@ -248,6 +258,9 @@ public final class Indexer: Sendable {
                 let batch = state.withLock { s -> [Work] in
                     let b = s.queue.pop(max: batchSize, now: Self.now())
                     s.inFlight = b.count
+                    // In the same lock: `status` never sees idle between the last batch and
+                    // what follows it.
+                    if b.isEmpty, processed > 0 { s.settling = true }
                     return b
                 }
                 if batch.isEmpty {
@@ -261,13 +274,15 @@ public final class Indexer: Sendable {
                         if Self.shouldMerge(changed: changedSinceMerge, documents: (try? index.documentCount()) ?? 0),
                            mergeSegments() {
                             changedSinceMerge = 0
-                            warmSearches = true
+                            warmPending = true
                         }
                         try? index.reclaimFreePages()
                         try? index.cacheDocumentSizes()
-                        if !warmSearches { refreshSearches() }
+                        try? index.cacheAccessClasses()
+                        if !warmPending { refreshSearches() }
                     }
-                    if warmSearches { warmSearches = !self.warmSearches() }
+                    if warmPending { warmPending = !self.warmSearches() }
+                    state.withLock { $0.settling = false }
                     break
                 }
                 processed += batch.count

@@ -181,18 +181,28 @@ final class MatchCache: Sendable {
             var outcome = outcome
             outcome.classIDs = nil
             outcome.classCounts = nil
-            if let classes, outcome.hits.allSatisfy({ $0.accessClass >= 0 && Int($0.accessClass) < classes.classes.count }) {
-                // Local class numbers to the table's.
-                let global = classes.classes.map { c -> Int32 in
-                    if let id = s.classIDs[c] { return id }
-                    let id = Int32(s.classes.count)
-                    s.classes.append(c)
-                    s.classIDs[c] = id
-                    return id
+            if let classes, outcome.hits.allSatisfy({ $0.accessClass >= 0 && Int($0.accessClass) < classes.classes.count
+                                                        && classes.counts[Int($0.accessClass)] > 0 }) {
+                // Local class numbers to the table's, for the classes with matches.
+                var global = [Int32](repeating: -1, count: classes.classes.count)
+                var ids: [Int32] = []
+                var counts: [Int32] = []
+                for (k, c) in classes.classes.enumerated() where classes.counts[k] > 0 {
+                    let id: Int32
+                    if let known = s.classIDs[c] {
+                        id = known
+                    } else {
+                        id = Int32(s.classes.count)
+                        s.classes.append(c)
+                        s.classIDs[c] = id
+                    }
+                    global[k] = id
+                    ids.append(id)
+                    counts.append(classes.counts[k])
                 }
                 for k in outcome.hits.indices { outcome.hits[k].accessClass = global[Int(outcome.hits[k].accessClass)] }
-                outcome.classIDs = global
-                outcome.classCounts = classes.counts
+                outcome.classIDs = ids
+                outcome.classCounts = counts
             } else {
                 for k in outcome.hits.indices { outcome.hits[k].accessClass = -1 }
             }
@@ -238,9 +248,21 @@ final class MatchCache: Sendable {
 
 /// A directory and a file access without an ACL: a reader may read every file with this access
 /// in this directory, or none (``ReadPermission/mayRead(directory:access:)``).
+/// Equal when the directories are the same bytes (Swift's `String` equality would join
+/// canonically equivalent names, which are different directories on Linux).
 struct AccessClass: Hashable, Sendable {
     var directory: String
     var access: FileAccess
+
+    static func == (a: AccessClass, b: AccessClass) -> Bool {
+        a.access == b.access && a.directory.utf8.elementsEqual(b.directory.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(access)
+        var directory = directory
+        directory.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
 }
 
 /// A search's matches counted by access class, built while it reads them (``MatchCache``).
@@ -248,6 +270,15 @@ struct AccessClassCounts {
     private(set) var classes: [AccessClass] = []
     private(set) var counts: [Int32] = []
     private var ids: [AccessClass: Int32] = [:]
+
+    init() {}
+
+    /// Counts already made by class (``DocumentAccessClasses``): `counts[k]` matches of
+    /// `classes[k]`; classes without matches are left out when stored.
+    init(classes: [AccessClass], counts: [Int32]) {
+        self.classes = classes
+        self.counts = counts.count == classes.count ? counts : [Int32](repeating: 0, count: classes.count)
+    }
 
     /// Counts a match at `path` (absolute) with stored access `access` and returns its class;
     /// nil when no class can stand for it (access unknown or with an ACL, a path without `/`):

@@ -30,6 +30,9 @@ public final class SearchIndex: Sendable {
     let sizes: DocumentSizes
     /// The outcome of searches with many matches, for their next identical search (see ``MatchCache``).
     let matchCache: MatchCache
+    /// Every document's access class at one generation, for warming and readers' searches
+    /// (see ``DocumentAccessClasses``).
+    let accessClasses = DocumentAccessClasses()
 
     /// Opens (creating if needed) the index database at `path`, analysed with `options`. An
     /// index built with other options or another analyzer version is emptied (``wasReset``).
@@ -132,6 +135,34 @@ public final class SearchIndex: Sendable {
         }
     }
 
+    /// Reads every document's access class into the table warming and readers' searches use
+    /// (see ``DocumentAccessClasses``): one pass over the access index (100,000 documents: about
+    /// 8 MB read, 0.4 MB kept plus one entry per directory). For the writer, when it goes idle;
+    /// does nothing while a write transaction is open, when the table of this generation is
+    /// already read, or when rowids are too sparse (``DocumentAccessClasses/maximumSparseness``).
+    public func cacheAccessClasses() throws {
+        let generation = sizes.generation
+        guard generation >= 0, generation % 2 == 0, accessClasses.usable(at: generation) == nil else { return }
+        try reading { db in
+            let bounds = try Row.fetchOne(db, sql: "SELECT max(id), count(*) FROM documents")
+            let usable = DocumentSizes.usable(before: generation, after: sizes.generation)
+            guard usable >= 0 else { return }
+            let maximum: Int64 = bounds?[0] ?? 0
+            let count: Int64 = bounds?[1] ?? 0
+            guard maximum <= count * Int64(DocumentAccessClasses.maximumSparseness) + Int64(DocumentAccessClasses.slack) else { return }
+            var builder = DocumentAccessClasses.Builder(maximumRowid: maximum)
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, path, owner, grp, mode FROM documents INDEXED BY \(IndexSchema.accessIndex)")
+            while let row = try rows.next() {
+                let access = Self.access(row[2], row[3], row[4])
+                let id: Int64 = row[0]
+                try row.withUnsafeData(atIndex: 1) { data in
+                    data?.withUnsafeBytes { builder.add(id: id, path: $0, access: access) }
+                }
+            }
+            accessClasses.store(builder.table(generation: usable))
+        }
+    }
+
     /// The index's most frequent terms: each token in at least `minimumDocuments` documents,
     /// as the text a user would search for (a word or bigram token without its marker, see
     /// ``Token/wordPrefix``), most documents first, at most `limit`, with their document counts.
@@ -189,6 +220,8 @@ public final class SearchIndex: Sendable {
         let counts = try tokenCounts(minimumDocuments: min(minimum, DocumentFrequencyCache.seedMinimum), shouldStop: shouldStop)
         documentFrequencies.seed(counts, generation: DocumentSizes.usable(before: before, after: sizes.generation))
         let terms = Self.terms(counts, minimumDocuments: minimum, limit: limit)
+        // Warming counts every match by access class: looked up in the table, not joined.
+        try cacheAccessClasses()
         let compiler = QueryCompiler(segmenter: try Segmenter(options: options))
         var searches = 0
         for (term, _) in terms {
@@ -782,15 +815,44 @@ public final class SearchIndex: Sendable {
                 var all = classes != nil && permission != nil ? TopHits(capacity: matchCache.maximumDepth, order: request.order) : nil
                 var allTotal = 0
                 let documents = phraseDocuments(request, match: match, generation: sizesGeneration)
-                if filterSQL.isEmpty && request.order == .relevance && permission == nil && !request.facets && classes == nil {
-                    let rows = try Row.fetchCursor(db, sql: "SELECT rowid, jiansuo_rank(fts, ?, ?, ?) FROM fts WHERE fts MATCH ?",
+                // The snapshot's access classes (see DocumentAccessClasses): counting matches by
+                // class, and a reader's permission, decided per class, without joining each
+                // match's row.
+                let table = (classes != nil || permission != nil) && filterSQL.isEmpty && request.order == .relevance && !request.facets
+                    ? accessClasses.usable(at: sizesGeneration) : nil
+                if filterSQL.isEmpty && request.order == .relevance && !request.facets && (table != nil || (permission == nil && classes == nil)) {
+                    var classCounts = [Int32](repeating: 0, count: classes != nil ? table?.classes.count ?? 0 : 0)
+                    // A reader's verdict per class: 0 not decided yet, 1 may read, 2 may not.
+                    var verdicts = [UInt8](repeating: 0, count: permission != nil ? table?.classes.count ?? 0 : 0)
+                    let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT rowid, jiansuo_rank(fts, ?, ?, ?) FROM fts WHERE fts MATCH ?"),
                                                    arguments: [request.rankLayout, sizesGeneration, documents, match])
+                    var seen = 0
                     while let row = try rows.next() {
                         let id: Int64 = row[0]
+                        seen += 1
+                        try checkDeadline(seen)
+                        var hit = RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: "")
+                        if let table {
+                            let c = table.classOf(id)
+                            if classes != nil {
+                                if c >= 0 {
+                                    classCounts[Int(c)] += 1
+                                    hit.accessClass = c
+                                    allTotal += 1
+                                    all?.insert(hit)
+                                } else {
+                                    classes = nil  // a match no class stands for: readers cannot use the counts
+                                    all = nil
+                                }
+                            }
+                            if let permission, !(try Self.mayRead(permission, id: id, accessClass: c, table: table, verdicts: &verdicts, db)) {
+                                continue
+                            }
+                        }
                         total += 1
-                        try checkDeadline(total)
-                        top.insert(RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: ""))
+                        top.insert(hit)
                     }
+                    if classes != nil, let table { classes = AccessClassCounts(classes: table.classes, counts: classCounts) }
                 } else {
                     // With a reader, each matching document's path and access are read too:
                     // only those the reader may read count.
@@ -857,6 +919,27 @@ public final class SearchIndex: Sendable {
             }
             throw IndexError.failed(error.message ?? "\(error)")
         }
+    }
+
+    /// Whether `permission`'s reader may read document `id`, whose class in `table` is
+    /// `accessClass`: decided once per class per search (`verdicts`: 0 not yet, 1 yes, 2 no; the
+    /// rule of ``ReadPermission/mayRead(directory:access:)``, the same as for each of its
+    /// files), and file by file for a document without a class (its row read for its path and
+    /// access, as a search without the table does).
+    private static func mayRead(_ permission: ReadPermission, id: Int64, accessClass c: Int32, table: DocumentAccessClasses.Table,
+                                verdicts: inout [UInt8], _ db: Database) throws -> Bool {
+        if c >= 0, Int(c) < verdicts.count {
+            if verdicts[Int(c)] != 0 { return verdicts[Int(c)] == 1 }
+            let cls = table.classes[Int(c)]
+            if let may = permission.mayRead(directory: cls.directory, access: cls.access) {
+                verdicts[Int(c)] = may ? 1 : 2
+                return may
+            }
+        }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT path, owner, grp, mode FROM documents INDEXED BY \(IndexSchema.accessIndex) WHERE id = ?
+            """), arguments: [id]) else { return false }
+        return permission.mayRead(path: row[0], stored: access(row[1], row[2], row[3]))
     }
 
     /// A reader's total and first `wanted` hits from an unfiltered outcome counted by access

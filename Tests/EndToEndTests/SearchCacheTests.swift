@@ -22,15 +22,21 @@ import Testing
             try "第\(k)篇\n我们的\(k % 2 == 0 ? "故事" : "生活")，编号\(k)号。".write(to: f.root.appendingPathComponent("\(k).txt"), atomically: false, encoding: .utf8)
         }
         try f.start()
-        try f.waitUntilIndexed(documents: 1100, timeout: 180)
-        // `idle` can be reported for a moment between the last batch and the merge that
-        // precedes the warming (the state is then `merging` again): wait for the warmed answer.
-        var first = try Self.search(f, "的")
-        _ = try f.waitFor("the search of 的 to be warmed", timeout: 60) {
-            first = try Self.search(f, "的")
-            // (A search stored by the first one answers before the warming has run: wait for both.)
-            return first.cached && f.daemonLog.contains("searches of the most frequent terms cached")
+        // `idle` only once what follows the bulk of work is done too: the merge of FTS5's
+        // segments and the warming (never for a moment between the last batch and the merge,
+        // nor at start before the warming). Every status until then says something else.
+        var states: [String] = []
+        try f.waitFor("indexing, merging and warming to finish", timeout: 180) {
+            guard let s = try? f.status(), let state = s["state"] as? String else { return false }
+            if states.last != state { states.append(state) }
+            guard state == "idle" else { return false }
+            #expect(s["documents"] as? Int == 1100 && s["pending"] as? Int == 0)
+            return true
         }
+        #expect(f.daemonLog.contains("index segments merged"), "states seen: \(states)")
+        #expect(f.daemonLog.contains("searches of the most frequent terms cached"), "states seen: \(states)")
+        let first = try Self.search(f, "的")
+        #expect(first.cached)
         #expect(first.total == 1100 && first.paths.count == 10)
         // The same answer as a search that cannot be cached (a deeper page than the cache keeps
         // is computed by FTS5), and the same order.

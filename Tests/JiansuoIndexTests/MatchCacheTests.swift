@@ -4,6 +4,7 @@ import JiansuoExtract
 import JiansuoQuery
 import Foundation
 import Testing
+import GRDB
 
 /// The cache of searches with many matches (``MatchCache``): a cached answer must be exactly
 /// the answer FTS5 gives (hits, order, scores, total, facets) for every order and page, never
@@ -256,6 +257,17 @@ import Testing
         try cached.apply([.delete(path: base + "/pub/0-0.md")])
         try plain.apply([.delete(path: base + "/pub/0-0.md")])
         try compare(cached, plain, expectCached: true)
+        // With the access classes of this generation read (as the writer does at idle): readers'
+        // searches decide by class, warming's count from the table; the same answers.
+        try cached.apply([.delete(path: base + "/grp/4-4.md")])
+        try plain.apply([.delete(path: base + "/grp/4-4.md")])
+        try cached.cacheAccessClasses()
+        #expect(cached.accessClasses.usable(at: cached.sizes.generation) != nil)
+        try compare(cached, plain, expectCached: true)
+        chmod(base + "/grp", 0o700)
+        try compare(cached, plain, expectCached: true)
+        try cached.warmMatchCache(fraction: 0.2)
+        try compare(cached, plain, expectCached: true)
         // A match with an ACL: no class stands for it, so no reader is answered from the cache.
         let aclCached = try SearchIndex.inMemory(matchCache: Self.smallCache())
         let aclPlain = try SearchIndex.inMemory(matchCache: MatchCache(minimumMatches: Int.max))
@@ -273,6 +285,62 @@ import Testing
             }
         }
         #expect(try aclCached.search(request("的")).cached)  // unfiltered searches still are
+    }
+
+    /// The table of access classes (``DocumentAccessClasses``) holds each document's directory
+    /// and access, as bytes (directories whose names are canonically equivalent are different
+    /// classes), no class for an unknown access or an ACL, and is used only at the generation it
+    /// was read at.
+    @Test func theAccessClassTableHoldsEveryDocumentsClass() throws {
+        let index = try SearchIndex.inMemory(matchCache: Self.smallCache())
+        let plain = FileAccess(owner: 1, group: 2, mode: 0o644)
+        var acl = plain
+        acl.mode |= FileAccess.extendedACL
+        // "é" composed and decomposed: equal as Swift strings, two directories on disk.
+        let paths: [(String, FileAccess?)] = [("/r/a/1.txt", plain), ("/r/a/2.txt", plain), ("/r/b/3.txt", plain),
+                                              ("/r/a/4.txt", FileAccess(owner: 1, group: 2, mode: 0o600)), ("/r/a/5.txt", acl),
+                                              ("/r/a/6.txt", nil), ("/r/caf\u{E9}/7.txt", plain), ("/r/cafe\u{301}/8.txt", plain),
+                                              ("/r/a/9.txt", plain)]
+        try index.apply(paths.enumerated().map { k, entry in
+            .upsert(path: entry.0, state: FileState(size: 1, mtimeNanoseconds: 1, inode: UInt64(k)),
+                    document: Document(title: "t", body: "中国", format: .text, encoding: "UTF-8"), access: entry.1)
+        })
+        try index.cacheDocumentSizes()
+        try index.cacheAccessClasses()
+        let table = try #require(index.accessClasses.usable(at: index.sizes.generation))
+        let rows = try index.writer.read { db in try Row.fetchAll(db, sql: "SELECT id, path FROM documents") }
+        for row in rows {
+            let path: String = row[1]
+            let c = table.classOf(row[0])
+            let access = paths.first { $0.0.utf8.elementsEqual(path.utf8) }!.1
+            if let access, access.mode & FileAccess.extendedACL == 0 {
+                #expect(c >= 0)
+                #expect(table.classes[Int(c)].access == access)
+                let bytes = Array(path.utf8)
+                #expect(Array(table.classes[Int(c)].directory.utf8) == Array(bytes[..<bytes.lastIndex(of: UInt8(ascii: "/"))!]))
+            } else {
+                #expect(c == -1, "\(path)")
+            }
+        }
+        var byBytes: [[UInt8]: Int32] = [:]
+        for row in rows { byBytes[Array((row[1] as String).utf8)] = table.classOf(row[0]) }
+        #expect(byBytes[Array("/r/a/1.txt".utf8)] == byBytes[Array("/r/a/2.txt".utf8)])
+        #expect(byBytes[Array("/r/a/1.txt".utf8)] == byBytes[Array("/r/a/9.txt".utf8)])
+        #expect(byBytes[Array("/r/a/1.txt".utf8)] != byBytes[Array("/r/b/3.txt".utf8)])
+        #expect(byBytes[Array("/r/a/1.txt".utf8)] != byBytes[Array("/r/a/4.txt".utf8)])
+        #expect(byBytes[Array("/r/caf\u{E9}/7.txt".utf8)] != byBytes[Array("/r/cafe\u{301}/8.txt".utf8)])
+        #expect(table.classOf(-1) == -1 && table.classOf(1 << 40) == -1)
+        // A write makes it stale; it is read again only when asked.
+        try index.apply([.delete(path: "/r/a/1.txt")])
+        #expect(index.accessClasses.usable(at: index.sizes.generation) == nil)
+        try index.cacheAccessClasses()
+        #expect(index.accessClasses.usable(at: index.sizes.generation) != nil)
+        // Rowids far sparser than the documents: no table (searches join the rows instead).
+        let sparse = try SearchIndex.inMemory(matchCache: Self.smallCache())
+        try sparse.apply(Self.documents(3))
+        try sparse.writer.write { db in try db.execute(sql: "UPDATE documents SET id = 10000000 WHERE id = (SELECT max(id) FROM documents)") }
+        try sparse.cacheAccessClasses()
+        #expect(sparse.accessClasses.usable(at: sparse.sizes.generation) == nil)
     }
 
     @Test func theCacheStaysWithinItsBounds() throws {
