@@ -65,6 +65,8 @@ public final class Indexer: Sendable {
     private var roots: [String] { settings.roots }
     private let logger: Logger
     private let debounceSeconds: Double
+    /// Whether the writer merges and warms after work (see `init`).
+    private let settles: Bool
     private let batchSize: Int
     private let extractionTimeout: UInt64  // ns
     private let state: Mutex<State>
@@ -89,9 +91,12 @@ public final class Indexer: Sendable {
     ///   - inFlight: where the workers and the writer record their files, or nil (rebuilds).
     ///   - onCorrupt: called when a write finds the index damaged (the work is then dropped:
     ///     the rebuild that follows reads every file).
+    ///   - settles: after work, merge FTS5's segments and cache the searches of the most
+    ///     frequent terms (false for a rebuild's builder: the rebuild optimizes its index, and the
+    ///     daemon's indexer warms it once swapped in, ``indexReplaced()``).
     init(index: IndexHolder, extractor: Extractor, settings: WatchSettings, logger: Logger, debounce: Duration,
          reindexInterval: Duration, batchSize: Int, threads: Int = 0, memoryBudget: Int = 128 << 20,
-         extractionTimeout: Duration = .seconds(10), inFlight: InFlightLog? = nil,
+         extractionTimeout: Duration = .seconds(10), inFlight: InFlightLog? = nil, settles: Bool = true,
          onCorrupt: @escaping @Sendable (String) -> Void = { _ in }) {
         let threads = threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
         self.holder = index
@@ -105,7 +110,17 @@ public final class Indexer: Sendable {
         self.onCorrupt = onCorrupt
         pool = WorkerPool(threads: threads, name: "indexing")
         budget = ByteBudget(limit: memoryBudget)
-        state = Mutex(State(queue: WorkQueue(minimumIntervalNanoseconds: UInt64(Self.seconds(reindexInterval) * 1e9))))
+        self.settles = settles
+        state = Mutex(State(queue: WorkQueue(minimumIntervalNanoseconds: UInt64(Self.seconds(reindexInterval) * 1e9)),
+                            warmPending: settles))
+    }
+
+    /// The index was replaced (a rebuild swapped its new one in): its segments are merged if
+    /// they need it, and the searches of its most frequent terms cached, at the next idle.
+    public func indexReplaced() {
+        guard settles else { return }
+        state.withLock { $0.warmPending = true }
+        wakeup.signal()
     }
 
     /// Number of indexing workers.
@@ -230,8 +245,6 @@ public final class Indexer: Sendable {
     public func run() {
         defer { finished.signal() }
         Self.yieldToRequests()
-        // Documents written since FTS5's segments were last merged into one.
-        var changedSinceMerge = 0
         // Whether the searches of the index's most frequent terms are to be cached at the next
         // idle (`State.warmPending`, which `status` reads).
         var warmPending: Bool {
@@ -242,6 +255,9 @@ public final class Indexer: Sendable {
             // Started on an index that needs no work (or the warming was interrupted): warm
             // once nothing is queued or being crawled, checking every second until then.
             if warmPending, state.withLock({ !$0.queue.hasReady && $0.scans == 0 && !$0.stopped }) {
+                // A merge that a stop interrupted is owed first (the index keeps the count of
+                // changes since its last one).
+                if mergeIsDue() { _ = mergeSegments() }
                 warmPending = !self.warmSearches()
             }
             let wait = state.withLock { s -> UInt64? in
@@ -270,12 +286,7 @@ public final class Indexer: Sendable {
                     // Now that the index is at rest: free pages back to the file system, and
                     // the document sizes for ranking, read once.
                     if processed > 0 {
-                        changedSinceMerge += processed
-                        if Self.shouldMerge(changed: changedSinceMerge, documents: (try? index.documentCount()) ?? 0),
-                           mergeSegments() {
-                            changedSinceMerge = 0
-                            warmPending = true
-                        }
+                        if mergeIsDue(), mergeSegments() { warmPending = true }
                         try? index.reclaimFreePages()
                         try? index.cacheDocumentSizes()
                         try? index.cacheAccessClasses()
@@ -341,6 +352,12 @@ public final class Indexer: Sendable {
 
     static func shouldMerge(changed: Int, documents: Int) -> Bool {
         changed > 0 && changed >= min(mergeAfter, max(1, documents / 10))
+    }
+
+    /// ``shouldMerge(changed:documents:)`` for the changes the index counted since its last
+    /// full merge (``SearchIndex/unmergedChanges()``, kept across restarts).
+    private func mergeIsDue() -> Bool {
+        settles && Self.shouldMerge(changed: (try? index.unmergedChanges()) ?? 0, documents: (try? index.documentCount()) ?? 0)
     }
 
     /// Merges FTS5's segments into one, a bounded step (``SearchIndex/mergeStep(pages:)``, one

@@ -42,7 +42,7 @@ extension DaemonState {
                 index: IndexHolder(fresh), extractor: Extractor(maxFileBytes: config.maxFileBytes), settings: settings,
                 logger: logger, debounce: .zero, reindexInterval: .zero, batchSize: config.batchSize,
                 threads: config.indexingThreads, memoryBudget: config.indexingMemoryBytes,
-                extractionTimeout: .milliseconds(config.extractionTimeoutMilliseconds), inFlight: inFlight)
+                extractionTimeout: .milliseconds(config.extractionTimeoutMilliseconds), inFlight: inFlight, settles: false)
             let rules = settings.rules
             let list = settings.roots.flatMap { DirectoryListing.files(under: $0, rules: rules) }
             rebuild.withLock { $0?.total = list.count }
@@ -70,6 +70,7 @@ extension DaemonState {
                 _ = holder.swap(fresh)
                 damage.withLock { $0 = nil }
             }
+            indexer.indexReplaced()
             let seconds = Int(Date().timeIntervalSince(rebuild.withLock { $0?.startedAt } ?? Date()))
             lastRebuild.withLock { $0 = "finished \(ISO8601DateFormatter().string(from: Date())): \(list.count) files in \(seconds) s" }
             finished()  // status says so at once, not after the old index is removed

@@ -4,7 +4,8 @@ import JiansuoAnalysis
 /// The on-disk layout of the index, as GRDB migrations.
 ///
 /// - `meta(key, value)`: `analysis` holds ``AnalysisVersion/current(_:)`` of the options the
-///   index was built with.
+///   index was built with; `unmerged` the changes applied since FTS5's segments were last
+///   merged into one (``SearchIndex/unmergedChanges()``; absent: none).
 /// - `documents`: one row per indexed file; `id` is the FTS5 rowid; `title_key` is the title
 ///   normalized for exact-title matching (``SearchIndex/titleKey(_:options:)``); `date_key` is
 ///   the document's day `YYYY-MM-DD` (front matter date, else modification time, in UTC);

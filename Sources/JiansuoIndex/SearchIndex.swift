@@ -298,7 +298,9 @@ public final class SearchIndex: Sendable {
             let before = db.totalChangesCount
             try db.execute(sql: "INSERT INTO fts(fts, rank) VALUES('merge', ?)", arguments: [-max(1, pages)])
             // FTS5's documented test: fewer than 2 changed rows means no merge work was left.
-            return db.totalChangesCount - before >= 2
+            let merged = db.totalChangesCount - before >= 2
+            if !merged { try db.execute(sql: "DELETE FROM meta WHERE key = 'unmerged'") }
+            return merged
         }
     }
 
@@ -336,7 +338,26 @@ public final class SearchIndex: Sendable {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         try writing { db in
             for change in changes { try apply(db, change, now: now) }
+            try Self.countUnmerged(db, changes.count)
         }
+    }
+
+    /// Changes applied since FTS5's segments were last merged into one (``mergeStep(pages:)``
+    /// found nothing left to merge), kept in `meta` with the changes themselves: a merge that a
+    /// stop interrupted is still owed after the next start. For the writer, to decide when to
+    /// merge.
+    public func unmergedChanges() throws -> Int {
+        try reading { db in
+            Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'unmerged'") ?? "0") ?? 0
+        }
+    }
+
+    private static func countUnmerged(_ db: Database, _ count: Int) throws {
+        guard count > 0 else { return }
+        try db.execute(sql: """
+            INSERT INTO meta(key, value) VALUES('unmerged', ?)
+            ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + excluded.value AS TEXT)
+            """, arguments: [String(count)])
     }
 
     /// What a change stream yields to ``apply(stream:limits:committed:)``.
@@ -382,6 +403,7 @@ public final class SearchIndex: Sendable {
             var count = 0
             var bytes = 0
             try writing { db in
+                defer { if count > 0 { try? Self.countUnmerged(db, count) } }
                 if let change = carried {
                     carried = nil
                     try apply(db, change, now: now)
@@ -596,7 +618,10 @@ public final class SearchIndex: Sendable {
     /// Merges FTS5's index segments into one (after bulk work): smaller and faster to query.
     /// See https://sqlite.org/fts5.html#the_optimize_command
     public func optimize() throws {
-        try writing { db in try db.execute(sql: "INSERT INTO fts(fts) VALUES('optimize')") }
+        try writing { db in
+            try db.execute(sql: "INSERT INTO fts(fts) VALUES('optimize')")
+            try db.execute(sql: "DELETE FROM meta WHERE key = 'unmerged'")
+        }
     }
 
     /// The stored state of one file, or nil when it is not indexed.

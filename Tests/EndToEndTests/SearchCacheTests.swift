@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Glibc
 import Testing
 
@@ -67,6 +68,38 @@ import Testing
         try f.waitUntilIndexed(documents: 1100, timeout: 60)
         #expect(try Self.search(f, "的").total == 1100)
         #expect(try Self.search(f, "的", extra: ["--sort", "date"]).total == 1100)
+    }
+
+    /// A merge owed when the daemon stopped (the index counts the changes since its last full
+    /// merge) is done after the next start, before `idle`; one not owed is not.
+    @Test func aMergeOwedAtAStopIsDoneAfterTheNextStart() throws {
+        let f = try DaemonFixture()
+        for k in 0..<40 {
+            try "第\(k)篇\n我们的故事，编号\(k)号。".write(to: f.root.appendingPathComponent("\(k).txt"), atomically: false, encoding: .utf8)
+        }
+        try f.start()
+        try f.waitUntilIndexed(documents: 40, timeout: 120)
+        #expect(f.daemonLog.contains("index segments merged"))
+        let database = try #require(try f.status()["index"] as? String)
+        #expect(f.stop() == 0)
+        func unmerged() throws -> String? {
+            try DatabaseQueue(path: database).read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'unmerged'") }
+        }
+        #expect(try unmerged() == nil)  // merged after the bulk work: nothing owed
+        // Not owed (fewer changes than a tenth of the index): no merge after a start.
+        try DatabaseQueue(path: database).write { try $0.execute(sql: "INSERT INTO meta(key, value) VALUES('unmerged', '2')") }
+        try f.start()  // (the fixture starts a new log)
+        try f.waitUntilIndexed(documents: 40, timeout: 60)
+        #expect(!f.daemonLog.contains("index segments merged"))
+        #expect(f.stop() == 0)
+        #expect(try unmerged() == "2")
+        // Owed (as when a stop interrupted the merge after bulk work): merged before `idle`.
+        try DatabaseQueue(path: database).write { try $0.execute(sql: "UPDATE meta SET value = '40' WHERE key = 'unmerged'") }
+        try f.start()
+        try f.waitUntilIndexed(documents: 40, timeout: 60)
+        #expect(f.daemonLog.contains("index segments merged"))
+        #expect(f.stop() == 0)
+        #expect(try unmerged() == nil)
     }
 
     /// Another user (nobody, through setpriv) with the cache warmed: its own total, never a
