@@ -839,6 +839,20 @@ public final class SearchIndex: Sendable {
                 // who may read fewer of the best hits finds its page among them.
                 var all = classes != nil && permission != nil ? TopHits(capacity: matchCache.maximumDepth, order: request.order) : nil
                 var allTotal = 0
+                /// A match of access class `c` (nil: no class stands for it), when the search
+                /// counts classes: its hit marked and kept among the unfiltered ones; without a
+                /// class, readers cannot use this search's counts.
+                func countForReaders(_ c: Int32?, _ hit: inout RankedHit) {
+                    guard classes != nil else { return }
+                    if let c {
+                        hit.accessClass = c
+                        allTotal += 1
+                        all?.insert(hit)
+                    } else {
+                        classes = nil
+                        all = nil
+                    }
+                }
                 let documents = phraseDocuments(request, match: match, generation: sizesGeneration)
                 // The snapshot's access classes (see DocumentAccessClasses): counting matches by
                 // class, and a reader's permission, decided per class, without joining each
@@ -859,17 +873,8 @@ public final class SearchIndex: Sendable {
                         var hit = RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: "")
                         if let table {
                             let c = table.classOf(id)
-                            if classes != nil {
-                                if c >= 0 {
-                                    classCounts[Int(c)] += 1
-                                    hit.accessClass = c
-                                    allTotal += 1
-                                    all?.insert(hit)
-                                } else {
-                                    classes = nil  // a match no class stands for: readers cannot use the counts
-                                    all = nil
-                                }
-                            }
+                            if classes != nil, c >= 0 { classCounts[Int(c)] += 1 }
+                            countForReaders(c >= 0 ? c : nil, &hit)
                             if let permission, !(try Self.mayRead(permission, id: id, accessClass: c, table: table, verdicts: &verdicts, db)) {
                                 continue
                             }
@@ -903,16 +908,7 @@ public final class SearchIndex: Sendable {
                         try checkDeadline(seen)
                         var hit = RankedHit(id: id, exact: exact.contains(id), rank: row[1], key: row[2])
                         let stored = readAccess ? Self.access(row[4], row[5], row[6]) : nil
-                        if classes != nil {
-                            if let c = classes!.add(path: row[3], access: stored) {
-                                hit.accessClass = c
-                                allTotal += 1
-                                all?.insert(hit)
-                            } else {
-                                classes = nil  // a match no class stands for: readers cannot use the counts
-                                all = nil
-                            }
-                        }
+                        countForReaders(classes?.add(path: row[3], access: stored), &hit)
                         if let permission, !permission.mayRead(path: row[3], stored: stored) { continue }
                         total += 1
                         top.insert(hit)
