@@ -53,9 +53,17 @@ public final class Indexer: Sendable {
         /// The writer has finished a bulk of work and is doing what follows it (a merge, freeing
         /// pages, reading sizes, running cached searches again): not idle yet.
         var settling = false
-        /// The searches of the most frequent terms are to be cached at the next idle: after
-        /// starting, and after a full merge (bulk work). Not idle until they are.
-        var warmPending = true
+        /// Requests to cache the searches of the most frequent terms (after starting, after a
+        /// full merge, after a rebuild's swap), and the last request a warming satisfied: a
+        /// request that arrives during a warming is not lost when that warming ends.
+        var warmRequests: UInt64 = 0
+        var warmedRequests: UInt64 = 0
+        /// The last warming of the pending request was interrupted by new work: it waits for the
+        /// next quiet moment, and `status` may say `idle` meanwhile (a root rewritten more often
+        /// than a warming takes must not keep `status` off `idle` for ever).
+        var warmInterrupted = false
+
+        var warmPending: Bool { warmRequests != warmedRequests }
     }
 
     private let holder: IndexHolder
@@ -112,15 +120,22 @@ public final class Indexer: Sendable {
         budget = ByteBudget(limit: memoryBudget)
         self.settles = settles
         state = Mutex(State(queue: WorkQueue(minimumIntervalNanoseconds: UInt64(Self.seconds(reindexInterval) * 1e9)),
-                            warmPending: settles))
+                            warmRequests: settles ? 1 : 0))
     }
 
-    /// The index was replaced (a rebuild swapped its new one in): its segments are merged if
-    /// they need it, and the searches of its most frequent terms cached, at the next idle.
+    /// The index was replaced (a rebuild swapped its new one in): the searches of its most
+    /// frequent terms are cached at the next idle.
     public func indexReplaced() {
-        guard settles else { return }
-        state.withLock { $0.warmPending = true }
+        requestWarming()
         wakeup.signal()
+    }
+
+    private func requestWarming() {
+        guard settles else { return }
+        state.withLock { s in
+            s.warmRequests &+= 1
+            s.warmInterrupted = false
+        }
     }
 
     /// Number of indexing workers.
@@ -230,7 +245,7 @@ public final class Indexer: Sendable {
         state.withLock { s in
             let pending = s.queue.count + s.inFlight
             if s.scans > 0 { return (.scanning, max(pending, 1)) }
-            if pending == 0, s.merging || s.settling || s.warmPending { return (.merging, 0) }
+            if pending == 0, s.merging || s.settling || (s.warmPending && !s.warmInterrupted) { return (.merging, 0) }
             return (pending > 0 ? .indexing : .idle, pending)
         }
     }
@@ -245,20 +260,48 @@ public final class Indexer: Sendable {
     public func run() {
         defer { finished.signal() }
         Self.yieldToRequests()
-        // Whether the searches of the index's most frequent terms are to be cached at the next
-        // idle (`State.warmPending`, which `status` reads).
-        var warmPending: Bool {
-            get { state.withLock { $0.warmPending } }
-            set { state.withLock { $0.warmPending = newValue } }
+        // The changes the index counted when its last merge failed: the next attempt waits for
+        // as many again (a full disk would otherwise be retried after every write).
+        var failedMergeAt = 0
+        /// What follows work (`wrote`) or a start: the merge when due (then the searches of the
+        /// most frequent terms are cached again), the freed pages, the document sizes and access
+        /// classes read once, then the warming when one is pending, else the refresh of the
+        /// cached searches users asked for.
+        func settle(wrote: Bool) {
+            var merged = false
+            if mergeIsDue(failedAt: failedMergeAt) {
+                switch mergeSegments() {
+                case .finished:
+                    failedMergeAt = 0
+                    merged = true
+                    requestWarming()
+                case .failed:
+                    failedMergeAt = (try? index.unmergedChanges()) ?? 0
+                case .interrupted:
+                    break
+                }
+            }
+            if wrote || merged {
+                try? index.reclaimFreePages()
+                if settles {
+                    let started = Self.now()
+                    try? index.cacheDocumentSizes()
+                    try? index.cacheAccessClasses()
+                    logger.debug("document sizes and access classes read", metadata: ["ms": "\((Self.now() - started) / 1_000_000)"])
+                }
+            }
+            if state.withLock({ $0.warmPending }) {
+                warmIfPending()
+            } else if wrote && settles {
+                refreshSearches()
+            }
         }
         while true {
-            // Started on an index that needs no work (or the warming was interrupted): warm
-            // once nothing is queued or being crawled, checking every second until then.
-            if warmPending, state.withLock({ !$0.queue.hasReady && $0.scans == 0 && !$0.stopped }) {
-                // A merge that a stop interrupted is owed first (the index keeps the count of
-                // changes since its last one).
-                if mergeIsDue() { _ = mergeSegments() }
-                warmPending = !self.warmSearches()
+            // Started on an index that needs no work (or the warming was interrupted): settle
+            // once nothing is queued or being crawled, checking every second until then. A
+            // merge a stop interrupted is owed first (the index counts the changes since its last).
+            if state.withLock({ $0.warmPending && !$0.queue.hasReady && $0.scans == 0 && !$0.stopped }) {
+                settle(wrote: false)
             }
             let wait = state.withLock { s -> UInt64? in
                 s.queue.hasReady ? 0 : s.queue.nextDue(now: Self.now()) ?? (s.warmPending ? 1_000_000_000 : nil)
@@ -274,25 +317,13 @@ public final class Indexer: Sendable {
                 let batch = state.withLock { s -> [Work] in
                     let b = s.queue.pop(max: batchSize, now: Self.now())
                     s.inFlight = b.count
-                    // In the same lock: `status` never sees idle between the last batch and
-                    // what follows it.
-                    if b.isEmpty, processed > 0 { s.settling = true }
                     return b
                 }
                 if batch.isEmpty {
                     // After a bulk of work, give the memory the workers freed back to the system,
                     // so that an idle daemon stays small.
                     if processed >= Self.trimAfter { Self.trimMemory() }
-                    // Now that the index is at rest: free pages back to the file system, and
-                    // the document sizes for ranking, read once.
-                    if processed > 0 {
-                        if mergeIsDue(), mergeSegments() { warmPending = true }
-                        try? index.reclaimFreePages()
-                        try? index.cacheDocumentSizes()
-                        try? index.cacheAccessClasses()
-                        if !warmPending { refreshSearches() }
-                    }
-                    if warmPending { warmPending = !self.warmSearches() }
+                    if processed > 0 || state.withLock({ $0.warmPending }) { settle(wrote: processed > 0) }
                     state.withLock { $0.settling = false }
                     break
                 }
@@ -300,9 +331,26 @@ public final class Indexer: Sendable {
                 batchLock.withLock { _ in process(batch) }
                 let stop = state.withLock { s -> Bool in
                     s.inFlight = 0
+                    // In the same lock: `status` never sees idle between a batch and what
+                    // follows it (the next batch, or the settling after the last).
+                    s.settling = true
                     return s.stopped
                 }
                 if stop { return }
+            }
+        }
+    }
+
+    /// Caches the searches of the most frequent terms for the pending request, if one is
+    /// pending; a request that arrives meanwhile stays pending.
+    private func warmIfPending() {
+        guard let ticket = state.withLock({ s -> UInt64? in s.warmPending ? s.warmRequests : nil }) else { return }
+        let done = warmSearches()
+        state.withLock { s in
+            if done {
+                s.warmedRequests = max(s.warmedRequests, ticket)
+            } else if s.warmRequests == ticket {
+                s.warmInterrupted = true
             }
         }
     }
@@ -356,15 +404,27 @@ public final class Indexer: Sendable {
 
     /// ``shouldMerge(changed:documents:)`` for the changes the index counted since its last
     /// full merge (``SearchIndex/unmergedChanges()``, kept across restarts).
-    private func mergeIsDue() -> Bool {
-        settles && Self.shouldMerge(changed: (try? index.unmergedChanges()) ?? 0, documents: (try? index.documentCount()) ?? 0)
+    /// `failedAt`: the count when the last merge failed (0: none failed); the next attempt waits
+    /// for as many changes again.
+    private func mergeIsDue(failedAt: Int) -> Bool {
+        settles && Self.shouldMerge(changed: ((try? index.unmergedChanges()) ?? 0) - failedAt, documents: (try? index.documentCount()) ?? 0)
+    }
+
+    /// How ``mergeSegments()`` ended.
+    enum MergeOutcome {
+        /// One segment is left (or there was nothing to merge).
+        case finished
+        /// New work or a stop came first: it goes on at the next idle.
+        case interrupted
+        /// A step failed (a full disk, for one: that step is rolled back).
+        case failed
     }
 
     /// Merges FTS5's segments into one, a bounded step (``SearchIndex/mergeStep(pages:)``, one
     /// transaction) at a time, stopping early when new work is ready or the indexer stops.
-    /// Returns true when the merge is finished (or failed: it is tried again after the next
-    /// bulk of work), false when it was interrupted and should go on at the next idle.
-    private func mergeSegments() -> Bool {
+    /// A failed merge is tried again after as many changes again (see ``run()``); an
+    /// interrupted one goes on at the next idle.
+    private func mergeSegments() -> MergeOutcome {
         let started = Self.now()
         var steps = 0
         state.withLock { $0.merging = true }
@@ -372,18 +432,18 @@ public final class Indexer: Sendable {
         while true {
             if state.withLock({ $0.stopped || $0.queue.hasReady }) {
                 logger.debug("segment merge interrupted by new work", metadata: ["steps": "\(steps)"])
-                return false
+                return .interrupted
             }
             do {
                 guard try index.mergeStep() else { break }
                 steps += 1
             } catch {
                 logger.warning("cannot merge the index segments", metadata: ["error": "\(error)"])
-                return true
+                return .failed
             }
         }
         logger.info("index segments merged", metadata: ["steps": "\(steps)", "ms": "\((Self.now() - started) / 1_000_000)"])
-        return true
+        return .finished
     }
 
     /// Caches the searches of the index's most frequent terms

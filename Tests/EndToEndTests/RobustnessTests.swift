@@ -313,6 +313,8 @@ import Testing
         #expect(result.status != 0)
         #expect(result.stderr.contains("another jiansuod is already listening"))
         #expect(!FileManager.default.fileExists(atPath: other.path), "the second daemon created its index directory")
+        // The first daemon still serves (its start-up indexing may still be under way).
+        try d.waitUntilIndexed(documents: 1)
         #expect(try d.searchPaths("内容") == [d.path("文档.txt")])
         #expect(d.stop() == 0)
     }

@@ -68,6 +68,16 @@ import Testing
         try f.waitUntilIndexed(documents: 1100, timeout: 60)
         #expect(try Self.search(f, "的").total == 1100)
         #expect(try Self.search(f, "的", extra: ["--sort", "date"]).total == 1100)
+
+        // A rebuild: its own writer neither merges nor warms (the rebuild optimizes the new
+        // index); the daemon's writer warms the new index once it is swapped in, before `idle`,
+        // which `rebuild --wait` waits for.
+        let warmings = f.daemonLog.components(separatedBy: "searches of the most frequent terms cached").count
+        let rebuild = try f.cli(["rebuild", "--wait"])
+        #expect(rebuild.status == 0, "\(rebuild.stderr)")
+        #expect(f.daemonLog.components(separatedBy: "searches of the most frequent terms cached").count == warmings + 1)
+        let rebuilt = try Self.search(f, "的")
+        #expect(rebuilt.total == 1100 && rebuilt.cached)
     }
 
     /// A merge owed when the daemon stopped (the index counts the changes since its last full
