@@ -323,7 +323,8 @@ public final class Indexer: Sendable {
                     // After a bulk of work, give the memory the workers freed back to the system,
                     // so that an idle daemon stays small.
                     if processed >= Self.trimAfter { Self.trimMemory() }
-                    if processed > 0 || state.withLock({ $0.warmPending }) { settle(wrote: processed > 0) }
+                    // (A warming pending without work is the loop's first step.)
+                    if processed > 0 { settle(wrote: true) }
                     state.withLock { $0.settling = false }
                     break
                 }
