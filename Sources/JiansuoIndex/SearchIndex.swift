@@ -446,37 +446,37 @@ public final class SearchIndex: Sendable {
             if let access { try record(db, access, path: path) }
         case .delete(let path):
             try removeFromFTS(db, "path = ?", [path])
-            try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
-            try db.execute(sql: "DELETE FROM errors WHERE path = ?", arguments: [path])
+            try db.cachedStatement(sql: "DELETE FROM documents WHERE path = ?").execute(arguments: [path])
+            try db.cachedStatement(sql: "DELETE FROM errors WHERE path = ?").execute(arguments: [path])
         case .deleteTree(let path):
             let (low, high) = Self.treeBounds(path)
             try removeFromFTS(db, "path > ? AND path < ?", [low, high])
-            try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [low, high])
-            try db.execute(sql: "DELETE FROM errors WHERE path > ? AND path < ?", arguments: [low, high])
+            try db.cachedStatement(sql: "DELETE FROM documents WHERE path > ? AND path < ?").execute(arguments: [low, high])
+            try db.cachedStatement(sql: "DELETE FROM errors WHERE path > ? AND path < ?").execute(arguments: [low, high])
         case .rename(let from, let to):
-            guard from != to, try Bool.fetchOne(db, sql: "SELECT 1 FROM documents WHERE path = ?", arguments: [from]) == true else { return }
+            guard from != to, try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM documents WHERE path = ?"), arguments: [from]) == true else { return }
             try delete(db, path: to)
-            try db.execute(sql: "UPDATE documents SET path = ? WHERE path = ?", arguments: [to, from])
-            try db.execute(sql: "UPDATE OR REPLACE errors SET path = ? WHERE path = ?", arguments: [to, from])
+            try db.cachedStatement(sql: "UPDATE documents SET path = ? WHERE path = ?").execute(arguments: [to, from])
+            try db.cachedStatement(sql: "UPDATE OR REPLACE errors SET path = ? WHERE path = ?").execute(arguments: [to, from])
         case .renameTree(let from, let to):
             guard from != to else { return }
             let (low, high) = Self.treeBounds(from)
             let (toLow, toHigh) = Self.treeBounds(to)
             // The destination did not exist before the rename: anything indexed there is stale.
             try removeFromFTS(db, "path > ? AND path < ?", [toLow, toHigh])
-            try db.execute(sql: "DELETE FROM documents WHERE path > ? AND path < ?", arguments: [toLow, toHigh])
-            try db.execute(sql: "UPDATE documents SET path = ? || substr(path, ?) WHERE path > ? AND path < ?",
-                           arguments: [to, from.unicodeScalars.count + 1, low, high])
-            try db.execute(sql: "UPDATE OR REPLACE errors SET path = ? || substr(path, ?) WHERE path > ? AND path < ?",
-                           arguments: [to, from.unicodeScalars.count + 1, low, high])
+            try db.cachedStatement(sql: "DELETE FROM documents WHERE path > ? AND path < ?").execute(arguments: [toLow, toHigh])
+            try db.cachedStatement(sql: "UPDATE documents SET path = ? || substr(path, ?) WHERE path > ? AND path < ?")
+                           .execute(arguments: [to, from.unicodeScalars.count + 1, low, high])
+            try db.cachedStatement(sql: "UPDATE OR REPLACE errors SET path = ? || substr(path, ?) WHERE path > ? AND path < ?")
+                           .execute(arguments: [to, from.unicodeScalars.count + 1, low, high])
         case .failure(let path, let message, let state):
             try removeFromFTS(db, "path = ?", [path])
-            try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
-            try db.execute(sql: "INSERT OR REPLACE INTO errors(path, message, at_ms, size, mtime_ns, inode) VALUES(?, ?, ?, ?, ?, ?)",
-                           arguments: [path, message, now, state?.size, state?.mtimeNanoseconds, state.map { Int64(bitPattern: $0.inode) }])
+            try db.cachedStatement(sql: "DELETE FROM documents WHERE path = ?").execute(arguments: [path])
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO errors(path, message, at_ms, size, mtime_ns, inode) VALUES(?, ?, ?, ?, ?, ?)")
+                           .execute(arguments: [path, message, now, state?.size, state?.mtimeNanoseconds, state.map { Int64(bitPattern: $0.inode) }])
         case .verified(let path, let state, let access):
-            try db.execute(sql: "UPDATE documents SET size = ?, mtime_ns = ?, inode = ?, indexed_at_ms = ? WHERE path = ?",
-                           arguments: [state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), now, path])
+            try db.cachedStatement(sql: "UPDATE documents SET size = ?, mtime_ns = ?, inode = ?, indexed_at_ms = ? WHERE path = ?")
+                           .execute(arguments: [state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), now, path])
             if let access { try record(db, access, path: path) }
         case .access(let path, let access):
             try record(db, access, path: path)
@@ -484,8 +484,8 @@ public final class SearchIndex: Sendable {
     }
 
     private func record(_ db: Database, _ access: FileAccess, path: String) throws {
-        try db.execute(sql: "UPDATE documents SET owner = ?, grp = ?, mode = ? WHERE path = ?",
-                       arguments: [Int64(access.owner), Int64(access.group), Int64(access.mode), path])
+        try db.cachedStatement(sql: "UPDATE documents SET owner = ?, grp = ?, mode = ? WHERE path = ?")
+                       .execute(arguments: [Int64(access.owner), Int64(access.group), Int64(access.mode), path])
     }
 
     /// A stored ``FileAccess`` from its three columns (any NULL: unknown).
@@ -515,7 +515,7 @@ public final class SearchIndex: Sendable {
 
     private func delete(_ db: Database, path: String) throws {
         try removeFromFTS(db, "path = ?", [path])
-        try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
+        try db.cachedStatement(sql: "DELETE FROM documents WHERE path = ?").execute(arguments: [path])
     }
 
     private func upsert(_ db: Database, path: String, state: FileState, document: Document, contentHash: UInt64,
@@ -523,7 +523,7 @@ public final class SearchIndex: Sendable {
         let m = document.metadata
         // External content: FTS5 removes a row's postings only when given its old text.
         try removeFromFTS(db, "path = ?", [path])
-        let id = try Int64.fetchOne(db, sql: """
+        let id = try Int64.fetchOne(db.cachedStatement(sql: """
             INSERT INTO documents(path, size, mtime_ns, inode, content_hash, title, title_key, format, encoding, date, date_key,
                                   author, categories, tags, links, indexed_at_ms, body, encoding_uncertainty)
             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -535,31 +535,31 @@ public final class SearchIndex: Sendable {
                 indexed_at_ms = excluded.indexed_at_ms, body = excluded.body,
                 encoding_uncertainty = excluded.encoding_uncertainty
             RETURNING id
-            """, arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), Int64(bitPattern: contentHash),
+            """), arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), Int64(bitPattern: contentHash),
                              document.title, fields.titleKey, document.format.rawValue, document.encoding, m.date,
                              fields.day ?? DocumentDate.dayString(Date(timeIntervalSince1970: Double(state.mtimeNanoseconds) / 1e9)),
                              m.author, fields.categories, fields.tags, fields.links, now, fields.storedBody,
                              document.encodingUncertainty])!
         _ = replay.takeBlockPositions()
-        try db.execute(sql: "DELETE FROM document_positions WHERE id = ?", arguments: [id])
-        try db.execute(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)",
-                       arguments: [id, document.title, document.body])
+        try db.cachedStatement(sql: "DELETE FROM document_positions WHERE id = ?").execute(arguments: [id])
+        try db.cachedStatement(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)")
+                       .execute(arguments: [id, document.title, document.body])
         let bodyBytes = document.body.utf8.count
         if bodyBytes >= Int(CINDEX_BLOCKS_MIN), let captured = replay.takeBlockPositions(), captured.count == bodyBytes {
             let blob = captured.positions.withUnsafeBufferPointer { Data(buffer: $0) }  // little-endian on every target
-            try db.execute(sql: "INSERT INTO document_positions(id, positions) VALUES(?, ?)", arguments: [id, blob])
+            try db.cachedStatement(sql: "INSERT INTO document_positions(id, positions) VALUES(?, ?)").execute(arguments: [id, blob])
         }
-        try db.execute(sql: "DELETE FROM errors WHERE path = ?", arguments: [path])
+        try db.cachedStatement(sql: "DELETE FROM errors WHERE path = ?").execute(arguments: [path])
     }
 
     /// Removes the postings of the documents matching `condition` (on `documents`) from FTS5,
     /// which with external content must be given each row's old text.
     /// See https://sqlite.org/fts5.html#external_content_tables
     private func removeFromFTS(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO fts(fts, rowid, title, body)
             SELECT 'delete', id, title, jiansuo_text(body) FROM documents WHERE \(condition)
-            """, arguments: arguments)
+            """).execute(arguments: arguments)
     }
 
     /// Paths strictly between these bounds are exactly those under directory `path`:
