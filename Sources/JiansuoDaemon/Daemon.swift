@@ -84,12 +84,15 @@ struct WatchingService: Service {
 
     func run() async throws {
         let state = state
-        let watcher = try InotifyWatcher(settings: state.settings, logger: state.logger, maxWatches: state.config.maxWatches) { event in
+        let watcher = try InotifyWatcher(settings: state.settings, logger: state.logger, maxWatches: state.config.maxWatches,
+                                         directoriesChanged: { state.directories.invalidate() }) { event in
             state.indexer.handle(event)
             if event == .overflow { state.reconcileAll(reason: "inotify queue overflow") }
             if case .removed(let path) = event, state.settings.roots.contains(path) { state.rootGone(path) }
         }
         state.watcher.withLock { $0 = watcher }
+        state.directories.connect(isCurrent: { watcher.isCaughtUp }, isWatched: { watcher.isWatching($0) })
+        defer { state.directories.disconnect() }
         let threads = [
             OwnedThread(name: "inotify") { watcher.run() },
             OwnedThread(name: "reconcile") { state.runReconciles() },

@@ -20,6 +20,9 @@ final class DaemonState: Sendable {
     /// How the daemon was started, to read the configuration again on SIGHUP.
     let reload: (@Sendable () throws -> DaemonConfig)?
     let watcher = Mutex<InotifyWatcher?>(nil)
+    /// The access of watched directories, kept for readers' searches while the watcher is
+    /// caught up (connected in ``Daemon/run()``).
+    let directories = DirectoryAccessCache()
     let stopping = Atomic<Bool>(false)
     /// Roots that were deleted or moved away; watched again when they come back.
     let missingRoots = Mutex<Set<String>>([])

@@ -188,7 +188,7 @@ struct RequestHandler: Sendable {
         let damage = state.damage.withLock { $0 }
         if damage != nil { phaseName = "damaged" }
         return StatusResult(
-            state: phaseName, documents: try index.documentCount(reader: reader), pending: pending,
+            state: phaseName, documents: try index.documentCount(reader: reader, directories: state.directories), pending: pending,
             roots: state.settings.roots, index: state.files.currentDatabase, errors: failures.total,
             recentErrors: failures.recent.map { FileErrorMessage(path: $0.path, message: $0.message) },
             version: JiansuoVersion.current, watchedDirectories: watcher?.watchCount ?? 0,
@@ -201,7 +201,7 @@ struct RequestHandler: Sendable {
                 ReconcileStatus(reason: $0.reason, files: $0.report.files, changes: $0.report.changes, verified: $0.report.verified,
                                 seconds: $0.seconds, finishedAtMilliseconds: Int64($0.finishedAt.timeIntervalSince1970 * 1000))
             },
-            uncertainEncodings: try index.documentCount(reader: reader, uncertainEncodingOnly: true))
+            uncertainEncodings: try index.documentCount(reader: reader, uncertainEncodingOnly: true, directories: state.directories))
     }
 
     private func search(_ params: SearchParams, reader: Reader?, lane: RequestPools.Lane, receivedAt: UInt64) throws -> SearchResult {
@@ -234,7 +234,7 @@ struct RequestHandler: Sendable {
         func request(_ query: String, _ compiled: CompiledQuery) -> SearchRequest {
             SearchRequest(query: query, compiled: compiled, options: index.options, limit: limit, offset: offset,
                           snippets: params.snippets ?? true, order: ResultOrder(rawValue: (params.sort ?? .relevance).rawValue) ?? .relevance,
-                          timeBudgetMilliseconds: budget, reader: reader, facets: params.facets == true)
+                          timeBudgetMilliseconds: budget, reader: reader, directories: state.directories, facets: params.facets == true)
         }
         // A search the index has cached (many matches, no change since) costs no more than a
         // rare one: no estimate, no slow lane.
@@ -330,7 +330,7 @@ struct RequestHandler: Sendable {
 
     private func show(_ params: ShowParams, reader: Reader?) throws -> ShowResult {
         // A document the reader may not read is answered as if it were not indexed.
-        guard let d = try index.document(path: params.path, reader: reader) else {
+        guard let d = try index.document(path: params.path, reader: reader, directories: state.directories) else {
             throw ProtocolError(.notFound, "'\(params.path)' is not in the index")
         }
         // Every occurrence of the query's terms (the terms a search for it highlights).

@@ -177,14 +177,18 @@ public struct SearchRequest: Sendable {
     /// The user searching: hits, `total` and pages count only the documents this user may read
     /// (see ``ReadPermission``). Nil: every document (root, the daemon's own user).
     public var reader: Reader?
+    /// Directory access kept between requests, used for `reader` when current (see
+    /// ``DirectoryAccessCache``). Nil: every directory is examined with a `stat(2)`.
+    public var directories: DirectoryAccessCache?
     /// Whether to count the matches by extension, category and year (``SearchResults/facets``).
     public var facets: Bool
 
     public init(match: String?, filters: [DocumentFilter] = [], limit: Int, offset: Int, titleKey: String? = nil,
                 snippets: Bool = true, order: ResultOrder = .relevance, rankLayout: String = "",
                 highlightTerms: [HighlightTerm] = [], timeBudgetMilliseconds: Int? = nil, reader: Reader? = nil,
-                facets: Bool = false) {
+                directories: DirectoryAccessCache? = nil, facets: Bool = false) {
         self.facets = facets
+        self.directories = directories
         self.timeBudgetMilliseconds = timeBudgetMilliseconds
         self.reader = reader
         self.rankLayout = rankLayout
@@ -207,11 +211,11 @@ extension SearchRequest {
     /// requests here, so that a warmed search is the one a user's search looks up.
     public init(query: String, compiled: CompiledQuery, options: AnalysisOptions, limit: Int, offset: Int = 0,
                 snippets: Bool = true, order: ResultOrder = .relevance, timeBudgetMilliseconds: Int? = nil,
-                reader: Reader? = nil, facets: Bool = false) {
+                reader: Reader? = nil, directories: DirectoryAccessCache? = nil, facets: Bool = false) {
         self.init(match: compiled.match, filters: compiled.filters, limit: limit, offset: offset,
                   titleKey: SearchIndex.titleKey(query, options: options), snippets: snippets, order: order,
                   rankLayout: compiled.rankLayout, highlightTerms: compiled.highlightTerms,
-                  timeBudgetMilliseconds: timeBudgetMilliseconds, reader: reader, facets: facets)
+                  timeBudgetMilliseconds: timeBudgetMilliseconds, reader: reader, directories: directories, facets: facets)
     }
 }
 

@@ -441,9 +441,8 @@ public final class SearchIndex: Sendable {
         case .upsert(let path, let state, let document, let hash, let prepared, let access):
             try replay.with(prepared?.recordings ?? [], options: options) {
                 try upsert(db, path: path, state: state, document: document, contentHash: hash,
-                           fields: prepared?.fields ?? DerivedFields(document, options: options), now: now)
+                           fields: prepared?.fields ?? DerivedFields(document, options: options), access: access, now: now)
             }
-            if let access { try record(db, access, path: path) }
         case .delete(let path):
             try removeFromFTS(db, "path = ?", [path])
             try db.cachedStatement(sql: "DELETE FROM documents WHERE path = ?").execute(arguments: [path])
@@ -518,28 +517,33 @@ public final class SearchIndex: Sendable {
         try db.cachedStatement(sql: "DELETE FROM documents WHERE path = ?").execute(arguments: [path])
     }
 
+    /// Writes the document's row (with its access, in the same statement: a row updated after
+    /// its insert is written twice, compressed body and all) and its FTS5 postings.
+    /// `access` nil keeps a replaced row's stored access.
     private func upsert(_ db: Database, path: String, state: FileState, document: Document, contentHash: UInt64,
-                        fields: DerivedFields, now: Int64) throws {
+                        fields: DerivedFields, access: FileAccess?, now: Int64) throws {
         let m = document.metadata
         // External content: FTS5 removes a row's postings only when given its old text.
         try removeFromFTS(db, "path = ?", [path])
         let id = try Int64.fetchOne(db.cachedStatement(sql: """
             INSERT INTO documents(path, size, mtime_ns, inode, content_hash, title, title_key, format, encoding, date, date_key,
-                                  author, categories, tags, links, indexed_at_ms, body, encoding_uncertainty)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  author, categories, tags, links, indexed_at_ms, body, encoding_uncertainty, owner, grp, mode)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
                 inode = excluded.inode, content_hash = excluded.content_hash, title = excluded.title, title_key = excluded.title_key, format = excluded.format,
                 encoding = excluded.encoding, date = excluded.date, date_key = excluded.date_key,
                 author = excluded.author,
                 categories = excluded.categories, tags = excluded.tags, links = excluded.links,
                 indexed_at_ms = excluded.indexed_at_ms, body = excluded.body,
-                encoding_uncertainty = excluded.encoding_uncertainty
+                encoding_uncertainty = excluded.encoding_uncertainty,
+                owner = coalesce(excluded.owner, owner), grp = coalesce(excluded.grp, grp), mode = coalesce(excluded.mode, mode)
             RETURNING id
             """), arguments: [path, state.size, state.mtimeNanoseconds, Int64(bitPattern: state.inode), Int64(bitPattern: contentHash),
                              document.title, fields.titleKey, document.format.rawValue, document.encoding, m.date,
                              fields.day ?? DocumentDate.dayString(Date(timeIntervalSince1970: Double(state.mtimeNanoseconds) / 1e9)),
                              m.author, fields.categories, fields.tags, fields.links, now, fields.storedBody,
-                             document.encodingUncertainty])!
+                             document.encodingUncertainty, access.map { Int64($0.owner) }, access.map { Int64($0.group) },
+                             access.map { Int64($0.mode) }])!
         _ = replay.takeBlockPositions()
         try db.cachedStatement(sql: "DELETE FROM document_positions WHERE id = ?").execute(arguments: [id])
         try db.cachedStatement(sql: "INSERT INTO fts(rowid, title, body) VALUES(?, ?, ?)")
@@ -704,7 +708,8 @@ public final class SearchIndex: Sendable {
     }
 
     /// The stored document at `path`, or nil when it is not indexed.
-    public func document(path: String, reader: Reader? = nil) throws -> StoredDocument? {
+    /// - Parameter directories: see ``SearchRequest/directories``.
+    public func document(path: String, reader: Reader? = nil, directories: DirectoryAccessCache? = nil) throws -> StoredDocument? {
         try reading { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.path, d.size, d.mtime_ns, d.inode, d.title, d.format, d.encoding, d.date, d.author,
@@ -712,7 +717,7 @@ public final class SearchIndex: Sendable {
                        d.encoding_uncertainty
                 FROM documents d WHERE d.path = ?
                 """, arguments: [path]) else { return nil }
-            if let reader, !ReadPermission(reader).mayRead(path: row[0], stored: Self.access(row[14], row[15], row[16])) { return nil }
+            if let reader, !ReadPermission(reader, directories: directories).mayRead(path: row[0], stored: Self.access(row[14], row[15], row[16])) { return nil }
             func list(_ json: String) -> [String] {
                 (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
             }
@@ -741,11 +746,13 @@ public final class SearchIndex: Sendable {
     }
 
     /// Number of indexed documents; with `reader`, of those that user may read.
-    public func documentCount(reader: Reader? = nil, uncertainEncodingOnly: Bool = false) throws -> Int {
+    /// `directories`: see ``SearchRequest/directories``.
+    public func documentCount(reader: Reader? = nil, uncertainEncodingOnly: Bool = false,
+                              directories: DirectoryAccessCache? = nil) throws -> Int {
         let condition = uncertainEncodingOnly ? " WHERE encoding_uncertainty IS NOT NULL" : ""
         return try reading { db in
             guard let reader else { return try Int.fetchOne(db, sql: "SELECT count(*) FROM documents\(condition)") ?? 0 }
-            let permission = ReadPermission(reader)
+            let permission = ReadPermission(reader, directories: directories)
             var count = 0
             // Without a condition, from the access columns' covering index (see `v8`).
             let rows = try Row.fetchCursor(db, sql: uncertainEncodingOnly
@@ -794,7 +801,7 @@ public final class SearchIndex: Sendable {
                         throw IndexError.timeout(milliseconds: ms)
                     }
                 }
-                let permission = request.reader.map(ReadPermission.init)
+                let permission = request.reader.map { ReadPermission($0, directories: request.directories) }
                 guard let match = request.match else {
                     return try listFiltered(db, filterSQL, filterArguments, request, permission)
                 }

@@ -40,6 +40,12 @@ public final class InotifyWatcher: Sendable {
     /// Directories that could not be watched (watch limit): polled instead.
     private let unwatched = Mutex<Set<String>>([])
     private let overflows = Atomic<Int>(0)
+    /// True while ``run()`` reads: set before each read(2) of the queue, cleared once every
+    /// event read has been handled (see ``isCaughtUp``).
+    private let busy = Atomic<Bool>(true)
+    /// Called, on the reader thread, for every change that may change a directory's access:
+    /// see ``init(settings:logger:maxWatches:directoriesChanged:handler:)``.
+    private let directoriesChanged: @Sendable () -> Void
     /// IN_MOVED_FROM halves waiting for their IN_MOVED_TO, by cookie. Reader thread only.
     private let pendingMoves = Mutex<[UInt32: PendingMove]>([:])
 
@@ -63,8 +69,17 @@ public final class InotifyWatcher: Sendable {
     /// Most watches this watcher adds (0: only the kernel's `fs.inotify.max_user_watches`).
     private let maxWatches: Int
 
-    public init(settings: WatchSettings, logger: Logger, maxWatches: Int = 0, handler: @escaping @Sendable (WatchEvent) -> Void) throws {
+    ///
+    /// `directoriesChanged` is called, before the event's `handler`, for every event that may
+    /// change the owner, group, mode or ACL a watched path resolves to: any event on a
+    /// directory, on a watched directory itself, a lost queue (IN_Q_OVERFLOW), a watch removed
+    /// or renamed, and, with symbolic links followed, any entry created, deleted or moved.
+    /// With ``isCaughtUp`` it lets a cache of directories' access stay exact.
+    public init(settings: WatchSettings, logger: Logger, maxWatches: Int = 0,
+                directoriesChanged: @escaping @Sendable () -> Void = {},
+                handler: @escaping @Sendable (WatchEvent) -> Void) throws {
         self.maxWatches = maxWatches
+        self.directoriesChanged = directoriesChanged
         let fd = inotify_init1(Int32(IN_CLOEXEC))
         guard fd >= 0 else { throw WatchError.inotifyUnavailable(errno: errno) }
         self.fd = fd
@@ -139,6 +154,7 @@ public final class InotifyWatcher: Sendable {
     private func unwatchTree(_ dir: String) {
         let prefix = dir + "/"
         let gone = watches.withLock { map -> [Int32] in map.removeTree(dir) }
+        directoriesChanged()
         unwatched.withLock { $0 = $0.filter { $0 != dir && !$0.hasPrefix(prefix) } }
         unreadable.withLock { $0 = $0.filter { $0.key != dir && !$0.key.hasPrefix(prefix) } }
         for wd in gone { inotify_rm_watch(fd, wd) }
@@ -148,6 +164,7 @@ public final class InotifyWatcher: Sendable {
     private func rewatchTree(from: String, to: String) {
         let prefix = from + "/"
         watches.withLock { $0.renameTree(from: from, to: to) }
+        directoriesChanged()
         unwatched.withLock { set in
             set = Set(set.map { $0 == from || $0.hasPrefix(prefix) ? to + $0.dropFirst(from.count) : $0 })
         }
@@ -166,15 +183,36 @@ public final class InotifyWatcher: Sendable {
         }
     }
 
+    /// Whether every event queued before this call has been handled: the kernel queue is
+    /// empty (FIONREAD) and no event read from it is still being handled. inotify queues an
+    /// event before the system call that caused it returns, so after a `chmod(2)` has returned,
+    /// this is false until ``directoriesChanged`` was called for it. False before ``run()``
+    /// starts and after it returns.
+    public var isCaughtUp: Bool {
+        var queued: Int32 = 0
+        // The queue first, then the flag: an event read after the check is still in the
+        // queue at it; one read before it is being handled (busy) or was handled.
+        guard withUnsafeMutablePointer(to: &queued, { ioctl(fd, UInt(FIONREAD), $0) }) == 0, queued == 0 else { return false }
+        return !busy.load(ordering: .sequentiallyConsistent)
+    }
+
+    /// Whether `directory` has a watch now.
+    public func isWatching(_ directory: String) -> Bool {
+        watches.withLock { $0.descriptor(of: directory) != nil }
+    }
+
     /// Reads events until ``stop()``; blocks the calling thread. Run it on a dedicated thread.
     public func run() {
+        defer { busy.store(true, ordering: .sequentiallyConsistent) }
         let capacity = 64 * 1024
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         defer { buffer.deallocate() }
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         while !stopping.load(ordering: .relaxed) {
+            busy.store(false, ordering: .sequentiallyConsistent)
             let waiting = pendingMoves.withLock { !$0.isEmpty }
             let ready = poll(&pfd, 1, waiting ? 20 : 200)
+            busy.store(true, ordering: .sequentiallyConsistent)
             expirePendingMoves(now: .now)
             if ready <= 0 { continue }
             let n = read(fd, buffer, capacity)
@@ -198,6 +236,10 @@ public final class InotifyWatcher: Sendable {
     public func stop() { stopping.store(true, ordering: .relaxed) }
 
     private func handle(wd: Int32, mask: UInt32, cookie: UInt32, name: String) {
+        if mask & UInt32(IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 || mask & UInt32(IN_ISDIR) != 0 || name.isEmpty
+            || (rules.followSymlinks && mask & UInt32(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO) != 0) {
+            directoriesChanged()
+        }
         if mask & UInt32(IN_Q_OVERFLOW) != 0 {
             overflows.add(1, ordering: .relaxed)
             logger.warning("inotify queue overflowed; reconciling")

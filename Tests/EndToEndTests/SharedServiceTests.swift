@@ -295,4 +295,73 @@ import Testing
         }
         #expect(d.stop() == 0)
     }
+
+    /// Readers' searches keep the access of watched directories between requests
+    /// (`DirectoryAccessCache`), yet every change to a directory's permissions made before a
+    /// search is seen by it, with no wait: a chmod of a nested folder, of the root itself (an
+    /// event on the root's own watch), a chown, a folder replaced by a rename onto its name, and
+    /// a folder made private again right after it was opened, each checked by the very next
+    /// search after warm searches that filled the cache.
+    @Test(.enabled(if: canSwitchUser))
+    func directoryPermissionChangesAreSeenByTheNextSearchEveryTime() throws {
+        let d = try DaemonFixture()
+        chmod(d.root.path, 0o755)
+        let word = "目录权限词"
+        try Self.directory(d, "甲/乙", owner: Self.alice, group: Self.indexers, mode: 0o755)
+        chmod(d.path("甲"), 0o755)
+        chown(d.path("甲"), Self.alice, Self.indexers)
+        chown(d.root.path, Self.alice, Self.indexers)
+        try Self.file(d, "甲/乙/深.txt", owner: Self.alice, group: Self.alice, mode: 0o644, "深\n\n深处的\(word)。")
+        try Self.file(d, "甲/浅.txt", owner: Self.alice, group: Self.alice, mode: 0o644, "浅\n\n浅处的\(word)。")
+        try Self.directory(d, "丙", owner: Self.alice, group: Self.indexers, mode: 0o755)
+        try Self.file(d, "丙/文件.txt", owner: Self.alice, group: Self.alice, mode: 0o644, "丙\n\n丙里的\(word)。")
+        try Self.file(d, "顶层.txt", owner: Self.alice, group: Self.alice, mode: 0o644, "顶层\n\n顶层的\(word)。")
+        // The daemon reads everything through the group `indexers`, so no change below takes a
+        // document out of the index: only what bob may see changes.
+        let socket = try Self.startAsServiceUser(d, config: "socket_group: \(Self.searchers)\n", documents: 4,
+                                                 daemonGroups: [Self.searchers, Self.indexers])
+        func bob() throws -> Set<String> {
+            try Self.visible(d, socket, as: Self.bob, groups: [Self.searchers], word).paths
+        }
+        let all: Set = ["甲/乙/深.txt", "甲/浅.txt", "丙/文件.txt", "顶层.txt"]
+        for _ in 0..<2 { #expect(try bob() == all) }  // the directories are kept now
+        for round in 0..<5 {
+            chmod(d.path("甲/乙"), 0o750)
+            #expect(try bob() == all.subtracting(["甲/乙/深.txt"]), "round \(round): nested folder made private")
+            chmod(d.path("甲/乙"), 0o755)
+            #expect(try bob() == all, "round \(round): nested folder opened again")
+            chmod(d.path("甲"), 0o750)
+            #expect(try bob() == ["丙/文件.txt", "顶层.txt"], "round \(round): a folder above it made private")
+            chmod(d.path("甲"), 0o755)
+            #expect(try bob() == all, "round \(round): opened again")
+        }
+        // The root itself: its own watch reports it.
+        chmod(d.root.path, 0o751)
+        #expect(try bob() == all, "search permission alone suffices")
+        chmod(d.root.path, 0o750)
+        #expect(try bob().isEmpty, "the root made private")
+        chmod(d.root.path, 0o755)
+        #expect(try bob() == all)
+        // chown: bob becomes the owner of a folder whose owner may not search it.
+        chmod(d.path("丙"), 0o075)
+        #expect(try bob() == all, "others may search 丙")
+        chown(d.path("丙"), Self.bob, Self.indexers)
+        #expect(try bob() == all.subtracting(["丙/文件.txt"]), "bob owns 丙 now, and the owner class may not search it")
+        chown(d.path("丙"), Self.alice, Self.indexers)
+        chmod(d.path("丙"), 0o755)
+        #expect(try bob() == all)
+        // A private folder renamed onto the name of an open one: the path now resolves to it.
+        try Self.directory(d, "丁", owner: Self.alice, group: Self.indexers, mode: 0o750)
+        #expect(rename(d.path("丁"), d.path("甲/乙")) == -1)  // not empty: rename(2) refuses
+        try FileManager.default.removeItem(atPath: d.path("甲/乙/深.txt"))
+        try d.waitFor("the deleted file to leave the index") { try bob() == all.subtracting(["甲/乙/深.txt"]) }
+        try Self.file(d, "丁/新.txt", owner: Self.alice, group: Self.alice, mode: 0o644, "新\n\n新来的\(word)。")
+        try d.waitFor("the new file to be indexed") {
+            try d.cli(["search", word, "-l"], socket: socket).stdout.contains("新.txt")
+        }
+        #expect(try bob() == all.subtracting(["甲/乙/深.txt"]))
+                #expect(rename(d.path("丁"), d.path("甲/乙")) == 0)  // replaces the empty, open 甲/乙
+        #expect(try !bob().contains { $0.hasPrefix("甲/乙/") }, "甲/乙 is now the private folder")
+        #expect(d.stop() == 0)
+    }
 }

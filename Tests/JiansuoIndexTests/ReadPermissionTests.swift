@@ -154,4 +154,67 @@ import Testing
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "setfacl \(arguments)")
     }
+
+    /// `DirectoryAccessCache`: kept access is used only while its source says it is current,
+    /// only for watched directories, until invalidated; an invalidation that races a lookup's
+    /// `stat(2)` keeps the lookup from storing what it read.
+    @Test(.enabled(if: canChown))
+    func keptDirectoryAccessIsUsedOnlyWhileCurrentAndUntilInvalidated() throws {
+        let f = try Folder()
+        let dir = try f.directory("目录", owner: Self.owner, group: Self.group, mode: 0o755)
+        let file = f.file("目录/文件.txt", owner: Self.owner, group: Self.group, mode: 0o644)
+        let stranger = Reader(uid: Self.stranger, gid: Self.stranger, groups: [])
+        final class Flags: @unchecked Sendable {
+            var current = true
+            var watched: Set<String> = []
+            var onWatchedCheck: () -> Void = {}
+        }
+        let flags = Flags()
+        let cache = DirectoryAccessCache()
+        func may() -> Bool {
+            ReadPermission(stranger, directories: cache).mayRead(path: file, stored: FileAccess.of(path: file))
+        }
+        // Not connected: nothing kept.
+        #expect(may() && cache.count == 0)
+        cache.connect(isCurrent: { flags.current }, isWatched: { flags.onWatchedCheck(); return flags.watched.contains($0) })
+        // Connected, but no directory watched: examined live, nothing kept.
+        #expect(may() && cache.count == 0)
+        flags.watched = [f.path, dir]
+        #expect(may())
+        #expect(cache.count == 2)  // the folder and 目录; not /tmp above them
+        // A change not reported yet: the kept access answers while the source says current...
+        chmod(dir, 0o750)
+        #expect(may(), "kept access used")
+        // ...and is not used when the source says a change may be pending.
+        flags.current = false
+        #expect(!may(), "examined live")
+        flags.current = true
+        // Reported: forgotten, and examined again.
+        cache.invalidate()
+        #expect(cache.count == 0)
+        #expect(!may())
+        #expect(cache.count == 2)
+        // An invalidation between the watch check and the stat: nothing stored.
+        cache.invalidate()
+        chmod(dir, 0o755)
+        flags.onWatchedCheck = { cache.invalidate() }
+        #expect(may())
+        #expect(cache.count == 0)
+        flags.onWatchedCheck = {}
+        // Disconnected (the watcher stopped): nothing used, nothing kept.
+        #expect(may() && cache.count == 2)
+        cache.disconnect()
+        chmod(dir, 0o750)
+        #expect(!may() && cache.count == 0)
+
+        // A change that makes no event (another NFS client's chmod) is seen after the maximum age.
+        let aging = DirectoryAccessCache(maxAgeNanoseconds: 300_000_000)
+        aging.connect(isCurrent: { true }, isWatched: { flags.watched.contains($0) })
+        chmod(dir, 0o755)
+        #expect(ReadPermission(stranger, directories: aging).mayRead(path: file, stored: FileAccess.of(path: file)))
+        chmod(dir, 0o750)
+        #expect(ReadPermission(stranger, directories: aging).mayRead(path: file, stored: FileAccess.of(path: file)), "kept")
+        usleep(400_000)
+        #expect(!ReadPermission(stranger, directories: aging).mayRead(path: file, stored: FileAccess.of(path: file)), "too old")
+    }
 }

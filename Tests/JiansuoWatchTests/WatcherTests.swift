@@ -42,6 +42,66 @@ import Testing
         #expect(condition(), "timed out waiting for \(what)")
     }
 
+    /// `isCaughtUp` and `directoriesChanged`, which keep readers' cached directory access exact:
+    /// every change to a directory is reported, and the watcher is not caught up from the
+    /// moment a change is queued until its report has returned; file writes report nothing.
+    @Test func directoryChangesAreReportedBeforeTheWatcherIsCaughtUp() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/甲/乙", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        final class Reports: @unchecked Sendable {
+            let count = Atomic<Int>(0)
+            let hold = Atomic<Bool>(false)
+            let held = DispatchSemaphore(value: 0)
+            let release = DispatchSemaphore(value: 0)
+        }
+        let reports = Reports()
+        let settings = WatchSettings(roots: [root], rules: IndexingRules(extensions: ["txt"]))
+        let watcher = try InotifyWatcher(settings: settings, logger: Logger(label: "test"), directoriesChanged: {
+            reports.count.add(1, ordering: .sequentiallyConsistent)
+            if reports.hold.load(ordering: .sequentiallyConsistent) {
+                reports.held.signal()
+                reports.release.wait()
+            }
+        }) { _ in }
+        _ = watcher.watchRoot(root)
+        #expect(watcher.isWatching(root + "/甲/乙") && !watcher.isWatching(root + "/丙"))
+        #expect(!watcher.isCaughtUp, "not running yet")
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { watcher.run(); done.signal() }
+        waitFor("the watcher to catch up") { watcher.isCaughtUp }
+
+        // A file written: no report.
+        try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/甲/文件.txt"))
+        waitFor("the write to be read") { watcher.isCaughtUp }
+        usleep(50_000)
+        #expect(reports.count.load(ordering: .sequentiallyConsistent) == 0)
+
+        // A chmod two levels down, held in its report: not caught up until the report returns,
+        // and a second change queued meanwhile keeps it so.
+        reports.hold.store(true, ordering: .sequentiallyConsistent)
+        chmod(root + "/甲/乙", 0o700)
+        #expect(reports.held.wait(timeout: .now() + 5) == .success)
+        #expect(!watcher.isCaughtUp, "a report is being made")
+        reports.hold.store(false, ordering: .sequentiallyConsistent)
+        chmod(root + "/甲", 0o700)
+        #expect(!watcher.isCaughtUp, "a change is queued or being reported")
+        reports.release.signal()
+        waitFor("the watcher to catch up again") { watcher.isCaughtUp }
+        let afterChmods = reports.count.load(ordering: .sequentiallyConsistent)
+        #expect(afterChmods >= 2)
+        // The root's own attributes, a directory created, renamed and removed: each reported.
+        for change in [{ chmod(root, 0o750) }, { mkdir(root + "/丙", 0o755) }, { rename(root + "/丙", root + "/丁") },
+                       { rmdir(root + "/丁") }] {
+            let before = reports.count.load(ordering: .sequentiallyConsistent)
+            _ = change()
+            waitFor("a report") { reports.count.load(ordering: .sequentiallyConsistent) > before && watcher.isCaughtUp }
+        }
+        watcher.stop()
+        #expect(done.wait(timeout: .now() + 2) == .success)
+        #expect(!watcher.isCaughtUp, "stopped")
+    }
+
     @Test func createsRenamesAndDeletesAreReported() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/子目录", withIntermediateDirectories: true)
