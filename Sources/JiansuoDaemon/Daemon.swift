@@ -91,7 +91,8 @@ struct WatchingService: Service {
             if case .removed(let path) = event, state.settings.roots.contains(path) { state.rootGone(path) }
         }
         state.watcher.withLock { $0 = watcher }
-        state.directories.connect(isCurrent: { watcher.isCaughtUp }, isWatched: { watcher.isWatching($0) })
+        state.directories.connect(isCurrent: { watcher.isCaughtUp && watcher.reportsEveryDirectoryChange },
+                                  isWatched: { watcher.isWatching($0) })
         defer { state.directories.disconnect() }
         let threads = [
             OwnedThread(name: "inotify") { watcher.run() },

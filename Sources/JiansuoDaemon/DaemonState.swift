@@ -71,6 +71,7 @@ final class DaemonState: Sendable {
         do {
             let fresh = try reload()
             settings.replace(roots: fresh.roots, rules: Self.rules(fresh))
+            directories.invalidate()  // roots, excludes and symlink following decide what is watched
             logger.notice("configuration reloaded", metadata: ["roots": "\(fresh.roots)", "log.level": "\(fresh.logLevel)"])
             LogLevel.shared.set(fresh.logLevel)
             reconcileAll(reason: "configuration reloaded")

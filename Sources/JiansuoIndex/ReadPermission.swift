@@ -66,11 +66,20 @@ extension FileAccess {
 }
 
 /// A path as its UTF-8 bytes, hashed as bytes (a `String` key hashes its Unicode-normalized
-/// form, which for CJK paths cost more than the `stat(2)` it guarded).
+/// form, which for CJK paths cost more than the `stat(2)` it guarded). The bytes are hashed
+/// once, when the key is made: a reader's search looks each directory up in two or three
+/// tables, and hashing the bytes at each lookup was 15% of its samples (large corpus).
 struct PathKey: Hashable {
     let bytes: [UInt8]
-    init(_ path: String) { bytes = Array(path.utf8) }
-    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    private let digest: Int
+    init(_ path: String) {
+        bytes = Array(path.utf8)
+        var hasher = Hasher()
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        digest = hasher.finalize()
+    }
+    static func == (a: PathKey, b: PathKey) -> Bool { a.digest == b.digest && a.bytes == b.bytes }
+    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 }
 
 /// The extended-ACL flag of directories by path, with the identity it was probed at (see
@@ -103,7 +112,7 @@ final class DirectoryProbes: Sendable {
 /// Who is searching: the credentials a client connected with (SO_PEERCRED, SO_PEERGROUPS).
 /// A search made for a reader returns, counts and shows only the documents that user could
 /// read (see ``ReadPermission``).
-public struct Reader: Sendable, Equatable {
+public struct Reader: Sendable, Hashable {
     public var uid: UInt32
     public var gid: UInt32
     /// Supplementary groups.
@@ -130,14 +139,32 @@ public final class ReadPermission {
     private var directories: [PathKey: Bool] = [:]
     /// Kept directory access, when it is current for this request (see ``DirectoryAccessCache``).
     private let kept: DirectoryAccessCache?
+    /// This reader's search verdicts kept by earlier requests, valid for this one (their
+    /// unwatched directories examined again and found unchanged), and the cache generation
+    /// they belong to.
+    private var known: [PathKey: Bool] = [:]
+    private var generation: UInt64 = 0
+    /// Verdicts this request made, kept at its end if no change came meanwhile.
+    private var fresh = DirectoryAccessCache.Verdicts()
 
     /// A decision maker for one request by `reader`. With `directories`, the access of watched
-    /// directories is taken from it instead of a `stat(2)` each, when it is current at this
-    /// moment (``DirectoryAccessCache/isCurrent``); otherwise every directory is examined live.
+    /// directories, and this reader's verdicts on them, are taken from it instead of a
+    /// `stat(2)` each, when it is current at this moment (``DirectoryAccessCache/isCurrent``);
+    /// otherwise every directory is examined live.
     public init(_ reader: Reader, directories: DirectoryAccessCache? = nil) {
         self.reader = reader
         self.kept = directories.flatMap { $0.isCurrent() ? $0 : nil }
+        guard let kept else { return }
+        let (verdicts, generation) = kept.verdicts(for: reader)
+        self.generation = generation
+        // A kept verdict also depends on the directories above it that are not watched (above
+        // a root): each is examined again now, and any change drops them all.
+        if let verdicts, verdicts.unwatched.allSatisfy({ maySearch(directory: $0.value.path) == $0.value.verdict }) {
+            known = verdicts.searchable
+        }
     }
+
+    deinit { kept?.keep(fresh, for: reader, generation: generation) }
 
     /// Whether the reader may read the file at `path` (absolute), whose stored access is
     /// `stored` (nil: unknown, examined now).
@@ -168,12 +195,16 @@ public final class ReadPermission {
     private func maySearch(directory: String) -> Bool {
         if directory.isEmpty { return true }  // above "/"
         let key = PathKey(directory)
-        if let known = directories[key] { return known }
+        if let decided = directories[key] ?? known[key] { return decided }
         let parent = directory.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(directory[..<$0]) } ?? ""
-        let access = kept.map { $0.access(of: directory, key: key) } ?? FileAccess.ofDirectory(path: directory)
+        let (access, watched) = kept.map { $0.access(of: directory, key: key) } ?? (FileAccess.ofDirectory(path: directory), false)
         let allowed = maySearch(directory: parent)
             && access.map { grants($0, path: directory, permission: CACCESS_EXECUTE) } == true
         directories[key] = allowed
+        if kept != nil {
+            fresh.searchable[key] = allowed
+            if !watched { fresh.unwatched[key] = (directory, allowed) }
+        }
         return allowed
     }
 
@@ -223,9 +254,22 @@ public final class DirectoryAccessCache: Sendable {
     public static let defaultMaxAgeNanoseconds: UInt64 = 5_000_000_000
     public let maxAgeNanoseconds: UInt64
 
+    /// One reader's search verdicts (search permission on a directory and everything above
+    /// it), and the directories they depend on that are not watched, with their verdicts.
+    struct Verdicts {
+        var searchable: [PathKey: Bool] = [:]
+        var unwatched: [PathKey: (path: String, verdict: Bool)] = [:]
+    }
+
+    /// Most readers whose verdicts are kept (all are dropped when a new one would exceed it).
+    public static let readerCapacity = 64
+    /// Most unwatched directories a reader's kept verdicts may depend on.
+    public static let unwatchedCapacity = 256
+
     private struct State {
         var generation: UInt64 = 0
         var entries: [PathKey: FileAccess] = [:]
+        var readers: [Reader: Verdicts] = [:]
         /// When the entries were first kept since the last invalidation (monotonic ns).
         var since: UInt64 = 0
     }
@@ -269,6 +313,7 @@ public final class DirectoryAccessCache: Sendable {
             if !s.entries.isEmpty && now &- s.since >= maxAgeNanoseconds {
                 s.generation &+= 1
                 s.entries.removeAll(keepingCapacity: true)
+                s.readers.removeAll()
             }
         }
         return true
@@ -287,28 +332,56 @@ public final class DirectoryAccessCache: Sendable {
         state.withLock { s in
             s.generation &+= 1
             s.entries.removeAll(keepingCapacity: true)
+            s.readers.removeAll()
         }
     }
 
     /// Directories kept now (for tests and logs).
     public var count: Int { state.withLock { $0.entries.count } }
 
-    /// The access of `directory` (``FileAccess/ofDirectory(path:)``), kept or examined now; nil
-    /// when it cannot be examined.
-    func access(of directory: String, key: PathKey) -> FileAccess? {
+    /// `reader`'s kept verdicts and the generation they (and any verdicts made from now on)
+    /// belong to.
+    func verdicts(for reader: Reader) -> (Verdicts?, UInt64) {
+        state.withLock { s in (s.readers[reader], s.generation) }
+    }
+
+    /// Keeps `fresh` verdicts of `reader` made since ``verdicts(for:)`` returned `generation`,
+    /// unless something was invalidated meanwhile.
+    func keep(_ fresh: Verdicts, for reader: Reader, generation: UInt64) {
+        guard !fresh.searchable.isEmpty else { return }
+        state.withLock { s in
+            guard s.generation == generation else { return }
+            if s.readers[reader] == nil && s.readers.count >= Self.readerCapacity { s.readers.removeAll() }
+            var verdicts = s.readers[reader] ?? Verdicts()
+            if verdicts.searchable.count + fresh.searchable.count > Self.capacity { verdicts = Verdicts() }
+            verdicts.searchable.merge(fresh.searchable) { _, new in new }
+            verdicts.unwatched.merge(fresh.unwatched) { _, new in new }
+            // Each request examines every unwatched directory again: past this many (directories
+            // over the watch limit), keeping verdicts would cost more than it saves.
+            s.readers[reader] = verdicts.unwatched.count <= Self.unwatchedCapacity ? verdicts : nil
+        }
+    }
+
+    /// The access of `directory` (``FileAccess/ofDirectory(path:)``), kept or examined now (nil
+    /// when it cannot be examined), and whether it is kept (false: not watched, or a change
+    /// came while it was examined).
+    func access(of directory: String, key: PathKey) -> (FileAccess?, kept: Bool) {
         let (known, generation) = state.withLock { s in (s.entries[key], s.generation) }
-        if let known { return known }
+        if let known { return (known, true) }
         // Watched before the examination: a change after it is reported, and bumps the generation.
         let watched = source.withLock { $0 }?.isWatched(directory) ?? false
-        guard let access = FileAccess.ofDirectory(path: directory) else { return nil }
-        if watched {
-            state.withLock { s in
-                guard s.generation == generation else { return }
-                if s.entries.count >= Self.capacity { s.entries.removeAll(keepingCapacity: true) }
-                if s.entries.isEmpty { s.since = Self.monotonicNanoseconds() }
-                s.entries[key] = access
+        guard let access = FileAccess.ofDirectory(path: directory) else { return (nil, false) }
+        guard watched else { return (access, false) }
+        let stored = state.withLock { s -> Bool in
+            guard s.generation == generation else { return false }
+            if s.entries.count >= Self.capacity {
+                s.entries.removeAll(keepingCapacity: true)
+                s.readers.removeAll()
             }
+            if s.entries.isEmpty { s.since = Self.monotonicNanoseconds() }
+            s.entries[key] = access
+            return true
         }
-        return access
+        return (access, stored)
     }
 }

@@ -35,6 +35,8 @@ public final class InotifyWatcher: Sendable {
     /// Directories that could not be listed or watched, with the reason (for `status`).
     private let unreadable = Mutex<[String: String]>([:])
     private let roots = Mutex<Set<String>>([])
+    /// Device and inode of each root when it was last watched (nil: it changed during the walk).
+    private let rootIdentities = Mutex<[String: RootIdentity?]>([:])
     private let stopping = Atomic<Bool>(false)
     private let warnedAboutLimit = Atomic<Bool>(false)
     /// Directories that could not be watched (watch limit): polled instead.
@@ -106,7 +108,37 @@ public final class InotifyWatcher: Sendable {
     /// that is deleted or moved away is reported as ``WatchEvent/removed(_:)``.
     public func watchRoot(_ root: String) -> [String] {
         roots.withLock { _ = $0.insert(root) }
-        return watchTree(root)
+        let before = FileInfo(path: root, followingSymlinks: true)
+        let files = watchTree(root)
+        let after = FileInfo(path: root, followingSymlinks: true)
+        // The inode the root's watch is on, when nothing replaced it during the walk.
+        let identity = before.flatMap { b in after.flatMap { a in
+            a.device == b.device && a.inode == b.inode && a.kind == .directory ? RootIdentity(device: a.device, inode: a.inode) : nil } }
+        rootIdentities.withLock { $0[root] = identity }
+        return files
+    }
+
+    /// Whether every change to the access of a watched directory's path is reported through
+    /// `directoriesChanged`, apart from the events still queued (``isCaughtUp``): each root's
+    /// path still leads to the directory its watch is on (a directory above a root renamed,
+    /// replaced or mounted over makes no event below it); no directory is over the watch
+    /// limit (polled: changes under it make no event); no rename is waiting for its second
+    /// half (the directory moved out may be replaced, unreported); symbolic links are not
+    /// followed (a linked directory's access depends on directories outside the roots). Costs
+    /// a `stat(2)` per root.
+    public var reportsEveryDirectoryChange: Bool {
+        guard !rules.followSymlinks, unwatched.withLock({ $0.isEmpty }), pendingMoves.withLock({ $0.isEmpty }) else { return false }
+        let identities = rootIdentities.withLock { $0 }
+        for root in roots.withLock({ $0 }) {
+            guard let known = identities[root] ?? nil, let now = FileInfo(path: root, followingSymlinks: true),
+                  now.device == known.device, now.inode == known.inode else { return false }
+        }
+        return true
+    }
+
+    private struct RootIdentity {
+        var device: UInt64
+        var inode: UInt64
     }
 
     /// Watches `directory` and every included directory below it, and returns the included

@@ -360,7 +360,7 @@ import Testing
             try d.cli(["search", word, "-l"], socket: socket).stdout.contains("新.txt")
         }
         #expect(try bob() == all.subtracting(["甲/乙/深.txt"]))
-                #expect(rename(d.path("丁"), d.path("甲/乙")) == 0)  // replaces the empty, open 甲/乙
+        #expect(rename(d.path("丁"), d.path("甲/乙")) == 0)  // replaces the empty, open 甲/乙
         #expect(try !bob().contains { $0.hasPrefix("甲/乙/") }, "甲/乙 is now the private folder")
         #expect(d.stop() == 0)
     }

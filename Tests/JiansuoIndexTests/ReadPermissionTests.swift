@@ -207,6 +207,32 @@ import Testing
         chmod(dir, 0o750)
         #expect(!may() && cache.count == 0)
 
+        // A reader's verdicts are kept too, and depend on the unwatched directories above the
+        // watched ones: a change there (no event: above a root) is seen by the next request.
+        let deep = try f.directory("上/中/下", owner: Self.owner, group: Self.group, mode: 0o755)
+        chmod(f.path + "/上", 0o755)
+        chmod(f.path + "/上/中", 0o755)
+        let deepFile = f.file("上/中/下/文件.txt", owner: Self.owner, group: Self.group, mode: 0o644)
+        let verdictCache = DirectoryAccessCache()
+        let middle = f.path + "/上/中"
+        verdictCache.connect(isCurrent: { true }, isWatched: { $0 == middle || $0 == deep })
+        func mayDeep() -> Bool {
+            ReadPermission(stranger, directories: verdictCache).mayRead(path: deepFile, stored: FileAccess.of(path: deepFile))
+        }
+        #expect(mayDeep() && mayDeep())
+        chmod(f.path + "/上", 0o700)  // unwatched: examined again at each request
+        #expect(!mayDeep(), "a change above the watched directories")
+        chmod(f.path + "/上", 0o755)
+        #expect(mayDeep())
+        chmod(deep, 0o700)  // watched, not reported: the kept verdict answers
+        #expect(mayDeep(), "kept verdict")
+        verdictCache.invalidate()
+        #expect(!mayDeep(), "reported")
+        // Readers are kept apart: the owner's verdicts are not the stranger's.
+        #expect(ReadPermission(Reader(uid: Self.owner, gid: Self.owner, groups: []), directories: verdictCache)
+            .mayRead(path: deepFile, stored: FileAccess.of(path: deepFile)))
+        #expect(!mayDeep())
+
         // A change that makes no event (another NFS client's chmod) is seen after the maximum age.
         let aging = DirectoryAccessCache(maxAgeNanoseconds: 300_000_000)
         aging.connect(isCurrent: { true }, isWatched: { flags.watched.contains($0) })

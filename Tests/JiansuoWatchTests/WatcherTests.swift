@@ -102,6 +102,42 @@ import Testing
         #expect(!watcher.isCaughtUp, "stopped")
     }
 
+    /// `reportsEveryDirectoryChange`: false whenever a watched path may change its access with
+    /// no event below the roots: a directory above a root renamed and replaced, a directory over
+    /// the watch limit, symbolic links followed.
+    @Test func directoryChangesWithoutEventsTurnOffExactReporting() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString)").path
+        let root = base + "/上/根"
+        try FileManager.default.createDirectory(atPath: root + "/子/孙", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let settings = WatchSettings(roots: [root], rules: IndexingRules(extensions: ["txt"]))
+        let watcher = try InotifyWatcher(settings: settings, logger: Logger(label: "test")) { _ in }
+        _ = watcher.watchRoot(root)
+        #expect(watcher.reportsEveryDirectoryChange)
+        // The directory above the root renamed, and a new one made at its path: the root's path
+        // now leads to another directory, and no watch saw it.
+        #expect(rename(base + "/上", base + "/旧") == 0)
+        try FileManager.default.createDirectory(atPath: root + "/子/孙", withIntermediateDirectories: true)
+        #expect(!watcher.reportsEveryDirectoryChange, "the root's path leads elsewhere")
+        _ = watcher.watchRoot(root)  // watched again (the daemon's reconcile does this)
+        #expect(watcher.reportsEveryDirectoryChange)
+        try FileManager.default.removeItem(atPath: root)
+        #expect(!watcher.reportsEveryDirectoryChange, "the root is gone")
+
+        // Over the watch limit: polled directories make no events.
+        try FileManager.default.createDirectory(atPath: root + "/子/孙", withIntermediateDirectories: true)
+        let limited = try InotifyWatcher(settings: settings, logger: Logger(label: "test"), maxWatches: 2) { _ in }
+        _ = limited.watchRoot(root)
+        #expect(!limited.unwatchedDirectories.isEmpty)
+        #expect(!limited.reportsEveryDirectoryChange, "a directory is polled")
+
+        // Symbolic links followed.
+        let following = WatchSettings(roots: [root], rules: IndexingRules(extensions: ["txt"], followSymlinks: true))
+        let linked = try InotifyWatcher(settings: following, logger: Logger(label: "test")) { _ in }
+        _ = linked.watchRoot(root)
+        #expect(!linked.reportsEveryDirectoryChange, "symbolic links followed")
+    }
+
     @Test func createsRenamesAndDeletesAreReported() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/子目录", withIntermediateDirectories: true)
