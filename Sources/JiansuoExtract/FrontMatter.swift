@@ -42,8 +42,10 @@ public enum FrontMatter {
                     // hostile YAML (found by fuzz/FuzzExtract), and a trap would stop the daemon.
                     // Scalars are read as the text written, so no implicit types are resolved
                     // (`.basic`): the default resolver matches every scalar against regular
-                    // expressions (ICU's, through Foundation), 5% of a medium build's CPU.
-                    guard let node = try Yams.compose(yaml: String(yaml), .basic) else { return Split(metadata: Metadata(), body: rest) }
+                    // expressions (ICU's, through Foundation), 5% of a medium build's CPU. The
+                    // encoding is given: Yams's default reads the whole environment (for
+                    // YAMS_DEFAULT_ENCODING, printing a line to stdout when it is set) every time.
+                    guard let node = try Yams.compose(yaml: String(yaml), .basic, .default, .utf8) else { return Split(metadata: Metadata(), body: rest) }
                     guard let map = node.mapping else {
                         return Split(metadata: nil, body: rest, unparsedBlock: yaml, warning: "front matter is not a YAML mapping")
                     }

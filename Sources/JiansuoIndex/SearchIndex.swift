@@ -604,7 +604,7 @@ public final class SearchIndex: Sendable {
     /// What the index knows of one file, or nil when it is not indexed.
     public func storedState(path: String) throws -> StoredState? {
         try reading { db in
-            try Row.fetchOne(db, sql: "SELECT size, mtime_ns, inode, content_hash, indexed_at_ms, owner, grp, mode FROM documents WHERE path = ?",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT size, mtime_ns, inode, content_hash, indexed_at_ms, owner, grp, mode FROM documents WHERE path = ?"),
                              arguments: [path])
                 .map { StoredState(state: FileState(size: $0[0], mtimeNanoseconds: $0[1], inode: UInt64(bitPattern: $0[2])),
                                    contentHash: UInt64(bitPattern: $0[3]), indexedAtMilliseconds: $0[4], access: Self.access($0[5], $0[6], $0[7])) }
