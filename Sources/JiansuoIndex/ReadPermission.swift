@@ -265,11 +265,17 @@ public final class DirectoryAccessCache: Sendable {
     public static let readerCapacity = 64
     /// Most unwatched directories a reader's kept verdicts may depend on.
     public static let unwatchedCapacity = 256
+    /// Most verdicts kept over all readers (about 150 bytes each: 40 MB): past it, every
+    /// reader's are dropped, so that many users over a large tree cannot grow memory without
+    /// bound.
+    public static let verdictCapacity = 262_144
 
     private struct State {
         var generation: UInt64 = 0
         var entries: [PathKey: FileAccess] = [:]
         var readers: [Reader: Verdicts] = [:]
+        /// Verdicts in `readers`, all readers together.
+        var verdictCount = 0
         /// When the entries were first kept since the last invalidation (monotonic ns).
         var since: UInt64 = 0
     }
@@ -314,6 +320,7 @@ public final class DirectoryAccessCache: Sendable {
                 s.generation &+= 1
                 s.entries.removeAll(keepingCapacity: true)
                 s.readers.removeAll()
+                s.verdictCount = 0
             }
         }
         return true
@@ -333,6 +340,7 @@ public final class DirectoryAccessCache: Sendable {
             s.generation &+= 1
             s.entries.removeAll(keepingCapacity: true)
             s.readers.removeAll()
+            s.verdictCount = 0
         }
     }
 
@@ -351,14 +359,21 @@ public final class DirectoryAccessCache: Sendable {
         guard !fresh.searchable.isEmpty else { return }
         state.withLock { s in
             guard s.generation == generation else { return }
-            if s.readers[reader] == nil && s.readers.count >= Self.readerCapacity { s.readers.removeAll() }
-            var verdicts = s.readers[reader] ?? Verdicts()
+            if (s.readers[reader] == nil && s.readers.count >= Self.readerCapacity)
+                || s.verdictCount + fresh.searchable.count > Self.verdictCapacity {
+                s.readers.removeAll()
+                s.verdictCount = 0
+            }
+            var verdicts = s.readers.removeValue(forKey: reader) ?? Verdicts()
+            s.verdictCount -= verdicts.searchable.count
             if verdicts.searchable.count + fresh.searchable.count > Self.capacity { verdicts = Verdicts() }
             verdicts.searchable.merge(fresh.searchable) { _, new in new }
             verdicts.unwatched.merge(fresh.unwatched) { _, new in new }
             // Each request examines every unwatched directory again: past this many (directories
             // over the watch limit), keeping verdicts would cost more than it saves.
-            s.readers[reader] = verdicts.unwatched.count <= Self.unwatchedCapacity ? verdicts : nil
+            guard verdicts.unwatched.count <= Self.unwatchedCapacity else { return }
+            s.readers[reader] = verdicts
+            s.verdictCount += verdicts.searchable.count
         }
     }
 
@@ -377,6 +392,7 @@ public final class DirectoryAccessCache: Sendable {
             if s.entries.count >= Self.capacity {
                 s.entries.removeAll(keepingCapacity: true)
                 s.readers.removeAll()
+                s.verdictCount = 0
             }
             if s.entries.isEmpty { s.since = Self.monotonicNanoseconds() }
             s.entries[key] = access
