@@ -201,7 +201,8 @@ struct RequestHandler: Sendable {
                 ReconcileStatus(reason: $0.reason, files: $0.report.files, changes: $0.report.changes, verified: $0.report.verified,
                                 seconds: $0.seconds, finishedAtMilliseconds: Int64($0.finishedAt.timeIntervalSince1970 * 1000))
             },
-            uncertainEncodings: try index.documentCount(reader: reader, uncertainEncodingOnly: true, directories: state.directories))
+            uncertainEncodings: try index.documentCount(reader: reader, uncertainEncodingOnly: true, directories: state.directories),
+            keptDirectories: counts ? state.directories.count : nil)
     }
 
     private func search(_ params: SearchParams, reader: Reader?, lane: RequestPools.Lane, receivedAt: UInt64) throws -> SearchResult {

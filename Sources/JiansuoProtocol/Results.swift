@@ -174,6 +174,10 @@ public struct StatusResult: Codable, Sendable, Equatable {
     public var unwatchedDirectories: Int
     /// How often the inotify queue overflowed (each one triggers a full reconcile).
     public var overflows: Int
+    /// Watched directories whose access is kept for the searches of users other than root
+    /// (see docs/protocol.md, "Who sees what"); nil for a caller who may not write, and from
+    /// daemons before 0.3.
+    public var keptDirectories: Int?
     /// Roots that do not exist at the moment (watched again when they come back).
     public var missingRoots: [String]
     /// A rebuild in progress, or nil.
@@ -200,7 +204,9 @@ public struct StatusResult: Codable, Sendable, Equatable {
                 watchedDirectories: Int = 0, unwatchedDirectories: Int = 0, overflows: Int = 0,
                 missingRoots: [String] = [], rebuild: RebuildStatus? = nil, lastRebuild: String? = nil, extractions: Int = 0,
                 damage: String? = nil, quarantined: Int = 0, unreadableDirectories: [FileErrorMessage] = [],
-                unreadableDirectoryCount: Int = 0, lastReconcile: ReconcileStatus? = nil, uncertainEncodings: Int? = nil) {
+                unreadableDirectoryCount: Int = 0, lastReconcile: ReconcileStatus? = nil, uncertainEncodings: Int? = nil,
+                keptDirectories: Int? = nil) {
+        self.keptDirectories = keptDirectories
         self.uncertainEncodings = uncertainEncodings
         self.damage = damage
         self.quarantined = quarantined

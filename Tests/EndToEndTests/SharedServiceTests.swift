@@ -324,7 +324,11 @@ import Testing
             try Self.visible(d, socket, as: Self.bob, groups: [Self.searchers], word).paths
         }
         let all: Set = ["甲/乙/深.txt", "甲/浅.txt", "丙/文件.txt", "顶层.txt"]
-        for _ in 0..<2 { #expect(try bob() == all) }  // the directories are kept now
+        for _ in 0..<2 { #expect(try bob() == all) }
+        // The directories are kept now (root sees how many).
+        let kept = try d.cli(["status", "--json"], socket: socket).json()["keptDirectories"] as? Int ?? 0
+        #expect(kept >= 4, "root, 甲, 甲/乙 and 丙 kept: \(kept)")
+        #expect(try Self.jiansuo(as: Self.bob, groups: [Self.searchers], socket: socket, ["status", "--json"]).json()["keptDirectories"] == nil)
         for round in 0..<5 {
             chmod(d.path("甲/乙"), 0o750)
             #expect(try bob() == all.subtracting(["甲/乙/深.txt"]), "round \(round): nested folder made private")
