@@ -24,14 +24,7 @@ public enum DocumentDate {
               b[25] == UInt8(ascii: " ") else { return nil }
         let zone = String(decoding: b[26...], as: UTF8.self)
         guard zone == "GMT" || zone == "+0000" else { return nil }
-        func number(_ r: Range<Int>) -> Int? {
-            var n = 0
-            for i in r {
-                guard b[i] >= 48, b[i] <= 57 else { return nil }
-                n = n * 10 + Int(b[i] - 48)
-            }
-            return n
-        }
+        func number(_ r: Range<Int>) -> Int? { digits(b, r) }
         let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         guard let weekday = weekdays.firstIndex(of: String(decoding: b[0..<3], as: UTF8.self)),
@@ -40,8 +33,7 @@ public enum DocumentDate {
               let minute = number(20..<22), let second = number(23..<25),
               year >= 1600, hour <= 23, minute <= 59, second <= 59, day >= 1 else { return nil }
         let month = month0 + 1
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        guard day <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month0] else { return nil }
+        guard day <= daysIn(month: month, year: year) else { return nil }
         // Days since 1970-01-01 (Howard Hinnant's days_from_civil); that day was a Thursday.
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
@@ -126,19 +118,26 @@ public enum DocumentDate {
     static func plainDay(_ s: String) -> String? {
         let b = Array(s.utf8.prefix(10))
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
-        func number(_ r: Range<Int>) -> Int? {
-            var n = 0
-            for i in r {
-                guard b[i] >= 48, b[i] <= 57 else { return nil }
-                n = n * 10 + Int(b[i] - 48)
-            }
-            return n
-        }
+        func number(_ r: Range<Int>) -> Int? { digits(b, r) }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
               year >= 1, (1...12).contains(month), day >= 1 else { return nil }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let length = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        guard day <= length else { return nil }
+        guard day <= daysIn(month: month, year: year) else { return nil }
         return String(decoding: b, as: UTF8.self)
+    }
+
+    /// The number written in ASCII digits at `range` of `bytes`, or nil when one is not a digit.
+    private static func digits(_ bytes: [UInt8], _ range: Range<Int>) -> Int? {
+        var n = 0
+        for i in range {
+            guard bytes[i] >= 48, bytes[i] <= 57 else { return nil }
+            n = n * 10 + Int(bytes[i] - 48)
+        }
+        return n
+    }
+
+    /// Days in `month` (1–12) of `year` in the proleptic Gregorian calendar.
+    private static func daysIn(month: Int, year: Int) -> Int {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     }
 }
