@@ -1,4 +1,5 @@
 import CAccess
+import Dispatch
 import Glibc
 import JiansuoPath
 import Synchronization
@@ -314,7 +315,7 @@ public final class DirectoryAccessCache: Sendable {
     /// ``maxAgeNanoseconds`` ago or earlier.
     public func isCurrent() -> Bool {
         guard source.withLock({ $0 })?.isCurrent() ?? false else { return false }
-        let now = Self.monotonicNanoseconds()
+        let now = DispatchTime.now().uptimeNanoseconds
         state.withLock { s in
             if !s.entries.isEmpty && now &- s.since >= maxAgeNanoseconds {
                 s.generation &+= 1
@@ -324,12 +325,6 @@ public final class DirectoryAccessCache: Sendable {
             }
         }
         return true
-    }
-
-    static func monotonicNanoseconds() -> UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 
     /// Forgets every kept directory: call it for any change to a watched directory (its
@@ -394,7 +389,7 @@ public final class DirectoryAccessCache: Sendable {
                 s.readers.removeAll()
                 s.verdictCount = 0
             }
-            if s.entries.isEmpty { s.since = Self.monotonicNanoseconds() }
+            if s.entries.isEmpty { s.since = DispatchTime.now().uptimeNanoseconds }
             s.entries[key] = access
             return true
         }

@@ -71,7 +71,6 @@ public final class InotifyWatcher: Sendable {
     /// Most watches this watcher adds (0: only the kernel's `fs.inotify.max_user_watches`).
     private let maxWatches: Int
 
-    ///
     /// `directoriesChanged` is called, before the event's `handler`, for every event that may
     /// change the owner, group, mode or ACL a watched path resolves to: any event on a
     /// directory, on a watched directory itself, a lost queue (IN_Q_OVERFLOW), a watch removed
