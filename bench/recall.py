@@ -78,7 +78,7 @@ class Daemon:
         with open(config, "w") as f:
             roots = ", ".join(json.dumps(r) for r in [root, *extra_roots])
             f.write(f"roots: [{roots}]\nindex: {json.dumps(self.dir)}\nsocket: {json.dumps(self.socket)}\n"
-                    f"log_level: warning\nsegmentation: {mode}\n{extra_config}")
+                    f"log_level: {os.environ.get('JIANSUO_BENCH_LOG_LEVEL', 'warning')}\nsegmentation: {mode}\n{extra_config}")
         self.log = open(os.path.join(self.dir, "daemon.log"), "a")
         self.started = time.time()
         self.process = subprocess.Popen([binary, "--config", config], stdout=self.log, stderr=self.log)

@@ -287,3 +287,52 @@ import Testing
         try index.integrityCheck()
     }
 }
+
+/// FTS5 keeps the postings of a transaction in memory and writes them as one segment at the
+/// commit, unless a statement opens a savepoint: FTS5 (SQLite 3.40) then flushes them at once.
+/// Any statement that may write several rows opens one inside a transaction (`INSERT … SELECT`,
+/// `RETURNING`), and a flush per document made the writer spend most of its time merging tiny
+/// segments. Each kind of change, many to a transaction, must leave FTS5 flushing once. (FTS5
+/// also flushes when a change goes back to a lower rowid than the last one written, e.g. a
+/// deletion of an old document after the insert of a new one: its pending doclists are kept in
+/// rowid order. The bulk work of a first build or a rebuild only inserts.)
+@Suite struct SegmentFlushTests {
+    let state = FileState(size: 1, mtimeNanoseconds: 1, inode: 1)
+
+    func document(_ i: Int, _ text: String) -> Document {
+        Document(title: "标题\(i)", body: "\(text)第\(i)篇：北京市知识产权局 iPhone15 价格１０元。", format: .text, encoding: "UTF-8")
+    }
+
+    /// Leaves flushed by `changes` applied in one transaction.
+    func leavesFlushed(_ index: SearchIndex, _ changes: [IndexChange]) throws -> UInt64 {
+        let before = try index.segmentStatistics()?.leavesWritten ?? 0
+        try index.apply(changes)
+        return try #require(try index.segmentStatistics()).leavesWritten - before
+    }
+
+    @Test func manyChangesInOneTransactionAreFlushedOnce() throws {
+        let index = try SearchIndex.inMemory()
+        let n = 200
+        // New documents, prepared (replayed tokens) and not.
+        #expect(try leavesFlushed(index, (0..<n).map { i in
+            let d = document(i, "新")
+            return .upsert(path: "/d/\(i).txt", state: state, document: d, contentHash: 0, prepared: i % 2 == 0 ? index.prepare(d) : nil)
+        }) < 20)
+        // Every document replaced: its old postings deleted, the new ones inserted.
+        #expect(try leavesFlushed(index, (0..<n).map { i in
+            .upsert(path: "/d/\(i).txt", state: state, document: document(i, "改"))
+        }) < 20)
+        // Single deletes, renames and failures, then new documents.
+        let quarter = 0..<n / 4
+        #expect(try leavesFlushed(index, quarter.map { i in .delete(path: "/d/\(i).txt") }
+                                  + quarter.map { i in .rename(from: "/d/\(n / 4 + i).txt", to: "/e/\(i).txt") }
+                                  + quarter.map { i in .failure(path: "/d/\(n / 2 + i).txt", message: "unreadable", state: state) }
+                                  + quarter.map { i in .upsert(path: "/f/\(i).txt", state: state, document: document(i, "再")) }) < 20)
+        // A tree renamed, another deleted, then new documents.
+        #expect(try leavesFlushed(index, [.renameTree(from: "/f", to: "/g"), .deleteTree(path: "/e")]
+                                  + quarter.map { i in .upsert(path: "/h/\(i).txt", state: state, document: document(i, "树")) }) < 20)
+        try index.integrityCheck()
+        #expect(try index.documentCount() == 3 * n / 4)
+    }
+}
+
