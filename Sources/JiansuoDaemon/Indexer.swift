@@ -269,6 +269,15 @@ public final class Indexer: Sendable {
         /// cached searches users asked for.
         func settle(wrote: Bool) {
             var merged = false
+            // Bulk work has ended: trickles of edits are merged as they come again.
+            if (try? index.bulkMerging()) == true {
+                do {
+                    try index.setBulkMerging(false)
+                    logger.debug("bulk work ended: FTS5 merges as it writes again")
+                } catch {
+                    logger.warning("cannot turn FTS5's automerge back on", metadata: ["error": "\(error)"])
+                }
+            }
             if mergeIsDue(failedAt: failedMergeAt) {
                 switch mergeSegments() {
                 case .finished:
@@ -329,6 +338,16 @@ public final class Indexer: Sendable {
                     break
                 }
                 processed += batch.count
+                // A full batch is bulk work: its segments are merged once at its end, not as
+                // they are written (``SearchIndex/setBulkMerging(_:)``).
+                if batch.count >= batchSize, settles, (try? index.bulkMerging()) == false {
+                    do {
+                        try index.setBulkMerging(true)
+                        logger.debug("bulk work: FTS5 merges its segments once at the end")
+                    } catch {
+                        logger.warning("cannot turn FTS5's automerge off for bulk work", metadata: ["error": "\(error)"])
+                    }
+                }
                 batchLock.withLock { _ in process(batch) }
                 let stop = state.withLock { s -> Bool in
                     s.inFlight = 0
@@ -455,9 +474,9 @@ public final class Indexer: Sendable {
         let started = Self.now()
         state.withLock { $0.merging = true }
         defer { state.withLock { $0.merging = false } }
-        let interrupted = { self.state.withLock { $0.stopped || $0.queue.hasReady } }
+        let interrupted: @Sendable () -> Bool = { self.state.withLock { $0.stopped || $0.queue.hasReady } }
         do {
-            let searches = try index.warmMatchCache(shouldStop: interrupted)
+            let searches = try index.warmMatchCache(threads: pool.threads, shouldStop: interrupted)
             if interrupted() { return false }
             logger.info("searches of the most frequent terms cached",
                         metadata: ["searches": "\(searches)", "ms": "\((Self.now() - started) / 1_000_000)"])

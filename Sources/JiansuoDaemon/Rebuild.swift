@@ -34,6 +34,8 @@ extension DaemonState {
         logger.notice("rebuild started", metadata: ["index.path": "\(path)"])
         do {
             let fresh = try SearchIndex(path: path, options: config.analysis)
+            // All of it is bulk work: one merge at the end (the optimize below).
+            try fresh.setBulkMerging(true)
             // Quarantined files stay quarantined: the rebuild must not die on them either.
             try fresh.apply(try holder.current.quarantined().map { .failure(path: $0.path, message: $0.message, state: $0.state) })
             let inFlight = try InFlightLog(directory: files.directory, workers: Indexer.workerCount(config.indexingThreads), name: InFlightLog.rebuildFileName)
@@ -63,6 +65,7 @@ extension DaemonState {
             }
             builder.stop()
             rebuild.withLock { $0?.phase = .finishing }
+            try fresh.setBulkMerging(false)
             try fresh.optimize()
             let old = files.currentDatabase
             try indexer.batchLock.withLock { _ in

@@ -1,5 +1,6 @@
 import Foundation
 import CIndex
+import Synchronization
 import GRDB
 import JiansuoAnalysis
 import JiansuoExtract
@@ -91,9 +92,11 @@ public final class SearchIndex: Sendable {
     /// FTS5's `hashsize`: the bytes of pending postings it keeps in memory before it writes them
     /// as a segment (also at every commit). FTS5's default, 1 MiB, cut each indexing transaction
     /// of a thousand documents into about a dozen segments for the merges to join again; with
-    /// 16 MiB each transaction is one segment (medium corpus: writer CPU 20.2 → 16.7 s). Stored
-    /// in `fts_config`; see https://sqlite.org/fts5.html#the_hashsize_configuration_option
-    static let ftsHashBytes = 16 << 20
+    /// 4 MiB a transaction is two or three (a larger hash is slower to fill: 16 MiB made the
+    /// large corpus's build 124.5 s instead of 116.4 s, its entries no longer in the CPU's
+    /// caches). Stored in `fts_config`; see
+    /// https://sqlite.org/fts5.html#the_hashsize_configuration_option
+    static let ftsHashBytes = 4 << 20
 
     /// `jiansuo_fold(text)`: ``Normalizer/normalize(_:options:)`` for SQL, used by metadata filters.
     private static let foldFunction = DatabaseFunction("jiansuo_fold", argumentCount: 1, pure: true) { values in
@@ -219,10 +222,12 @@ public final class SearchIndex: Sendable {
     /// index (的 alone 115 ms at 100,000 documents), and is then answered from the cache until
     /// the next write. The same pass over the tokens seeds the document counts of the cost
     /// estimate. For the writer, when it goes idle after bulk work (see
-    /// ``refreshMatchCache(limit:shouldStop:)`` after smaller writes). Stops early when
-    /// `shouldStop` says so. Returns the searches run.
+    /// ``refreshMatchCache(limit:shouldStop:)`` after smaller writes), on `threads` threads (the
+    /// searches are independent reads: 756 of them took 13.2 s on one thread at 100,000
+    /// documents). Stops early when `shouldStop` says so. Returns the searches run.
     @discardableResult
-    public func warmMatchCache(fraction: Double = 0.2, limit: Int = 1000, shouldStop: () -> Bool = { false }) throws -> Int {
+    public func warmMatchCache(fraction: Double = 0.2, limit: Int = 1000, threads: Int = 1,
+                               shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> Int {
         let documents = try documentCount()
         let minimum = max(matchCache.minimumMatches, Int((Double(documents) * fraction).rounded(.up)))
         guard documents >= minimum else { return 0 }
@@ -231,20 +236,51 @@ public final class SearchIndex: Sendable {
         let before = sizes.generation
         let counts = try tokenCounts(minimumDocuments: min(minimum, DocumentFrequencyCache.seedMinimum), shouldStop: shouldStop)
         documentFrequencies.seed(counts, generation: DocumentSizes.usable(before: before, after: sizes.generation))
-        let terms = Self.terms(counts, minimumDocuments: minimum, limit: limit)
+        let terms = Self.terms(counts, minimumDocuments: minimum, limit: limit).map(\.term)
         // Warming counts every match by access class: looked up in the table, not joined.
         try cacheAccessClasses()
-        let compiler = QueryCompiler(segmenter: try Segmenter(options: options))
-        var searches = 0
-        for (term, _) in terms {
-            if shouldStop() { break }
+        return try runEach(terms, threads: threads, shouldStop: shouldStop) { [self] compiler, term in
             let compiled = compiler.compile(QueryParser.parse(term))
-            guard compiled.isSearchable else { continue }
+            guard compiled.isSearchable else { return false }
             _ = try search(SearchRequest(query: term, compiled: compiled, options: options, limit: matchCache.depth, snippets: false),
                            demanded: false)
-            searches += 1
+            return true
         }
-        return searches
+    }
+
+    /// Calls `body` for each of `terms`, the most frequent first, on `threads` threads (the
+    /// caller's and `threads - 1` it starts and joins before returning; a started thread
+    /// inherits the caller's nice value on Linux), each with a query compiler of its own, until
+    /// `shouldStop` says so. Returns the calls that returned true; rethrows the first error.
+    private func runEach(_ terms: [String], threads: Int, shouldStop: @escaping @Sendable () -> Bool,
+                         _ body: @escaping @Sendable (QueryCompiler, String) throws -> Bool) throws -> Int {
+        let next = Mutex(0), searched = Mutex(0), failure = Mutex<(any Error)?>(nil)
+        let options = options
+        let work: @Sendable () -> Void = {
+            let compiler: QueryCompiler
+            do { compiler = QueryCompiler(segmenter: try Segmenter(options: options)) } catch {
+                failure.withLock { $0 = $0 ?? error }
+                return
+            }
+            while failure.withLock({ $0 == nil }) && !shouldStop() {
+                let i = next.withLock { i in defer { i += 1 }; return i }
+                guard i < terms.count else { return }
+                do {
+                    if try body(compiler, terms[i]) { searched.withLock { $0 += 1 } }
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+            }
+        }
+        let joined = DispatchGroup()
+        for _ in 1..<max(1, min(threads, terms.count)) {
+            joined.enter()
+            Thread { work(); joined.leave() }.start()
+        }
+        work()
+        joined.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+        return searched.withLock { $0 }
     }
 
     /// Runs again, and so caches for the index as it is now, the searches with many matches
@@ -313,6 +349,27 @@ public final class SearchIndex: Sendable {
             let merged = db.totalChangesCount - before >= 2
             if !merged { try db.execute(sql: "DELETE FROM meta WHERE key = 'unmerged'") }
             return merged
+        }
+    }
+
+    /// Whether FTS5 merges segments as it writes (`automerge` 4, `crisismerge` 16: FTS5's
+    /// defaults) or leaves them for one merge at the end of bulk work (`automerge` 0: no merging
+    /// while writing; `crisismerge` 64: a level of 64 segments is still merged, which bounds
+    /// what a search reads meanwhile and stays far below FTS5's 2,000 segments per level).
+    /// Merging as it goes rewrites each posting once per level it climbs, and the full merge
+    /// after bulk work (``mergeStep(pages:)``) rewrites it once more; off, a build of the large
+    /// corpus took 106.5-110.5 s instead of 116.4-124.5 s. Stored in `fts_config`, so a bulk
+    /// that a kill interrupted is still one after the next start. See
+    /// https://sqlite.org/fts5.html#the_automerge_configuration_option
+    public func bulkMerging() throws -> Bool {
+        try reading { try Int.fetchOne($0, sql: "SELECT v FROM fts_config WHERE k = 'automerge'") == 0 }
+    }
+
+    /// Sets ``bulkMerging()``. For the writer: on before bulk work, off when it ends.
+    public func setBulkMerging(_ bulk: Bool) throws {
+        try writing { db in
+            try db.execute(sql: "INSERT INTO fts(fts, rank) VALUES('automerge', ?)", arguments: [bulk ? 0 : 4])
+            try db.execute(sql: "INSERT INTO fts(fts, rank) VALUES('crisismerge', ?)", arguments: [bulk ? 64 : 16])
         }
     }
 

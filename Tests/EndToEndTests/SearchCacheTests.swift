@@ -112,6 +112,40 @@ import Testing
         #expect(try unmerged() == nil)
     }
 
+    /// Bulk work (full batches) leaves FTS5's segments to one merge at its end instead of
+    /// merging as it writes (``SearchIndex/setBulkMerging(_:)``); its end turns merging back
+    /// on, also when a kill interrupted the bulk work (the setting is stored in the index).
+    @Test func bulkWorkIsMergedOnceAtItsEnd() throws {
+        let f = try DaemonFixture()
+        for k in 0..<60 {
+            try "第\(k)篇\n我们的故事，编号\(k)号。".write(to: f.root.appendingPathComponent("\(k).txt"), atomically: false, encoding: .utf8)
+        }
+        let config = f.base.appendingPathComponent("bulk.yaml")
+        try "batch_size: 10\n".write(to: config, atomically: true, encoding: .utf8)
+        try f.start(extraArguments: ["--config", config.path])
+        try f.waitUntilIndexed(documents: 60, timeout: 120)
+        #expect(f.daemonLog.contains("bulk work: FTS5 merges its segments once at the end"))
+        #expect(f.daemonLog.contains("bulk work ended: FTS5 merges as it writes again"))
+        #expect(f.daemonLog.contains("index segments merged"))
+        let database = try #require(try f.status()["index"] as? String)
+        #expect(f.stop() == 0)
+        func automerge() throws -> Int? {
+            try DatabaseQueue(path: database).read { try Int.fetchOne($0, sql: "SELECT v FROM fts_config WHERE k = 'automerge'") }
+        }
+        #expect(try automerge() == 4)
+        // Killed during bulk work: merging stays off in the index, and a merge is owed.
+        try DatabaseQueue(path: database).write { db in
+            try db.execute(sql: "UPDATE fts_config SET v = 0 WHERE k = 'automerge'")
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES('unmerged', '60')")
+        }
+        try f.start(extraArguments: ["--config", config.path])
+        try f.waitUntilIndexed(documents: 60, timeout: 60)
+        #expect(f.daemonLog.contains("bulk work ended: FTS5 merges as it writes again"))
+        #expect(f.stop() == 0)
+        #expect(try automerge() == 4)
+        #expect(try DatabaseQueue(path: database).read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'unmerged'") } == nil)
+    }
+
     /// Another user (nobody, through setpriv) with the cache warmed: its own total, never a
     /// private file, and a directory opened without any write to the index counts at once.
     @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))

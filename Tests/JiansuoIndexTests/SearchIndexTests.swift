@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 @testable import JiansuoIndex
 import JiansuoExtract
@@ -336,3 +337,39 @@ import Testing
     }
 }
 
+
+/// ``SearchIndex/setBulkMerging(_:)``: in bulk, each commit leaves a segment for the merge at
+/// the end (up to 64 a level); the setting lasts across a reopen; with it back on, FTS5 merges
+/// as it writes again (at the latest when a level reaches 16 segments).
+@Suite struct BulkMergingTests {
+    @Test func segmentsWaitForTheMergeAtTheEndOfBulkWork() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bulk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("index.sqlite").path
+        let state = FileState(size: 1, mtimeNanoseconds: 1, inode: 1)
+        func commit(_ index: SearchIndex, _ range: Range<Int>) throws {
+            for i in range {
+                try index.apply([.upsert(path: "/d/\(i).txt", state: state,
+                                         document: Document(title: "标题\(i)", body: "第\(i)篇：北京市知识产权局。", format: .text, encoding: "UTF-8"))])
+            }
+        }
+        do {
+            let index = try SearchIndex(path: path)
+            #expect(try !index.bulkMerging())
+            try index.setBulkMerging(true)
+            try commit(index, 0..<20)
+            #expect(try index.segmentStatistics()?.segments == 20)  // not even FTS5's crisis merge at 16
+            try index.close()
+        }
+        let index = try SearchIndex(path: path)
+        #expect(try index.bulkMerging())
+        try index.setBulkMerging(false)
+        while try index.mergeStep() {}
+        #expect(try index.segmentStatistics()?.segments == 1)
+        try commit(index, 20..<40)
+        #expect(try #require(try index.segmentStatistics()).segments < 16)  // merged as written
+        try index.integrityCheck()
+        #expect(try index.documentCount() == 40)
+    }
+}
