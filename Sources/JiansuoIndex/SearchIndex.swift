@@ -75,12 +75,13 @@ public final class SearchIndex: Sendable {
         self.options = options
         segmenters = SegmenterPool(options: options)
         try IndexSchema.migrator(options).migrate(writer)
-        wasReset = try sizes.write { try writer.write { try IndexSchema.resetIfAnalysisChanged($0, options) } }
-        try writer.write { db in
+        wasReset = try sizes.write { try writer.write { db in
+            let reset = try IndexSchema.resetIfAnalysisChanged(db, options)
             if try Int.fetchOne(db, sql: "SELECT v FROM fts_config WHERE k = 'hashsize'") != Self.ftsHashBytes {
                 try db.execute(sql: "INSERT INTO fts(fts, rank) VALUES('hashsize', ?)", arguments: [Self.ftsHashBytes])
             }
-        }
+            return reset
+        } }
         // After a migration or reset emptied the index, give the space back to the file system.
         try sizes.write { try writer.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
