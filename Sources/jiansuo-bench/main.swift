@@ -13,6 +13,13 @@
 // extracted titles and bodies of every file under DIR, and prints `character<TAB>count`, most
 // frequent first: the source of `scripts/common-han`, which writes the table of common Han
 // characters whose bigrams the index keeps (`cicu_is_common_han`).
+//
+//   jiansuo-bench token-kinds DIR
+//
+// Counts the tokens a document analysis gives the index for the extracted titles and bodies of
+// every file under DIR, by kind (`han`, `hanBigram`, `hanWord`, `letter`, …; see
+// `Token.Kind`), and prints one JSON object with the total and the tokens per Han character:
+// what FTS5 hashes and writes for each character of a build.
 import CICU
 import Dispatch
 import Foundation
@@ -42,8 +49,8 @@ func parallel(_ count: Int, threads: Int, _ work: @Sendable @escaping (Int, Int)
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 3, ["ceiling", "han-frequencies"].contains(arguments[1]) else {
-    FileHandle.standardError.write(Data("usage: jiansuo-bench ceiling DIR [THREADS]\n       jiansuo-bench han-frequencies DIR\n".utf8))
+guard arguments.count >= 3, ["ceiling", "han-frequencies", "token-kinds"].contains(arguments[1]) else {
+    FileHandle.standardError.write(Data("usage: jiansuo-bench ceiling DIR [THREADS]\n       jiansuo-bench han-frequencies DIR\n       jiansuo-bench token-kinds DIR\n".utf8))
     exit(2)
 }
 let threads = arguments.count > 3 ? Int(arguments[3]) ?? 2 : ProcessInfo.processInfo.activeProcessorCount
@@ -78,6 +85,23 @@ if arguments[1] == "han-frequencies" {
     for (character, count) in counts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
         print("\(character)\t\(count)")
     }
+    exit(0)
+}
+if arguments[1] == "token-kinds" {
+    let segmenter = try Segmenter()
+    var counts: [String: Int] = [:]
+    var hanCharacters = 0
+    for text in texts {
+        for token in try segmenter.tokens(of: text, for: .document) {
+            counts[token.kind.rawValue, default: 0] += 1
+            if token.kind == .han { hanCharacters += 1 }
+        }
+    }
+    var result: [String: Any] = counts
+    result["documents"] = texts.count / 2
+    result["tokens"] = counts.values.reduce(0, +)
+    result["tokens_per_han_character"] = Double(counts.values.reduce(0, +)) / Double(max(hanCharacters, 1))
+    print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
     exit(0)
 }
 let textBytes = texts.reduce(0) { $0 + $1.utf8.count }
